@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import crypto from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { AppContext } from './context.ts';
+import { adminRoutes } from './features/admin/admin.routes.ts';
+import { authRoutes } from './features/auth/auth.routes.ts';
+import { usersRoutes } from './features/auth/users.routes.ts';
+import { healthRoutes } from './features/health/health.routes.ts';
+import { homeRoutes } from './features/home/home.routes.ts';
+import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
+import { loadCurrentUser, requireSignedIn } from './http/auth-guards.ts';
+import { csrf } from './http/csrf.ts';
+import { errorHandler } from './http/error-handler.ts';
+import { notFound } from './http/errors.ts';
+import { sessionMiddleware } from './http/session.ts';
+import { viewLocals } from './http/view-locals.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface App extends Express {
+  /** Admin routers and their roles, for the route-guard test. */
+  adminRouters: GuardedRouter[];
+}
+
+/** Builds the Express app from a context. It does not listen: main.ts and the tests do. */
+export function createApp(ctx: AppContext): App {
+  const app = express() as App;
+  app.adminRouters = [];
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req, res) => {
+        const id = crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          // pdf.js (the reader) runs its worker from our origin and builds blob: URLs.
+          'script-src': ["'self'"],
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'font-src': ["'self'", 'data:'],
+          'connect-src': ["'self'"],
+          'object-src': ["'none'"],
+          'frame-ancestors': ["'none'"],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': ctx.config.publicBaseUrl.startsWith('https://') ? [] : null,
+        },
+      },
+      strictTransportSecurity: ctx.config.publicBaseUrl.startsWith('https://'),
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
+  app.use(healthRoutes(ctx));
+
+  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
+  app.use(express.json({ limit: '200kb' }));
+  app.use(sessionMiddleware(ctx));
+  app.use(loadCurrentUser(ctx));
+  app.use(viewLocals(ctx));
+  app.use(csrf.csrfSynchronisedProtection);
+
+  app.use(homeRoutes(ctx));
+  app.use(authRoutes(ctx));
+  // Everything under /admin needs a signed-in staff account; each router then checks its roles.
+  app.use(ADMIN_PREFIX, requireSignedIn);
+  adminRoutes(ctx, app.adminRouters);
+  usersRoutes(ctx, app.adminRouters);
+  for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
+
+  app.use((_req, _res, next) => next(notFound()));
+  app.use(errorHandler(ctx.log));
+  return app;
+}

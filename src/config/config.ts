@@ -1,0 +1,134 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the server reads, validated once at start-up.
+ * Each variable is documented in the README's configuration table; keep the two in step.
+ */
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalUrl = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((v) => protocols.some((p) => v.startsWith(p)), {
+      message: `must start with ${protocols.join(' or ')}`,
+    })
+    .optional();
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  PUBLIC_BASE_URL: optionalUrl(['http://', 'https://']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STORAGE_DIR: z.string().min(1).default('storage'),
+  DATABASE_URL: optionalUrl(['postgres://', 'postgresql://']),
+  EMBEDDED_PG_PORT: port.default(54329),
+  MEILI_URL: optionalUrl(['http://', 'https://']),
+  MEILI_MASTER_KEY: z.string().min(16).optional(),
+  MEILI_API_KEY: z.string().min(1).optional(),
+  EMBEDDED_MEILI_PORT: port.default(7701),
+  SEARCH_INDEX_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_]*$/, 'only lowercase letters, digits and _')
+    .default('tvs_'),
+  SESSION_SECRET: z.string().min(32).optional(),
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v, ctx) => {
+      if (v === 'false' || v === '0' || v === '') return false;
+      if (v === 'true') return true;
+      if (/^\d+$/.test(v)) return Number(v);
+      if (/^[a-z0-9.,:/ ]+$/i.test(v)) return v; // "loopback", CIDR lists …
+      ctx.addIssue({ code: 'custom', message: 'must be false, true, a hop count or a list of addresses' });
+      return z.NEVER;
+    }),
+  JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(32).default(2),
+  JOBS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(2048).default(200),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  DEFAULT_LANG: z.enum(['vi', 'en']).default('vi'),
+  COOKIE_SECURE: boolFromEnv.optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  storageDir: string;
+  database: { url: string | undefined; embeddedPort: number };
+  search: {
+    url: string | undefined;
+    masterKey: string | undefined;
+    apiKey: string | undefined;
+    embeddedPort: number;
+    indexPrefix: string;
+  };
+  session: { secret: string | undefined; cookieSecure: boolean };
+  trustProxy: boolean | number | string;
+  jobs: { concurrency: number; pollMs: number };
+  uploads: { maxBytes: number };
+  shutdownTimeoutMs: number;
+  defaultLang: 'vi' | 'en';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses env into the one typed Config; an invalid value throws a ConfigError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = envSchema.safeParse(emptyToUndefined(env));
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const storageDir = path.resolve(cwd, e.STORAGE_DIR);
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicBaseUrl,
+    logLevel: e.LOG_LEVEL,
+    storageDir,
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT },
+    search: {
+      url: e.MEILI_URL,
+      masterKey: e.MEILI_MASTER_KEY,
+      apiKey: e.MEILI_API_KEY,
+      embeddedPort: e.EMBEDDED_MEILI_PORT,
+      indexPrefix: e.SEARCH_INDEX_PREFIX,
+    },
+    session: {
+      secret: e.SESSION_SECRET,
+      // Secure cookies whenever the public address is HTTPS, unless explicitly overridden.
+      cookieSecure: e.COOKIE_SECURE ?? publicBaseUrl.startsWith('https://'),
+    },
+    trustProxy: e.TRUST_PROXY,
+    jobs: { concurrency: e.JOBS_CONCURRENCY, pollMs: e.JOBS_POLL_MS },
+    uploads: { maxBytes: e.UPLOAD_MAX_MB * 1024 * 1024 },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    defaultLang: e.DEFAULT_LANG,
+  };
+}
+
+/** `FOO=` in a .env file means "not set", not "set to the empty string". */
+function emptyToUndefined(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v === '' ? undefined : v;
+  return out;
+}

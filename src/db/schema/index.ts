@@ -1,0 +1,13 @@
+import type { JobsTable } from './jobs.ts';
+import type { LoginRateLimitsTable, SessionTable } from './infra-tables.ts';
+import type { PasswordTokensTable } from './password-tokens.ts';
+import type { UsersTable } from './users.ts';
+
+/** The Kysely database interface: one entry per table, each defined once in its own file. */
+export interface DB {
+  users: UsersTable;
+  password_tokens: PasswordTokensTable;
+  jobs: JobsTable;
+  session: SessionTable;
+  login_rate_limits: LoginRateLimitsTable;
+}

@@ -1,0 +1,30 @@
+import type { AppContext } from '../../context.ts';
+import type { JobStatus } from '../../db/schema/jobs.ts';
+import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
+import { notFound } from '../../http/errors.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { parseInput } from '../../http/validation.ts';
+import { idParam } from '../auth/auth.schemas.ts';
+
+/** The admin landing page (every staff role) and the background-jobs page. */
+export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
+  const home = guardedRouter(registry, '', ['admin', 'librarian', 'leader']);
+  home.get('/', (_req, res) => {
+    res.render('admin/index');
+  });
+
+  const jobs = guardedRouter(registry, '/jobs', ['admin', 'librarian']);
+  jobs.get('/', async (req, res) => {
+    const status = (['queued', 'running', 'succeeded', 'failed'] as const).find((s) => s === req.query.status) as JobStatus | undefined;
+    const [list, counts] = await Promise.all([ctx.repos.jobs.list({ status, limit: 200 }), ctx.repos.jobs.countByStatus()]);
+    res.render('admin/jobs', { jobs: list, counts, status: status ?? null });
+  });
+  jobs.post('/:id/retry', async (req, res) => {
+    const id = parseInput(idParam, req.params.id);
+    if (!(await ctx.repos.jobs.retryNow(id))) throw notFound();
+    ctx.jobs.wake();
+    req.session.flash = { kind: 'info', text: translator(req.lang)('jobs.retried', { id }) };
+    res.redirect(303, '/admin/jobs');
+  });
+
+}

@@ -1,0 +1,87 @@
+import { Router, type Request } from 'express';
+import type { AppContext } from '../../context.ts';
+import type { User } from '../../db/schema/users.ts';
+import { AppError, notFound } from '../../http/errors.ts';
+import { formView } from '../../http/error-handler.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { parseInput } from '../../http/validation.ts';
+import { setPasswordSchema, setupSchema, signInSchema } from './auth.schemas.ts';
+
+/** Only same-site paths are accepted after sign-in, never another host. */
+function safeNext(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/admin';
+}
+
+/** A new session id at sign-in defeats session fixation. */
+function signIn(req: Request, user: User): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => {
+      if (err) return reject(err);
+      req.session.userId = user.id;
+      resolve();
+    }),
+  );
+}
+
+export function authRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const users = ctx.services.users;
+
+  router.get('/dang-nhap', (req, res) => {
+    if (req.user) return res.redirect(303, safeNext(req.query.next));
+    res.render('auth/sign-in', { next: safeNext(req.query.next) });
+  });
+
+  router.post('/dang-nhap', formView('auth/sign-in'), async (req, res) => {
+    res.locals.next = safeNext(req.body?.next);
+    const input = parseInput(signInSchema, req.body);
+    const user = await users.authenticate(input.email, input.password, req.ip ?? 'unknown');
+    await signIn(req, user);
+    res.redirect(303, safeNext(req.body?.next));
+  });
+
+  router.post('/dang-xuat', (req, res, next) => {
+    const t = translator(req.lang);
+    req.session.regenerate((err) => {
+      if (err) return next(err);
+      req.session.flash = { kind: 'info', text: t('auth.signOut.done') };
+      res.redirect(303, '/');
+    });
+  });
+
+  router.get('/setup', async (_req, res) => {
+    if (!(await users.needsSetup())) throw notFound();
+    res.render('auth/setup');
+  });
+
+  router.post('/setup', formView('auth/setup'), async (req, res) => {
+    if (!(await users.needsSetup())) throw new AppError(409, 'already_set_up', 'setup.closed');
+    const input = parseInput(setupSchema, req.body);
+    const admin = await users.setupFirstAdmin(input);
+    await signIn(req, admin);
+    req.session.flash = { kind: 'info', text: translator(req.lang)('setup.done') };
+    res.redirect(303, '/admin');
+  });
+
+  router.get('/dat-mat-khau/:token', async (req, res) => {
+    const token = String(req.params.token);
+    const user = await users.findByToken(token);
+    if (!user) return res.status(410).render('errors/error', { status: 410, message: translator(req.lang)('auth.setPassword.invalidLink') });
+    res.render('auth/set-password', { email: user.email, token });
+  });
+
+  router.post('/dat-mat-khau/:token', formView('auth/set-password'), async (req, res) => {
+    const t = translator(req.lang);
+    const token = String(req.params.token);
+    const pending = await users.findByToken(token);
+    res.locals.email = pending?.email ?? '';
+    res.locals.token = token;
+    const input = parseInput(setPasswordSchema, req.body);
+    const user = await users.setPasswordWithToken(token, input.password);
+    if (!user) return res.status(410).render('errors/error', { status: 410, message: t('auth.setPassword.invalidLink') });
+    req.session.flash = { kind: 'info', text: t('auth.setPassword.done') };
+    res.redirect(303, '/dang-nhap');
+  });
+
+  return router;
+}

@@ -1,0 +1,67 @@
+import type { Request, Router } from 'express';
+import type { AppContext } from '../../context.ts';
+import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
+import { formView } from '../../http/error-handler.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { parseInput } from '../../http/validation.ts';
+import { changeRoleSchema, createUserSchema, idParam } from './auth.schemas.ts';
+
+const linkFor = (ctx: AppContext, token: string) => `${ctx.config.publicBaseUrl}/dat-mat-khau/${token}`;
+
+/** Account administration: admins only. */
+export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
+  const router = guardedRouter(registry, '/users', ['admin']);
+  const users = ctx.services.users;
+
+  const renderList = async (req: Request, extra: Record<string, unknown> = {}) => ({ users: await users.list(), link: null, ...extra });
+
+  router.get('/', async (req, res) => {
+    res.render('admin/users', await renderList(req));
+  });
+
+  router.post(
+    '/',
+    async (req, _res, next) => {
+      // The form re-renders with the list, so load it before validation can fail.
+      Object.assign(_res.locals, await renderList(req));
+      next();
+    },
+    formView('admin/users'),
+    async (req, res) => {
+      const t = translator(req.lang);
+      const input = parseInput(createUserSchema, req.body);
+      const { user, inviteToken } = await users.createUser({ ...input, password: input.password || undefined });
+      res.render('admin/users', await renderList(req, {
+        flash: { kind: 'info', text: t('users.created', { email: user.email }) },
+        link: inviteToken ? { label: t('users.inviteLink'), url: linkFor(ctx, inviteToken) } : null,
+      }));
+    },
+  );
+
+  router.post('/:id/role', async (req, res) => {
+    const user = await users.changeRole(req.user!, parseInput(idParam, req.params.id), parseInput(changeRoleSchema, req.body).role);
+    req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
+    res.redirect(303, '/admin/users');
+  });
+
+  router.post('/:id/disable', async (req, res) => {
+    const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), true);
+    req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
+    res.redirect(303, '/admin/users');
+  });
+
+  router.post('/:id/enable', async (req, res) => {
+    const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), false);
+    req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
+    res.redirect(303, '/admin/users');
+  });
+
+  router.post('/:id/reset-link', async (req, res) => {
+    const t = translator(req.lang);
+    const id = parseInput(idParam, req.params.id);
+    const token = await users.createPasswordLink(id, 'reset');
+    res.render('admin/users', await renderList(req, { link: { label: t('users.resetLink'), url: linkFor(ctx, token) } }));
+  });
+
+  return router;
+}

@@ -1,0 +1,43 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AppContext } from '../context.ts';
+import { csrf } from './csrf.ts';
+import { isLang, translator, type Lang } from './i18n/index.ts';
+
+export const LANG_COOKIE = 'tvs.lang';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      lang: Lang;
+    }
+  }
+}
+
+/** Language (cookie, else configured default), translator, user, CSRF token and flash message for views. */
+export function viewLocals(ctx: AppContext) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const fromCookie = parseCookie(req.headers.cookie, LANG_COOKIE);
+    req.lang = isLang(fromCookie) ? fromCookie : ctx.config.defaultLang;
+    res.locals.lang = req.lang;
+    res.locals.t = translator(req.lang);
+    res.locals.user = req.user ?? null;
+    res.locals.currentPath = req.originalUrl;
+    // Only views with a form call it, so merely reading the library creates no session.
+    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.flash = req.session?.flash ?? null;
+    if (req.session?.flash) delete req.session.flash;
+    res.locals.errors = {};
+    res.locals.values = {};
+    next();
+  };
+}
+
+export function parseCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}

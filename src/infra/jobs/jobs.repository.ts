@@ -1,0 +1,136 @@
+import { sql } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import type { Job, JobStatus } from '../../db/schema/jobs.ts';
+
+export interface EnqueueOptions {
+  priority?: number;
+  maxAttempts?: number;
+  runAt?: Date;
+  /** While a job with this key is queued or running, enqueueing another is a no-op. */
+  dedupeKey?: string;
+}
+
+export class JobsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts a job; pass a transaction as `db` to enqueue atomically with the change that needs it. */
+  async enqueue(type: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}, db: Database = this.db): Promise<number | null> {
+    const row = await db
+      .insertInto('jobs')
+      .values({
+        type,
+        payload: JSON.stringify(payload),
+        priority: opts.priority ?? 100,
+        max_attempts: opts.maxAttempts ?? 5,
+        run_at: opts.runAt ?? sql<Date>`now()`,
+        dedupe_key: opts.dedupeKey ?? null,
+        locked_by: null,
+        locked_until: null,
+        last_error: null,
+        finished_at: null,
+      })
+      .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).where('status', 'in', ['queued', 'running']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row?.id ?? null;
+  }
+
+  /**
+   * Claims up to `limit` runnable jobs: queued and due, or running with an expired lease
+   * (their worker died). SKIP LOCKED lets several workers and processes claim side by side.
+   */
+  async claim(types: string[], limit: number, workerId: string, leaseMs: number): Promise<Job[]> {
+    if (types.length === 0 || limit <= 0) return [];
+    const result = await sql<Job>`
+      update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
+        locked_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
+      where id in (
+        select id from jobs
+        where type = any(${types}::text[])
+          and ((status = 'queued' and run_at <= now()) or (status = 'running' and locked_until < now()))
+        order by priority, run_at, id
+        for update skip locked
+        limit ${limit}
+      )
+      returning *`.execute(this.db);
+    return result.rows;
+  }
+
+  async renewLease(id: number, workerId: string, leaseMs: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ locked_until: sql`now() + ${leaseMs} * interval '1 millisecond'`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async markSucceeded(id: number, workerId: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'succeeded', locked_by: null, locked_until: null, finished_at: sql`now()`, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  /** Schedules a retry after `retryInMs`, or marks the job failed for good when null. */
+  async markFailed(id: number, workerId: string, error: string, retryInMs: number | null): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set(
+        retryInMs === null
+          ? { status: 'failed', last_error: error, locked_by: null, locked_until: null, finished_at: sql`now()`, updated_at: sql`now()` }
+          : {
+              status: 'queued',
+              last_error: error,
+              locked_by: null,
+              locked_until: null,
+              run_at: sql`now() + ${retryInMs} * interval '1 millisecond'`,
+              updated_at: sql`now()`,
+            },
+      )
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  /** A job interrupted by a graceful stop goes back to the queue without costing an attempt. */
+  async release(id: number, workerId: string): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status: 'queued', attempts: sql`greatest(attempts - 1, 0)`, locked_by: null, locked_until: null, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .execute();
+  }
+
+  async retryNow(id: number): Promise<boolean> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ status: 'queued', attempts: 0, run_at: sql`now()`, finished_at: null, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .where('status', '=', 'failed')
+      .executeTakeFirst();
+    return r.numUpdatedRows > 0n;
+  }
+
+  async findById(id: number): Promise<Job | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async list(filter: { status?: JobStatus; limit: number }): Promise<Job[]> {
+    let q = this.db.selectFrom('jobs').selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return q.execute();
+  }
+
+  async countByStatus(): Promise<Record<JobStatus, number>> {
+    const rows = await this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const out: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+}

@@ -1,0 +1,65 @@
+import crypto from 'node:crypto';
+import { Meilisearch, MeilisearchApiError } from 'meilisearch';
+import type { Logger } from './logger.ts';
+
+/**
+ * The application's handle on Meilisearch: a client that uses a key scoped to our own indexes
+ * (never the master key when we can avoid it) and names every index with the configured prefix,
+ * so tests and several libraries can share one server.
+ */
+export interface SearchClient {
+  readonly client: Meilisearch;
+  readonly url: string;
+  readonly prefix: string;
+  indexName(name: string): string;
+  isHealthy(): Promise<boolean>;
+}
+
+const SCOPED_ACTIONS = ['search', 'documents.*', 'indexes.*', 'settings.*', 'tasks.*', 'stats.*', 'version'];
+
+/** A stable UUID per prefix, so restarts reuse the same key instead of piling up new ones. */
+function keyUid(prefix: string): string {
+  const h = crypto.createHash('sha256').update(`thu-vien-so:${prefix}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function scopedKey(url: string, masterKey: string, prefix: string, log: Logger): Promise<string> {
+  const admin = new Meilisearch({ host: url, apiKey: masterKey });
+  const uid = keyUid(prefix);
+  try {
+    return (await admin.getKey(uid)).key;
+  } catch (err) {
+    if (!(err instanceof MeilisearchApiError) || err.response.status !== 404) throw err;
+  }
+  const created = await admin.createKey({
+    uid,
+    name: `thu-vien-so ${prefix || '(no prefix)'}`,
+    description: 'Used by the Thư viện số server; limited to its own indexes.',
+    actions: SCOPED_ACTIONS as never,
+    indexes: [`${prefix}*`],
+    expiresAt: null,
+  });
+  log.info({ uid }, 'created a scoped Meilisearch key for this library');
+  return created.key;
+}
+
+export async function connectSearch(opts: {
+  url: string;
+  masterKey?: string;
+  apiKey?: string;
+  prefix: string;
+  log: Logger;
+}): Promise<SearchClient> {
+  const { url, prefix, log } = opts;
+  let apiKey = opts.apiKey;
+  if (!apiKey && opts.masterKey) apiKey = await scopedKey(url, opts.masterKey, prefix, log);
+  if (!apiKey) log.warn('MEILI_API_KEY/MEILI_MASTER_KEY not set: talking to Meilisearch without a key');
+  const client = new Meilisearch({ host: url, apiKey, timeout: 10_000 });
+  return {
+    client,
+    url,
+    prefix,
+    indexName: (name) => `${prefix}${name}`,
+    isHealthy: () => client.isHealthy(),
+  };
+}
