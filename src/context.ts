@@ -9,6 +9,7 @@ import { JobRunner } from './infra/jobs/job-runner.ts';
 import { JobsRepository } from './infra/jobs/jobs.repository.ts';
 import type { Logger } from './infra/logger.ts';
 import type { SearchClient } from './infra/search-client.ts';
+import { Storage } from './infra/storage.ts';
 
 /** Everything a request or a job needs, built once at start from the Config. */
 export interface AppContext {
@@ -18,6 +19,7 @@ export interface AppContext {
   pool: pg.Pool;
   db: Database;
   search: SearchClient;
+  storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
   repos: { users: UsersRepository; jobs: JobsRepository };
@@ -57,6 +59,7 @@ export function createContext(deps: ContextDeps): AppContext {
     pool,
     db,
     search: deps.search,
+    storage: new Storage(config.storageDir),
     sessionSecret: deps.sessionSecret,
     jobs,
     repos,

@@ -1,3 +1,4 @@
+import type { AuthorsTable, BookAuthorsTable, BookCategoriesTable, BookFilesTable, BookPagesTable, BooksTable, CategoriesTable } from './catalogue.ts';
 import type { JobsTable } from './jobs.ts';
 import type { LoginRateLimitsTable, SessionTable } from './infra-tables.ts';
 import type { PasswordTokensTable } from './password-tokens.ts';
@@ -10,4 +11,11 @@ export interface DB {
   jobs: JobsTable;
   session: SessionTable;
   login_rate_limits: LoginRateLimitsTable;
+  categories: CategoriesTable;
+  book_files: BookFilesTable;
+  books: BooksTable;
+  book_pages: BookPagesTable;
+  authors: AuthorsTable;
+  book_authors: BookAuthorsTable;
+  book_categories: BookCategoriesTable;
 }

@@ -1,0 +1,36 @@
+import crypto from 'node:crypto';
+import request from 'supertest';
+import type { App } from '../../src/app.ts';
+import type { AppContext } from '../../src/context.ts';
+import type { Role, User } from '../../src/db/schema/users.ts';
+
+export const TEST_PASSWORD = 'mật-khẩu-thử-nghiệm-123';
+
+/** Reads the CSRF token out of a rendered form. */
+export function csrfFrom(html: string): string {
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error('no CSRF token in page');
+  return m[1];
+}
+
+export async function createUser(ctx: AppContext, role: Role, email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.vn`): Promise<User> {
+  const { user } = await ctx.services.users.createUser({ email, displayName: `Người dùng ${role}`, role, password: TEST_PASSWORD });
+  return user;
+}
+
+export type Agent = ReturnType<typeof request.agent>;
+
+/** A supertest agent with a signed-in session, plus a fresh CSRF token for its forms. */
+export async function signedInAgent(app: App, email: string, password = TEST_PASSWORD): Promise<{ agent: Agent; csrf: string }> {
+  const agent = request.agent(app);
+  const page = await agent.get('/dang-nhap').expect(200);
+  const res = await agent.post('/dang-nhap').type('form').send({ _csrf: csrfFrom(page.text), email, password, next: '/admin' });
+  if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}: ${res.text.slice(0, 300)}`);
+  const admin = await agent.get('/admin').expect(200);
+  return { agent, csrf: csrfFrom(admin.text) };
+}
+
+export async function signInAs(app: App, ctx: AppContext, role: Role): Promise<{ agent: Agent; csrf: string; user: User }> {
+  const user = await createUser(ctx, role);
+  return { ...(await signedInAgent(app, user.email)), user };
+}
