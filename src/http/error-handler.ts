@@ -40,7 +40,7 @@ export function errorHandler(log: Logger) {
       res.status(e.status).json({ error: { code: e.code, message, fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, t(v)])) } });
       return;
     }
-    if (e.status === 401) {
+    if (e.code === 'unauthorized') {
       res.redirect(303, `/dang-nhap?next=${encodeURIComponent(req.originalUrl)}`);
       return;
     }

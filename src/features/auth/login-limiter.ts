@@ -24,10 +24,10 @@ export class LoginLimiter {
     this.byAccount = new RateLimiterPostgres({ ...common, keyPrefix: 'login_account', points: limits.perAccountPoints });
   }
 
-  /** Seconds to wait if either key is exhausted, else 0. */
+  /** Seconds to wait once either key has used all its attempts, else 0. */
   async blockedFor(ip: string, email: string): Promise<number> {
     const [a, b] = await Promise.all([this.byIp.get(ip), this.byAccount.get(email.toLowerCase())]);
-    const wait = (r: RateLimiterRes | null, max: number) => (r && r.consumedPoints > max ? Math.ceil(r.msBeforeNext / 1000) : 0);
+    const wait = (r: RateLimiterRes | null, max: number) => (r && r.consumedPoints >= max ? Math.ceil(r.msBeforeNext / 1000) : 0);
     return Math.max(wait(a, this.byIp.points), wait(b, this.byAccount.points));
   }
 

@@ -64,8 +64,9 @@ export class UsersService {
     return { user, inviteToken };
   }
 
-  createPasswordLink(userId: number, purpose: 'invite' | 'reset'): Promise<string> {
-    return this.users.createPasswordToken(userId, purpose, new Date(this.clock.now().getTime() + LINK_LIFETIME_MS));
+  async createPasswordLink(userId: number, purpose: 'invite' | 'reset'): Promise<string> {
+    const user = await this.mustFind(userId);
+    return this.users.createPasswordToken(user.id, purpose, new Date(this.clock.now().getTime() + LINK_LIFETIME_MS));
   }
 
   async findByToken(token: string): Promise<User | undefined> {

@@ -1,0 +1,71 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
+
+const skipReason = browserUnavailable();
+
+describe.skipIf(skipReason !== null)('first run in a phone browser', () => {
+  let env: TestEnv;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let browser: Browser;
+  beforeAll(async () => {
+    env = await createTestEnv();
+    server = await listen(env.app);
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await env?.cleanup();
+  });
+
+  it('sets up the library, signs in, creates a librarian and signs out', async () => {
+    const context = await phoneContext(browser, { baseURL: server.baseURL });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByRole('link', { name: 'Thiết lập thư viện lần đầu' }).click();
+    await expect.poll(() => page.url()).toContain('/setup');
+    await page.getByLabel('Họ và tên').fill('Lê Thị Hồng');
+    await page.getByLabel('Email').fill('hong@doanphuong.vn');
+    await page.getByLabel('Mật khẩu', { exact: true }).fill('mat-khau-doan-phuong');
+    await page.getByLabel('Nhập lại mật khẩu').fill('mat-khau-doan-phuong');
+    await page.getByRole('button', { name: 'Tạo tài khoản quản trị' }).click();
+    await expect.poll(() => page.url()).toContain('/admin');
+    expect(await page.getByRole('status').textContent()).toContain('Đã tạo tài khoản quản trị');
+
+    // Sign out and back in through the sign-in form, as the admin would next time.
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await page.goto('/admin/users');
+    await expect.poll(() => page.url()).toContain('/dang-nhap');
+    await page.getByLabel('Email').fill('hong@doanphuong.vn');
+    await page.getByLabel('Mật khẩu').fill('mat-khau-doan-phuong');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/users');
+
+    // Create a librarian with a password.
+    await page.getByLabel('Họ và tên').fill('Phạm Văn Thủ');
+    await page.getByLabel('Email').fill('thu@doanphuong.vn');
+    await page.getByLabel('Vai trò', { exact: true }).selectOption('librarian');
+    await page.getByLabel('Mật khẩu').fill('mat-khau-thu-thu-1');
+    await page.getByRole('button', { name: 'Tạo tài khoản mới' }).click();
+    await expect.poll(async () => page.getByRole('status').first().textContent()).toContain('Đã tạo tài khoản thu@doanphuong.vn');
+    expect(await page.locator('table').textContent()).toContain('Thủ thư');
+    // The page fits a phone: nothing wider than the viewport except the scrollable table.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await page.getByRole('button', { name: 'Đăng xuất' }).click();
+    await expect.poll(async () => page.getByRole('status').first().textContent()).toContain('Bạn đã đăng xuất.');
+    await page.goto('/admin');
+    await expect.poll(() => page.url()).toContain('/dang-nhap');
+
+    // The new librarian can sign in and sees no account administration.
+    await page.getByLabel('Email').fill('thu@doanphuong.vn');
+    await page.getByLabel('Mật khẩu').fill('mat-khau-thu-thu-1');
+    await page.getByRole('button', { name: 'Đăng nhập' }).click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin');
+    expect(await page.getByRole('link', { name: 'Tài khoản' }).count()).toBe(0);
+    await context.close();
+  });
+});

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import type { App } from '../../src/app.ts';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Why browser tests cannot run here, or null when they can. Under CI=true a missing browser is
+ * a failure, not a skip: CI installs Chromium, so its absence means the pipeline is broken.
+ */
+export function browserUnavailable(): string | null {
+  if (fs.existsSync(CHROMIUM_PATH)) return null;
+  const reason = `Chromium not found at ${CHROMIUM_PATH} (apt-get install chromium)`;
+  if (process.env.CI === 'true') throw new Error(`${reason}: browser tests are required in CI`);
+  console.warn(`[e2e skipped] ${reason}`);
+  return reason;
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A phone-sized page context (an ordinary mid-range Android phone). */
+export function phoneContext(browser: Browser, opts: { baseURL: string }): Promise<BrowserContext> {
+  return browser.newContext({ baseURL: opts.baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN' });
+}
+
+/** Serves the app on a free loopback port. */
+export async function listen(app: App): Promise<{ server: Server; baseURL: string; close(): Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    baseURL: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../../src/infra/processes.ts';
+import { freePort } from '../../helpers/free-port.ts';
+
+/**
+ * Runs the real `npm start` entry point (src/main.ts) with its own embedded PostgreSQL and
+ * Meilisearch, and checks start-up, graceful shutdown and recovery after kill -9.
+ */
+const root = path.resolve(import.meta.dirname, '../../..');
+let storage: string;
+let env: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  storage = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-lifecycle-'));
+  await fs.chmod(storage, 0o755);
+  env = {
+    ...process.env,
+    NODE_ENV: 'production',
+    STORAGE_DIR: storage,
+    PORT: String(await freePort()),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    EMBEDDED_MEILI_PORT: String(await freePort()),
+    LOG_LEVEL: 'info',
+    DATABASE_URL: '',
+    MEILI_URL: '',
+  };
+});
+afterAll(async () => {
+  await fs.rm(storage, { recursive: true, force: true });
+});
+
+function startServer(extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitReady(output: () => string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server not ready in time:\n${output()}`);
+}
+
+async function childPids(): Promise<{ postgres: number; meilisearch: number }> {
+  const pgPid = Number((await fs.readFile(path.join(storage, 'postgres/data/postmaster.pid'), 'utf8')).split('\n')[0]);
+  const meiliPid = Number((await fs.readFile(path.join(storage, 'meilisearch/meilisearch.pid'), 'utf8')).trim());
+  return { postgres: pgPid, meilisearch: meiliPid };
+}
+
+async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+describe('server lifecycle', () => {
+  it('refuses to start with an invalid setting and names the variable', async () => {
+    const s = startServer({ PORT: 'abc' });
+    expect(await s.exited).toBe(78);
+    expect(s.output()).toContain('PORT');
+  });
+
+  it('starts with no external services, then stops on SIGTERM leaving no child process behind', async () => {
+    const s = startServer();
+    await waitReady(s.output);
+    const secrets = await fs.stat(path.join(storage, 'secrets/meili-master-key'));
+    expect(secrets.mode & 0o777).toBe(0o600);
+    const pids = await childPids();
+    expect(isAlive(pids.postgres) && isAlive(pids.meilisearch)).toBe(true);
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(await gone(pids.postgres)).toBe(true);
+    expect(await gone(pids.meilisearch)).toBe(true);
+    expect(s.output()).toContain('"msg":"stopped"');
+  });
+
+  it('recovers after kill -9 of the server (orphaned children, stale pid files, leftover half-initialised folders)', async () => {
+    const first = startServer();
+    await waitReady(first.output);
+    const orphans = await childPids();
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The children outlive a SIGKILL of their parent: exactly the mess the next start must clean up.
+    expect(isAlive(orphans.postgres)).toBe(true);
+    await fs.mkdir(path.join(storage, 'postgres', 'data.init-deadbeef'), { recursive: true });
+
+    const second = startServer();
+    await waitReady(second.output);
+    expect(await gone(orphans.postgres, 1000)).toBe(true);
+    expect(await gone(orphans.meilisearch, 1000)).toBe(true);
+    expect(second.output()).toContain('left running by a previous crash');
+    await expect(fs.stat(path.join(storage, 'postgres', 'data.init-deadbeef'))).rejects.toThrow();
+    const fresh = await childPids();
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(await gone(fresh.postgres)).toBe(true);
+    expect(await gone(fresh.meilisearch)).toBe(true);
+  });
+});

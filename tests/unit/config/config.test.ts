@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+
+describe('config', () => {
+  it('has working defaults for a fresh machine', () => {
+    const c = loadConfig({}, '/srv/lib');
+    expect(c.port).toBe(3000);
+    expect(c.storageDir).toBe('/srv/lib/storage');
+    expect(c.database.url).toBeUndefined();
+    expect(c.search.url).toBeUndefined();
+    expect(c.publicBaseUrl).toBe('http://localhost:3000');
+    expect(c.session.cookieSecure).toBe(false);
+    expect(c.uploads.maxBytes).toBe(200 * 1024 * 1024);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['MEILI_URL', 'not a url'],
+    ['MEILI_MASTER_KEY', 'short'],
+    ['LOG_LEVEL', 'loud'],
+    ['UPLOAD_MAX_MB', '-1'],
+    ['TRUST_PROXY', 'yes please!'],
+    ['SEARCH_INDEX_PREFIX', 'Bad-Prefix'],
+    ['SESSION_SECRET', 'too-short'],
+  ])('rejects %s=%s with a message naming the variable', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toContain(name);
+  });
+
+  it('treats an empty value as unset and derives secure cookies from an https public address', () => {
+    const c = loadConfig({ DATABASE_URL: '', PUBLIC_BASE_URL: 'https://thuvien.example.vn/', TRUST_PROXY: '1' });
+    expect(c.database.url).toBeUndefined();
+    expect(c.publicBaseUrl).toBe('https://thuvien.example.vn');
+    expect(c.session.cookieSecure).toBe(true);
+    expect(c.trustProxy).toBe(1);
+  });
+});
