@@ -26,8 +26,11 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A phone-sized page context (an ordinary mid-range Android phone). */
-export function phoneContext(browser: Browser, opts: { baseURL: string }): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: opts.baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN' });
+export async function phoneContext(browser: Browser, opts: { baseURL: string }): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: opts.baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN' });
+  // A stuck step should fail with Playwright's description of what it waited for, not a bare test timeout.
+  context.setDefaultTimeout(30_000);
+  return context;
 }
 
 /** Serves the app on a free loopback port. */
