@@ -22,7 +22,15 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const infra = await startInfrastructure(config, log);
+  let infra;
+  try {
+    infra = await startInfrastructure(config, log);
+  } catch (err) {
+    // Typically: no bundled Meilisearch for this platform, or a port already taken. Say it plainly.
+    log.fatal({ err }, 'could not start the database or search server');
+    console.error(`\nThư viện số could not start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   const ctx = createContext({ config, log, databaseUrl: infra.databaseUrl, search: infra.search, sessionSecret: infra.sessionSecret });
   let server: Server | undefined;
 
