@@ -73,7 +73,8 @@ export async function startEmbeddedMeilisearch(opts: {
   const binary = await executableBinary(opts.storageDir);
   const dbPath = path.join(baseDir, 'data.ms');
   const pidFile = path.join(baseDir, 'meilisearch.pid');
-  await fs.mkdir(baseDir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(baseDir, { recursive: true });
+  await fs.chmod(baseDir, 0o700);
   await stopOrphan(pidFile, dbPath, log);
   // A first start killed before Meilisearch wrote its VERSION file leaves an unusable folder.
   const hasVersion = await fs.stat(path.join(dbPath, 'VERSION')).then(() => true, () => false);

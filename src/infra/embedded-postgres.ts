@@ -137,7 +137,9 @@ export async function startEmbeddedPostgres(opts: {
   const { baseDir, port, password, database, log } = opts;
   const bins = await loadBinaries();
   const owner = await postgresUser(log);
-  await fs.mkdir(baseDir, { recursive: true, mode: 0o700 });
+  await fs.mkdir(path.dirname(baseDir), { recursive: true });
+  await fs.mkdir(baseDir, { recursive: true });
+  await fs.chmod(baseDir, 0o700);
   if (owner) await fs.chown(baseDir, owner.uid, owner.gid);
   const dataDir = path.join(baseDir, 'data');
 

@@ -16,7 +16,10 @@ export async function readOrCreateSecret(storageDir: string, name: string, bytes
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  // Create parents with the default mode: a recursive mkdir would give storage/ itself 0700,
+  // and the embedded PostgreSQL, running as the postgres user, could no longer reach its folder.
+  await fs.mkdir(storageDir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true });
   await fs.chmod(dir, 0o700);
   const value = crypto.randomBytes(bytes).toString('base64url');
   await writeFileAtomic(file, `${value}\n`, { mode: 0o600 });

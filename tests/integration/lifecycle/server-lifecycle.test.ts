@@ -11,12 +11,16 @@ import { freePort } from '../../helpers/free-port.ts';
  * Meilisearch, and checks start-up, graceful shutdown and recovery after kill -9.
  */
 const root = path.resolve(import.meta.dirname, '../../..');
+let tmp: string;
 let storage: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  storage = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-lifecycle-'));
-  await fs.chmod(storage, 0o755);
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-lifecycle-'));
+  await fs.chmod(tmp, 0o755);
+  // A STORAGE_DIR that does not exist yet: the server creates it (and the embedded
+  // PostgreSQL, running as another user when we are root, must still reach it).
+  storage = path.join(tmp, 'thu-vien', 'storage');
   env = {
     ...process.env,
     NODE_ENV: 'production',
@@ -30,7 +34,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  await fs.rm(storage, { recursive: true, force: true });
+  await fs.rm(tmp, { recursive: true, force: true });
 });
 
 function startServer(extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
