@@ -6,12 +6,24 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
+import { consentRoutes } from './features/consent/index.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
+import { booksRoutes } from './features/catalogue/books.routes.ts';
+import { categoriesRoutes } from './features/catalogue/categories.routes.ts';
 import { usersRoutes } from './features/auth/users.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
-import { homeRoutes } from './features/home/home.routes.ts';
+import { locationsRoutes } from './features/locations/locations.routes.ts';
+import { scanRoutes } from './features/locations/scan.routes.ts';
+import { publicRoutes } from './features/public/public.routes.ts';
+import { opdsRoutes } from './features/public/opds.routes.ts';
+import { readerAssets } from './features/reader/reader-assets.ts';
+import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
+import { searchRoutes } from './features/search/search.routes.ts';
+import { statsRoutes } from './features/stats/stats.routes.ts';
+import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn } from './http/auth-guards.ts';
+import { compression } from './http/compression.ts';
 import { csrf } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
@@ -34,6 +46,9 @@ export function createApp(ctx: AppContext): App {
   app.set('views', path.join(root, 'views'));
   app.disable('x-powered-by');
 
+  // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
+  // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).
+  app.use(scanRoutes(ctx));
   app.use(
     pinoHttp({
       logger: ctx.log,
@@ -51,7 +66,8 @@ export function createApp(ctx: AppContext): App {
         useDefaults: true,
         directives: {
           // pdf.js (the reader) runs its worker from our origin and builds blob: URLs.
-          'script-src': ["'self'"],
+          // 'wasm-unsafe-eval' lets pdf.js compile its WebAssembly image/colour decoders; JavaScript eval stays forbidden.
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
           'worker-src': ["'self'", 'blob:'],
           'img-src': ["'self'", 'data:', 'blob:'],
           'font-src': ["'self'", 'data:'],
@@ -66,22 +82,35 @@ export function createApp(ctx: AppContext): App {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
+  app.use('/static/reader', readerAssets());
   app.use(healthRoutes(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '200kb' }));
+  // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
+  app.use(readerBeaconRoutes(ctx));
   app.use(sessionMiddleware(ctx));
   app.use(loadCurrentUser(ctx));
   app.use(viewLocals(ctx));
+  app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority
   app.use(csrf.csrfSynchronisedProtection);
 
-  app.use(homeRoutes(ctx));
+  app.use(publicRoutes(ctx));
+  app.use(searchRoutes(ctx));
+  app.use(readerRoutes(ctx));
+  app.use(opdsRoutes(ctx));
   app.use(authRoutes(ctx));
   // Everything under /admin needs a signed-in staff account; each router then checks its roles.
   app.use(ADMIN_PREFIX, requireSignedIn);
   adminRoutes(ctx, app.adminRouters);
   usersRoutes(ctx, app.adminRouters);
+  booksRoutes(ctx, app.adminRouters);
+  categoriesRoutes(ctx, app.adminRouters);
+  consentRoutes(ctx, app.adminRouters);
+  locationsRoutes(ctx, app.adminRouters);
+  statsRoutes(ctx, app.adminRouters);
   for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
 
   app.use((_req, _res, next) => next(notFound()));

@@ -4,6 +4,16 @@ import { createDatabase, createPool, type Database } from './db/database.ts';
 import { LoginLimiter, type LoginLimits } from './features/auth/login-limiter.ts';
 import { UsersRepository } from './features/auth/users.repository.ts';
 import { UsersService } from './features/auth/users.service.ts';
+import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
+import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
+import { consentManifestExtension } from './features/consent/import-columns.ts';
+import type { BookWithdrawer } from './features/consent/takedown.service.ts';
+import { PublicRepository } from './features/public/public.repository.ts';
+import { PublicSiteService } from './features/public/public.service.ts';
+import { ReaderService } from './features/reader/reader.service.ts';
+import { SearchQueryService } from './features/search/search-query.ts';
+import type { EventsOptions } from './features/stats/events.service.ts';
+import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { JobRunner } from './infra/jobs/job-runner.ts';
 import { JobsRepository } from './infra/jobs/jobs.repository.ts';
@@ -22,8 +32,8 @@ export interface AppContext {
   storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
-  repos: { users: UsersRepository; jobs: JobsRepository };
-  services: { users: UsersService };
+  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository } & LocationsStatsRepos & CatalogueRepos;
+  services: { users: UsersService; publicSite: PublicSiteService; searchQuery: SearchQueryService; reader: ReaderService } & LocationsStatsServices & ConsentServices & CatalogueServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
 }
@@ -37,6 +47,8 @@ export interface ContextDeps {
   clock?: Clock;
   loginLimits?: LoginLimits;
   jobs?: { leaseMs?: number; backoffBaseMs?: number };
+  /** Statistics events buffer (flush interval…); tests and benchmarks tune it. */
+  events?: Partial<EventsOptions>;
 }
 
 export function createContext(deps: ContextDeps): AppContext {
@@ -45,13 +57,30 @@ export function createContext(deps: ContextDeps): AppContext {
   const pool = createPool(deps.databaseUrl, 20);
   pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
   const db = createDatabase(pool);
-  const repos = { users: new UsersRepository(db), jobs: new JobsRepository(db) };
+  const jobsRepo = new JobsRepository(db);
+  const storage = new Storage(config.storageDir);
+  // Catalogue: books, categories, upload/ingest, search indexing; the gate and audit hook come from consent.
+  const catalogue = createCatalogue({ config, db, clock, log, storage, search: deps.search, jobsRepo, jobs: () => jobs, gate: () => services.publishGate, events: () => services.bookEvents });
+  const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
+  const repos = { users: new UsersRepository(db), jobs: jobsRepo, publicBooks: new PublicRepository(db), ...locationsStats.repos, ...catalogue.repos };
   const jobs = new JobRunner(repos.jobs, log.child({ component: 'jobs' }), {
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     ...deps.jobs,
   });
-  const services = { users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock) };
+  // Consent: publish gate, audit (bookEvents), takedowns; it withdraws books through the catalogue's BooksService.
+  const consent = createConsentServices({ db, clock, storageDir: config.storageDir, log, jobs: jobsRepo, books: () => (services as { books?: BookWithdrawer }).books });
+  const services = {
+    users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock),
+    publicSite: new PublicSiteService(repos.publicBooks),
+    searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
+    reader: new ReaderService(repos.publicBooks, clock),
+    ...locationsStats.services,
+    ...consent,
+    ...catalogue.services,
+  };
+  // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
+  services.manifestExtensions.push(consentManifestExtension);
   return {
     config,
     log,
@@ -59,12 +88,15 @@ export function createContext(deps: ContextDeps): AppContext {
     pool,
     db,
     search: deps.search,
-    storage: new Storage(config.storageDir),
+    storage,
     sessionSecret: deps.sessionSecret,
     jobs,
     repos,
     services,
     close: async () => {
+      await services.events.close(); // buffered statistics events are written before the pool closes
+      await services.searchIndexer.stopCatchUp();
+      await services.pdf.close(); // PDF worker threads
       await db.destroy(); // also ends the pool
     },
   };

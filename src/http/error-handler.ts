@@ -32,10 +32,13 @@ export function errorHandler(log: Logger) {
     const appError = toAppError(err);
     if (!appError) {
       log.error({ err, reqId: req.id }, 'unhandled error');
+    } else if (appError.status >= 500) {
+      log.warn({ err: appError.cause ?? appError, reqId: req.id, code: appError.code }, 'request failed');
     }
     const e = appError ?? new AppError(500, 'internal', 'error.internal');
     const t = translator(req.lang ?? 'vi');
     const message = t(e.messageKey, e.params);
+    for (const [name, value] of Object.entries(e.page.headers ?? {})) res.setHeader(name, value);
     if (wantsJson(req)) {
       res.status(e.status).json({ error: { code: e.code, message, fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, t(v)])) } });
       return;
@@ -50,7 +53,7 @@ export function errorHandler(log: Logger) {
       res.render(req.formView, { errors: e.fields, formError: message, values });
       return;
     }
-    res.render('errors/error', { status: e.status, message });
+    res.render(e.page.view ?? 'errors/error', { ...e.params, status: e.status, message });
   };
 }
 

@@ -14,8 +14,12 @@ export class AppError extends Error {
     readonly messageKey: MessageKey,
     readonly params: Record<string, string | number> = {},
     readonly fields: FieldErrors = {},
+    /** Optional: a dedicated page (rendered with `params`) and response headers, e.g. 410 Gone with no-store. */
+    readonly page: { view?: string; headers?: Record<string, string> } = {},
+    /** The underlying failure (logged by the error handler for 5xx answers). */
+    options?: ErrorOptions,
   ) {
-    super(code);
+    super(code, options);
     this.name = 'AppError';
   }
 }

@@ -25,6 +25,8 @@ export interface TestEnvOptions {
   clock?: Clock;
   loginLimits?: ContextDeps['loginLimits'];
   jobs?: ContextDeps['jobs'];
+  /** Another Meilisearch (e.g. one a test stops and restarts); default: the run's shared server. */
+  search?: { url: string; masterKey: string };
 }
 
 /** A fresh database (cloned from the migrated template), index prefix and storage folder for one test file. */
@@ -51,8 +53,8 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     ...opts.env,
   });
   const log = createLogger(config.logLevel, { test: id });
-  const masterKey = inject('meiliMasterKey');
-  const search = await connectSearch({ url: inject('meiliUrl'), masterKey: masterKey || undefined, prefix: config.search.indexPrefix, log });
+  const masterKey = opts.search?.masterKey ?? inject('meiliMasterKey');
+  const search = await connectSearch({ url: opts.search?.url ?? inject('meiliUrl'), masterKey: masterKey || undefined, prefix: config.search.indexPrefix, log });
   const ctx = createContext({
     config,
     log,

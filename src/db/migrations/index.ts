@@ -1,6 +1,10 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.ts';
 import * as m0002 from './0002_catalogue.ts';
+import * as m0003 from './0003_catalogue_extras.ts';
+import * as m0004 from './0004_consent.ts';
+import * as m0005 from './0005_locations_stats.ts';
+import * as m0006 from './0006_reader.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -9,4 +13,8 @@ import * as m0002 from './0002_catalogue.ts';
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_catalogue': m0002,
+  '0003_catalogue_extras': m0003,
+  '0004_consent': m0004,
+  '0005_locations_stats': m0005,
+  '0006_reader': m0006,
 };

@@ -56,12 +56,35 @@ export interface BooksTable {
   withdrawn_at: Date | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
+  // 0003_catalogue_extras
+  /** Metadata fields a person set (form or import manifest): ingest never overwrites these. */
+  edited_fields: Generated<string[]>;
+  /** The cover was uploaded by a librarian, so re-ingesting keeps it. */
+  cover_custom: Generated<boolean>;
+  /** Pages extracted so far, for the progress shown while ingest runs. */
+  ingest_progress: Generated<number>;
+  textless_pages: Generated<number[]>;
+  legacy_pages: Generated<number[]>;
+  /** Bumped by every change the search indexes must reflect; the outbox clears index_pending only for the revision it wrote. */
+  search_revision: Generated<number>;
+  ingested_at: Date | null;
+  indexed_at: Date | null;
 }
 
 export interface BookPagesTable {
   book_id: number;
   page_number: number;
+  /** Unicode text (converted when the page used a legacy Vietnamese font encoding). */
   text: string;
+  /** What pdf.js extracted, kept only when `text` is a conversion of it (0003). */
+  raw_text: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Old slugs of renamed or merged categories (0003). */
+export interface CategoryRedirectsTable {
+  slug: string;
+  category_id: number;
+  created_at: ColumnType<Date, never, never>;
 }
 
 export interface AuthorsTable {

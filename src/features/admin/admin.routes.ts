@@ -5,11 +5,12 @@ import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
 import { idParam } from '../auth/auth.schemas.ts';
+import { consentDashboardPanel } from '../consent/dashboard-panel.ts';
 
 /** The admin landing page (every staff role) and the background-jobs page. */
 export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const home = guardedRouter(registry, '', ['admin', 'librarian', 'leader']);
-  home.get('/', (_req, res) => {
+  home.get('/', consentDashboardPanel(ctx), (_req, res) => {
     res.render('admin/index');
   });
 

@@ -117,6 +117,21 @@ export class JobsRepository {
     return r.numUpdatedRows > 0n;
   }
 
+  /**
+   * Makes queued jobs of `type` that are waiting out a retry backoff due now — used when the
+   * service they need (e.g. Meilisearch) is reachable again, so catching up does not wait an hour.
+   */
+  async expedite(type: string): Promise<number> {
+    const r = await this.db
+      .updateTable('jobs')
+      .set({ run_at: sql`now()`, updated_at: sql`now()` })
+      .where('type', '=', type)
+      .where('status', '=', 'queued')
+      .where('run_at', '>', sql<Date>`now()`)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   async findById(id: number): Promise<Job | undefined> {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }

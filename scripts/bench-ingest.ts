@@ -1,0 +1,138 @@
+/**
+ * Ingestion benchmark: our text extraction (pdf.js in the worker pool) against poppler's
+ * pdftotext on the books of the shared PDF corpus (../shared/corpus, read in place).
+ *
+ *   npm run bench:ingest [-- --workers 2]
+ *
+ * Prints pages/second per book (one worker, like one upload) and for the whole corpus (all
+ * workers busy), the same for pdftotext, their ratio, and peak RSS. RSS is sampled every 20 ms
+ * for the whole process, which includes the worker threads (they share the process).
+ */
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { PdfWorkerPool } from '../src/features/catalogue/pdf/worker-pool.ts';
+import { corpusUnavailableReason, readCorpus } from '../tests/helpers/corpus.ts';
+
+const workersArg = process.argv.indexOf('--workers');
+const WORKERS = workersArg > 0 ? Number(process.argv[workersArg + 1]) : 2;
+const MIN_PAGES = 20; // the corpus' small pdf.js test files say nothing about throughput
+const PDFTOTEXT = ['/usr/bin/pdftotext', '/usr/local/bin/pdftotext'].find((p) => fs.existsSync(p)) ?? null;
+const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+const unavailable = corpusUnavailableReason();
+if (unavailable) {
+  console.log(`bench:ingest skipped: ${unavailable}`);
+  process.exit(0);
+}
+const books = readCorpus().filter((e) => e.outcome === 'ok' && (e.pages ?? 0) >= MIN_PAGES);
+const totalPages = books.reduce((n, b) => n + (b.pages ?? 0), 0);
+const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
+
+/**
+ * Runs fn while sampling this process's RSS; returns fn's result, wall seconds, CPU seconds and
+ * peak RSS. process.cpuUsage() counts every thread of the process, workers included, so the CPU
+ * figure stays meaningful on a busy machine where wall time does not.
+ */
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number; peakRss: number }> {
+  let peakRss = process.memoryUsage.rss();
+  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  try {
+    const value = await fn();
+    const cpu = process.cpuUsage(cpuStart);
+    return {
+      value,
+      seconds: (performance.now() - start) / 1000,
+      cpu: (cpu.user + cpu.system) / 1e6,
+      peakRss: Math.max(peakRss, process.memoryUsage.rss()),
+    };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function ours(pool: PdfWorkerPool, file: string): Promise<number> {
+  let chars = 0;
+  const summary = await pool.extract(file, { onPage: (_n, text) => void (chars += text.length) });
+  return summary.numPages;
+}
+
+/** pdftotext's wall time and, via /usr/bin/time, its CPU seconds and peak RSS in bytes. */
+async function pdftotext(file: string): Promise<{ seconds: number; cpu: number | null; rss: number | null }> {
+  const start = performance.now();
+  if (TIME) {
+    const { stderr } = await promisify(execFile)(TIME, ['-f', '%M %U %S', PDFTOTEXT!, '-q', file, '/dev/null']);
+    const [kb, user, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    const cpu = user + sys;
+    return { seconds: (performance.now() - start) / 1000, cpu: Number.isFinite(cpu) ? cpu : null, rss: Number.isFinite(kb) ? kb * 1024 : null };
+  }
+  await new Promise<void>((resolve, reject) => {
+    spawn(PDFTOTEXT!, ['-q', file, '/dev/null'], { stdio: 'ignore' }).on('exit', () => resolve()).on('error', reject);
+  });
+  return { seconds: (performance.now() - start) / 1000, cpu: null, rss: null };
+}
+
+async function parallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: width }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+console.log(`bench:ingest — ${books.length} books, ${totalPages} pages; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)}`);
+console.log(`pdftotext: ${PDFTOTEXT ?? 'not installed (apt-get install poppler-utils); showing our figures only'}\n`);
+
+// One worker, one book at a time: the speed of a single upload. Warm the worker first, so
+// thread start-up (≈0.5–1 s) is not charged to the first book.
+const single = new PdfWorkerPool({ size: 1 });
+await single.validate(books[0].path);
+const rows: string[][] = [[
+  'book', 'pages', 'ours s', 'p/s', 'p/cpu-s', 'peak RSS', 'pdftotext s', 'p/s', 'p/cpu-s', 'RSS', 'ratio wall', 'ratio cpu',
+]];
+let oursCpu = 0;
+let refCpu = 0;
+for (const book of books) {
+  const run = await measure(() => ours(single, book.path));
+  const ref = PDFTOTEXT ? await pdftotext(book.path) : null;
+  oursCpu += run.cpu;
+  refCpu += ref?.cpu ?? NaN;
+  const rate = run.value / run.seconds;
+  const cpuRate = run.value / run.cpu;
+  const refRate = ref ? run.value / ref.seconds : null;
+  const refCpuRate = ref?.cpu ? run.value / Math.max(ref.cpu, 0.01) : null;
+  rows.push([
+    book.file, String(run.value), run.seconds.toFixed(2), rate.toFixed(0), cpuRate.toFixed(0), mb(run.peakRss),
+    ref ? ref.seconds.toFixed(2) : '-', refRate ? refRate.toFixed(0) : '-', refCpuRate ? refCpuRate.toFixed(0) : '-',
+    ref?.rss ? mb(ref.rss) : '-',
+    refRate ? `${(rate / refRate).toFixed(2)}×` : '-', refCpuRate ? `${(cpuRate / refCpuRate).toFixed(2)}×` : '-',
+  ]);
+}
+await single.close();
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+
+// The whole corpus with every worker busy, against pdftotext run one file at a time and with as
+// many processes as we have workers.
+const pool = new PdfWorkerPool({ size: WORKERS });
+await Promise.all(Array.from({ length: WORKERS }, () => pool.validate(books[0].path)));
+const all = await measure(async () => {
+  const counts = await Promise.all(books.map((b) => ours(pool, b.path)));
+  return counts.reduce((a, b) => a + b, 0);
+});
+await pool.close();
+const oursRate = all.value / all.seconds;
+console.log(`\nper page of CPU (all threads), one book at a time: ours ${(1000 * oursCpu / totalPages).toFixed(2)} ms, pdftotext ${(1000 * refCpu / totalPages).toFixed(2)} ms`);
+console.log(`whole corpus, ours with ${WORKERS} workers: ${all.value} pages in ${all.seconds.toFixed(1)} s = ${oursRate.toFixed(0)} pages/s (${all.cpu.toFixed(1)} CPU s), peak RSS ${mb(all.peakRss)}`);
+if (PDFTOTEXT) {
+  for (const width of [1, WORKERS]) {
+    const start = performance.now();
+    await parallel(books, width, (b) => pdftotext(b.path));
+    const rate = totalPages / ((performance.now() - start) / 1000);
+    console.log(`whole corpus, pdftotext × ${width} process${width > 1 ? 'es' : ''}: ${rate.toFixed(0)} pages/s → ours/pdftotext = ${(oursRate / rate).toFixed(2)}×`);
+  }
+}
+console.log(`process maxRSS (main thread + workers, whole run): ${mb(process.resourceUsage().maxRSS * 1024)}`);

@@ -1,0 +1,164 @@
+/**
+ * Search latency through the app (`GET /api/search`) against the same query sent straight to
+ * Meilisearch (the exact multi-search body the app sends), in one run, on two catalogues:
+ * a corpus-sized one (25 books × 200 pages) and a 10,000-book synthetic one.
+ * Budget: app p50 ≤ 1.5 × Meilisearch p50. Uses its own throwaway PostgreSQL and Meilisearch.
+ *
+ *   npm run bench:search [-- --iterations 40]
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { createContext, type AppContext } from '../src/context.ts';
+import { migrateToLatest } from '../src/db/migrate.ts';
+import { searchParamsSchema } from '../src/features/search/search-query.ts';
+import { toBookDocument, toPageDocuments } from '../src/features/search/search-documents.ts';
+import { ensureSearchIndexes, waitOk } from '../src/features/search/search-settings.ts';
+import { startEmbeddedMeilisearch } from '../src/infra/embedded-meilisearch.ts';
+import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
+import { createLogger } from '../src/infra/logger.ts';
+import { connectSearch } from '../src/infra/search-client.ts';
+import { freePort } from '../tests/helpers/free-port.ts';
+
+const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 30;
+const WORDS = (
+  'người dân đất nước lịch sử văn hóa truyện kiều nguyễn du chiến tranh thế giới hòa bình tình yêu quê hương gia đình ' +
+  'thanh niên học tập lao động khoa học kỹ thuật sức khỏe y học thể thao bóng đá dòng sông cánh đồng lúa mùa xuân ' +
+  'hà nội sài gòn huế đà nẵng biển đảo rừng núi cây cối chim muông bầu trời mặt trời ánh trăng ngôi sao đêm ngày ' +
+  'kỹ năng sống tư tưởng đạo đức bác hồ cách mạng độc lập tự do hạnh phúc nhân dân anh hùng chiến sĩ mẹ con ông bà'
+).split(' ');
+const QUERIES = ['truyen kieu', 'nguyen du', 'chien tranh the gioi', 'lich su viet nam', 'khoa hoc ky thuat', 'suc khoe', 'bac ho', 'tinh yeu que huong', 'thanh nien hoc tap', 'bong da', 'mua xuan ha noi', 'doc lap tu do hanh phuc', 'rung nui', 'chien si anh hung', 'truyen kiue', 'nguyn du'];
+const CATEGORIES = ['van-hoc-viet-nam', 'lich-su', 'khoa-hoc', 'the-thao', 'y-hoc', 'ky-nang-song'];
+
+function rng(seed: number) {
+  let s = seed;
+  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+}
+const sentence = (r: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
+
+async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promise<void> {
+  const r = rng(books);
+  const cats = await ctx.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', 'in', CATEGORIES).execute();
+  const bookDocs: unknown[] = [];
+  let pageDocs: unknown[] = [];
+  const flushPages = async () => {
+    if (pageDocs.length) await waitOk(ctx.search.client.index(ctx.search.indexName('pages')).addDocuments(pageDocs as never[], { primaryKey: 'id' }), 600_000);
+    pageDocs = [];
+  };
+  for (let start = 0; start < books; start += 500) {
+    const batch = Array.from({ length: Math.min(500, books - start) }, (_, i) => start + i);
+    const files = await ctx.db.insertInto('book_files').values(batch.map((i) => ({ sha256: crypto.createHash('sha256').update(`b${books}-${i}`).digest('hex'), size_bytes: 1000, storage_key: `bench-${books}-${i}.pdf`, original_name: 'x.pdf' }))).returning('id').execute();
+    const rows = await ctx.db
+      .insertInto('books')
+      .values(batch.map((i, k) => ({ file_id: files[k].id, title: `${sentence(r, 3)} ${i}`, description: sentence(r, 20), status: 'published' as const, ingest_status: 'indexed' as const, ingest_error: null, page_count: pagesPerBook, outline: null, pdf_metadata: null, legacy_encoding: null, publication_year: 1950 + (i % 70), publisher: null, isbn: null, created_by: null, published_at: new Date(Date.UTC(2024, 0, 1) + i * 60_000), withdrawn_at: null })))
+      .returning(['id', 'title', 'description', 'language', 'publication_year', 'tags', 'published_at', 'page_count', 'has_cover', 'cover_version', 'needs_ocr'])
+      .execute();
+    for (const book of rows) {
+      const cat = cats[book.id % cats.length];
+      await ctx.db.insertInto('book_categories').values({ book_id: book.id, category_id: cat.id }).execute();
+      const entry = { book, authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }], categories: [{ name: cat.name, slug: cat.slug }] };
+      bookDocs.push(toBookDocument(entry));
+      pageDocs.push(...toPageDocuments(entry, Array.from({ length: pagesPerBook }, (_, p) => ({ page_number: p + 1, text: sentence(r, 120) }))));
+      if (pageDocs.length >= 20_000) await flushPages();
+    }
+  }
+  await flushPages();
+  await waitOk(ctx.search.client.index(ctx.search.indexName('books')).addDocuments(bookDocs as never[], { primaryKey: 'id' }), 600_000);
+}
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+async function measure(ctx: AppContext, appUrl: string, meiliUrl: string, apiKey: string | undefined, label: string): Promise<boolean> {
+  const app: number[] = [];
+  const direct: number[] = [];
+  const time = async (fn: () => Promise<Response>) => {
+    const t = performance.now();
+    const res = await fn();
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return performance.now() - t;
+  };
+  const headers = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
+  for (let it = -3; it < iterations; it++) {
+    for (const q of QUERIES) {
+      const params = searchParamsSchema.parse({ q });
+      const body = JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(params) });
+      // Alternate the order so neither side always benefits from a warm cache.
+      const runApp = () => time(() => fetch(`${appUrl}/api/search?q=${encodeURIComponent(q)}`));
+      const runDirect = () => time(() => fetch(`${meiliUrl}/multi-search`, { method: 'POST', headers, body }));
+      let a: number;
+      let d: number;
+      if (it % 2) {
+        a = await runApp();
+        d = await runDirect();
+      } else {
+        d = await runDirect();
+        a = await runApp();
+      }
+      if (it >= 0) {
+        app.push(a);
+        direct.push(d);
+      }
+    }
+  }
+  const ratio = pct(app, 50) / pct(direct, 50);
+  const ok = ratio <= 1.5;
+  console.log(
+    `${label.padEnd(34)} app p50 ${pct(app, 50).toFixed(2)} ms p95 ${pct(app, 95).toFixed(2)} ms | Meilisearch p50 ${pct(direct, 50).toFixed(2)} ms p95 ${pct(direct, 95).toFixed(2)} ms | ratio ${ratio.toFixed(2)} (budget ≤ 1.5) ${ok ? 'OK' : 'OVER'}`,
+  );
+  return ok;
+}
+
+async function main(): Promise<void> {
+  const log = createLogger('warn', { bench: 'search' });
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-bench-search-'));
+  await fs.chmod(tmp, 0o755);
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const password = crypto.randomBytes(12).toString('hex');
+    const pg = await startEmbeddedPostgres({ baseDir: path.join(tmp, 'postgres'), port: await freePort(), password, database: 'postgres', log });
+    stops.push(pg.stop);
+    const masterKey = crypto.randomBytes(24).toString('hex');
+    const meili = await startEmbeddedMeilisearch({ baseDir: path.join(tmp, 'meilisearch'), storageDir: tmp, port: await freePort(), masterKey, log });
+    stops.push(meili.stop);
+    let ok = true;
+    for (const [label, books, pages] of [
+      ['corpus-sized (25 books × 200 pages)', 25, 200],
+      ['synthetic (10,000 books × 5 pages)', 10_000, 5],
+    ] as const) {
+      const prefix = `bench${books}_`;
+      const config = loadConfig({ NODE_ENV: 'production', STORAGE_DIR: path.join(tmp, `storage-${books}`), SEARCH_INDEX_PREFIX: prefix, LOG_LEVEL: 'silent', JOBS_CONCURRENCY: '0' });
+      const search = await connectSearch({ url: meili.url, masterKey, prefix, log });
+      const dbUrl = new URL(pg.url);
+      const admin = new (await import('pg')).default.Client({ connectionString: pg.url });
+      await admin.connect();
+      await admin.query(`create database bench_${books}`);
+      await admin.end();
+      dbUrl.pathname = `/bench_${books}`;
+      const ctx = createContext({ config, log: createLogger('silent'), databaseUrl: dbUrl.toString(), search, sessionSecret: crypto.randomBytes(32).toString('hex') });
+      await migrateToLatest(ctx.db);
+      await ensureSearchIndexes(search);
+      const t0 = performance.now();
+      await seed(ctx, books, pages);
+      console.log(`[bench:search] ${label}: indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const server = createApp(ctx).listen(0, '127.0.0.1');
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const apiKey = (search.client.config as { apiKey?: string }).apiKey;
+      ok = (await measure(ctx, appUrl, meili.url, apiKey, label)) && ok;
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await ctx.close();
+    }
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,31 @@
+import type { AppContext } from '../../context.ts';
+import { SYNC_BOOK_JOB } from '../search/search-indexer.ts';
+import { INGEST_JOB, ingestHandler } from './ingest.job.ts';
+
+/**
+ * The catalogue's background jobs: PDF ingest and the search outbox. `search: false` leaves the
+ * outbox to another process (the import CLI when it cannot reach Meilisearch: the server will).
+ */
+export function registerCatalogueJobs(ctx: AppContext, opts: { ingest?: boolean; search?: boolean } = {}): void {
+  const s = ctx.services;
+  if (opts.ingest !== false) {
+    ctx.jobs.register(
+      INGEST_JOB,
+      ingestHandler({
+        db: ctx.db,
+        books: ctx.repos.books,
+        pages: ctx.repos.bookPages,
+        indexer: s.searchIndexer,
+        storage: ctx.storage,
+        pdf: () => s.pdf.get(),
+        clock: ctx.clock,
+        log: ctx.log.child({ component: 'ingest' }),
+      }),
+    );
+  }
+  if (opts.search !== false) {
+    ctx.jobs.register(SYNC_BOOK_JOB, async (payload) => {
+      await s.searchIndexer.syncBook(Number(payload.bookId));
+    });
+  }
+}

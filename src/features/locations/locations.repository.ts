@@ -1,0 +1,58 @@
+import type { Database } from '../../db/database.ts';
+import type { Location, LocationKind } from '../../db/schema/locations.ts';
+
+export interface LocationFields {
+  name: string;
+  kind: LocationKind;
+  address: string;
+  ward: string;
+  note: string | null;
+  contact: string | null;
+}
+
+/** All SQL about locations. */
+export class LocationsRepository {
+  constructor(private readonly db: Database) {}
+
+  async list(): Promise<Location[]> {
+    return this.db.selectFrom('locations').selectAll().orderBy('active', 'desc').orderBy('name').orderBy('id').execute();
+  }
+
+  async findById(id: number): Promise<Location | undefined> {
+    return this.db.selectFrom('locations').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  async findByCode(code: string): Promise<Location | undefined> {
+    return this.db.selectFrom('locations').selectAll().where('code', '=', code).executeTakeFirst();
+  }
+
+  async idsByCodes(codes: string[]): Promise<Map<string, number>> {
+    if (codes.length === 0) return new Map();
+    const rows = await this.db.selectFrom('locations').select(['id', 'code']).where('code', 'in', codes).execute();
+    return new Map(rows.map((r) => [r.code, r.id]));
+  }
+
+  /** Inserts with the given code; a code collision surfaces as a unique violation (locations_code_key). */
+  async insert(code: string, fields: LocationFields): Promise<Location> {
+    return this.db.insertInto('locations').values({ code, ...fields }).returningAll().executeTakeFirstOrThrow();
+  }
+
+  async update(id: number, fields: LocationFields, now: Date): Promise<Location | undefined> {
+    return this.db.updateTable('locations').set({ ...fields, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst();
+  }
+
+  async setActive(id: number, active: boolean, now: Date): Promise<Location | undefined> {
+    return this.db
+      .updateTable('locations')
+      .set({ active, deactivated_at: active ? null : now, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** For poster pages about a book: its title, if it is published. */
+  async publishedBookTitle(bookId: number): Promise<string | null> {
+    const row = await this.db.selectFrom('books').select('title').where('id', '=', bookId).where('status', '=', 'published').executeTakeFirst();
+    return row?.title ?? null;
+  }
+}

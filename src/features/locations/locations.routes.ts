@@ -1,0 +1,100 @@
+import type { Request, Response, Router } from 'express';
+import type { AppContext } from '../../context.ts';
+import { LOCATION_KINDS } from '../../db/schema/locations.ts';
+import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
+import { formView } from '../../http/error-handler.ts';
+import { notFound } from '../../http/errors.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { parseInput } from '../../http/validation.ts';
+import { bookQuery, idParam, locationSchema, posterQuery, qrFile } from './locations.schemas.ts';
+import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
+
+/** Locations, their QR codes and printable posters: librarians and admins. */
+export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
+  const router = guardedRouter(registry, '/locations', ['librarian', 'admin']);
+  const locations = ctx.services.locations;
+  const base = () => ctx.config.publicBaseUrl;
+
+  const listLocals = async () => ({ locations: await locations.list(), kinds: LOCATION_KINDS, scanUrl: (code: string) => scanUrl(base(), code) });
+
+  router.get('/', async (_req, res) => {
+    res.render('locations/list', await listLocals());
+  });
+
+  router.post(
+    '/',
+    async (_req, res, next) => {
+      Object.assign(res.locals, await listLocals()); // the form re-renders with the list
+      next();
+    },
+    formView('locations/list'),
+    async (req, res) => {
+      const loc = await locations.create(parseInput(locationSchema, req.body));
+      req.session.flash = { kind: 'info', text: translator(req.lang)('locations.created', { name: loc.name }) };
+      res.redirect(303, `/admin/locations/${loc.id}`);
+    },
+  );
+
+  const detailLocals = async (req: Request) => {
+    const loc = await locations.get(parseInput(idParam, req.params.id));
+    return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc };
+  };
+
+  router.get('/:id', async (req, res) => {
+    res.render('locations/detail', await detailLocals(req));
+  });
+
+  router.post(
+    '/:id',
+    async (req, res, next) => {
+      Object.assign(res.locals, await detailLocals(req));
+      next();
+    },
+    formView('locations/detail'),
+    async (req, res) => {
+      const loc = await locations.update(parseInput(idParam, req.params.id), parseInput(locationSchema, req.body));
+      req.session.flash = { kind: 'info', text: translator(req.lang)('locations.updated', { name: loc.name }) };
+      res.redirect(303, `/admin/locations/${loc.id}`);
+    },
+  );
+
+  for (const [action, active] of [['deactivate', false], ['activate', true]] as const) {
+    router.post(`/:id/${action}`, async (req, res) => {
+      const loc = await locations.setActive(parseInput(idParam, req.params.id), active);
+      req.session.flash = { kind: 'info', text: translator(req.lang)(active ? 'locations.activated' : 'locations.deactivated', { name: loc.name }) };
+      res.redirect(303, `/admin/locations/${loc.id}`);
+    });
+  }
+
+  // QR images: /admin/locations/:id/qr/512.png (?book=ID for a book's poster; ?download=1 to save).
+  router.get('/:id/qr/:file', async (req, res: Response) => {
+    const loc = await locations.get(parseInput(idParam, req.params.id));
+    const file = qrFile.safeParse(req.params.file);
+    if (!file.success) throw notFound();
+    const bookId = parseInput(bookQuery, req.query.book);
+    const url = scanUrl(base(), loc.code, bookId);
+    const name = `qr-${loc.code}${bookId ? `-${bookId}` : ''}-${file.data.size}.${file.data.ext}`;
+    res.set('Cache-Control', 'private, max-age=300');
+    res.set('Content-Disposition', `${req.query.download ? 'attachment' : 'inline'}; filename="${name}"`);
+    if (file.data.ext === 'png') res.type('png').send(await qrPng(url, file.data.size as QrSize));
+    else res.type('image/svg+xml').send(await qrSvg(url, file.data.size as QrSize));
+  });
+
+  // The printable poster (A4/A5): library name, place, QR code, invitation and the URL in text.
+  router.get('/:id/poster', async (req, res) => {
+    const loc = await locations.get(parseInput(idParam, req.params.id));
+    const q = posterQuery.parse(req.query);
+    const bookTitle = q.book ? await locations.publishedBookTitle(q.book) : null;
+    if (q.book && !bookTitle) throw notFound();
+    const url = scanUrl(base(), loc.code, q.book);
+    res.render('locations/poster', {
+      location: loc,
+      size: q.size,
+      url,
+      book: q.book ? { id: q.book, title: bookTitle } : null,
+      qrSrc: `/admin/locations/${loc.id}/qr/1024.svg${q.book ? `?book=${q.book}` : ''}`,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import { isUniqueViolation } from '../../db/database.ts';
+import type { Location } from '../../db/schema/locations.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { notFound } from '../../http/errors.ts';
+import type { LocationFields, LocationsRepository } from './locations.repository.ts';
+
+/**
+ * Poster codes: 6 characters from an alphabet without look-alikes (0/o, 1/l/i), because people type
+ * them from paper. 31^6 ≈ 887 million codes: with a few hundred locations a guessed code hits one
+ * with odds below one in a million, which is all "unguessable enough" needs to mean for a poster.
+ */
+export const CODE_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+export const CODE_LENGTH = 6;
+
+export function generateCode(): string {
+  let code = '';
+  for (let i = 0; i < CODE_LENGTH; i++) code += CODE_ALPHABET[crypto.randomInt(CODE_ALPHABET.length)];
+  return code;
+}
+
+/** What the scan endpoint and the visit context need about a location, cached in memory. */
+export interface LocationRef {
+  id: number;
+  code: string;
+  name: string;
+  active: boolean;
+}
+
+/**
+ * Cached code lookups keep the scan redirect off the database. A change made in this process is
+ * visible at once; one made by another process within CACHE_MS (a deactivation takes effect on the
+ * other servers' posters within half a minute, which is fine for a poster).
+ */
+const CACHE_MS = 30_000;
+const CACHE_MAX = 5000;
+
+export class LocationsService {
+  private readonly cache = new Map<string, { ref: LocationRef | null; until: number }>();
+
+  constructor(
+    private readonly repo: LocationsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  list(): Promise<Location[]> {
+    return this.repo.list();
+  }
+
+  async get(id: number): Promise<Location> {
+    const loc = await this.repo.findById(id);
+    if (!loc) throw notFound();
+    return loc;
+  }
+
+  async create(fields: LocationFields): Promise<Location> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const loc = await this.repo.insert(generateCode(), fields);
+        this.cache.delete(loc.code);
+        return loc;
+      } catch (err) {
+        if (!isUniqueViolation(err, 'locations_code_key') || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  async update(id: number, fields: LocationFields): Promise<Location> {
+    const loc = await this.repo.update(id, fields, this.clock.now());
+    if (!loc) throw notFound();
+    this.cache.delete(loc.code);
+    return loc;
+  }
+
+  /** Deactivating keeps the location and its history; its QR code then lands without attribution. */
+  async setActive(id: number, active: boolean): Promise<Location> {
+    const loc = await this.repo.setActive(id, active, this.clock.now());
+    if (!loc) throw notFound();
+    this.cache.delete(loc.code);
+    return loc;
+  }
+
+  /** The location behind a poster code (cached; also caches "no such code"). */
+  async resolveCode(code: string): Promise<LocationRef | null> {
+    const now = Date.now();
+    const hit = this.cache.get(code);
+    if (hit && hit.until > now) return hit.ref;
+    const loc = await this.repo.findByCode(code);
+    const ref = loc ? { id: loc.id, code: loc.code, name: loc.name, active: loc.active } : null;
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(code, { ref, until: now + CACHE_MS });
+    return ref;
+  }
+
+  /** Synchronous peek at the cache (the scan hot path avoids a promise when it can). */
+  peek(code: string): LocationRef | null | undefined {
+    const hit = this.cache.get(code);
+    return hit && hit.until > Date.now() ? hit.ref : undefined;
+  }
+
+  idsByCodes(codes: string[]): Promise<Map<string, number>> {
+    return this.repo.idsByCodes(codes);
+  }
+
+  publishedBookTitle(bookId: number): Promise<string | null> {
+    return this.repo.publishedBookTitle(bookId);
+  }
+}

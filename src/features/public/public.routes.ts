@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { notFound } from '../../http/errors.ts';
+import { isLang, LANGS } from '../../http/i18n/index.ts';
+import { LANG_COOKIE } from '../../http/view-locals.ts';
+import { bookIdFrom, resolvePublicBook } from './book-access.ts';
+import { currentLocationName, publishGate, rightsStatement } from './optional-services.ts';
+import { links } from './public.service.ts';
+import { serviceWorkerSource, webManifest } from './pwa.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const pageParam = z.coerce.number().int().min(1).max(10_000).catch(1);
+const slugParam = z.string().regex(/^[a-z0-9-]{1,120}$/);
+
+/** Makes `links` available to every public view. */
+export function publicLocals(_req: Request, res: Response, next: NextFunction): void {
+  res.locals.links = links;
+  next();
+}
+
+/** Home, book, category and author pages, the language switch and the installable-app files. */
+export function publicRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.use(publicLocals);
+  const site = ctx.services.publicSite;
+
+  router.get('/', async (req, res) => {
+    const [data, needsSetup] = await Promise.all([site.home(), ctx.services.users.needsSetup()]);
+    res.render('public/home', { ...data, needsSetup, placeName: currentLocationName(req) });
+  });
+
+  // A plain link (works without JavaScript); the cookie holds only the language choice.
+  router.get('/ngon-ngu/:lang', (req, res) => {
+    const lang = isLang(req.params.lang) ? req.params.lang : LANGS[0];
+    res.cookie(LANG_COOKIE, lang, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true, secure: ctx.config.session.cookieSecure });
+    const back = typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/';
+    res.redirect(303, back);
+  });
+
+  router.get('/sach/:id', async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const canonical = links.book(book);
+    if (req.path !== canonical) return res.redirect(301, canonical);
+    const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id, req.lang), rightsStatement(ctx, book.id, req.lang)]);
+    res.render('public/book', {
+      book,
+      toc: site.toc(book),
+      allowDownload: gate.allowDownload,
+      rights,
+      absoluteUrl: ctx.config.publicBaseUrl + canonical,
+      absoluteCover: book.hasCover ? ctx.config.publicBaseUrl + links.cover(book, 400, 'jpg') : null,
+    });
+  });
+
+  router.get('/the-loai', async (_req, res) => {
+    res.render('public/categories', { categories: await site.categories() });
+  });
+
+  router.get('/the-loai/:slug', async (req, res) => {
+    const slug = slugParam.safeParse(req.params.slug);
+    const data = slug.success ? await site.category(slug.data, pageParam.parse(req.query.trang)) : undefined;
+    if (!data) {
+      // A renamed or merged category keeps its old links working (catalogue's category_redirects).
+      const moved = slug.success ? await ctx.repos.categories.findBySlug(slug.data) : undefined;
+      if (moved?.redirected) return res.redirect(301, links.category(moved.category.slug));
+      throw notFound();
+    }
+    res.render('public/list', { heading: data.category.name, kind: 'category', basePath: links.category(data.category.slug), ...data });
+  });
+
+  router.get('/tac-gia/:slug', async (req, res) => {
+    const slug = slugParam.safeParse(req.params.slug);
+    const data = slug.success ? await site.author(slug.data, pageParam.parse(req.query.trang)) : undefined;
+    if (!data) throw notFound();
+    res.render('public/list', { heading: data.author.name, kind: 'author', basePath: links.author(data.author.slug), ...data });
+  });
+
+  router.get('/manifest.webmanifest', (req, res) => {
+    res.type('application/manifest+json').set('Cache-Control', 'public, max-age=86400').send(JSON.stringify(webManifest(req.lang)));
+  });
+  // The service worker must be served from the root to control every page of the site.
+  let sw: string | undefined; // built once per process: the files it versions do not change while running
+  router.get('/sw.js', (_req, res) => {
+    sw ??= serviceWorkerSource(root);
+    res.set('Cache-Control', 'no-cache').set('Service-Worker-Allowed', '/').type('text/javascript; charset=utf-8').send(sw);
+  });
+  router.get('/ngoai-tuyen', (_req, res) => {
+    res.render('public/offline');
+  });
+  return router;
+}

@@ -1,0 +1,73 @@
+import type { OutlineNode } from '../../db/schema/catalogue.ts';
+import type { BookCard, BookRecord, CategoryCount, PublicRepository } from './public.repository.ts';
+import { slugify } from './text.ts';
+
+export const PAGE_SIZE = 24;
+const HOME_LIST = 12;
+
+export interface TocEntry {
+  title: string;
+  pageNumber: number | null;
+  depth: number;
+}
+
+/** Rules of the public pages: what the home page lists, how a table of contents is flattened. */
+export class PublicSiteService {
+  constructor(private readonly repo: PublicRepository) {}
+
+  async home(): Promise<{ newest: BookCard[]; popular: BookCard[]; categories: CategoryCount[]; total: number }> {
+    const [newest, popular, categories, total] = await Promise.all([
+      this.repo.newest(HOME_LIST),
+      this.repo.popular(HOME_LIST),
+      this.repo.categoriesWithCounts(),
+      this.repo.countPublished(),
+    ]);
+    return { newest, popular, categories, total };
+  }
+
+  async category(slug: string, page: number) {
+    const category = await this.repo.findCategory(slug);
+    if (!category) return undefined;
+    const { books, total } = await this.repo.inCategory(category.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    return { category, books, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+  }
+
+  async author(slug: string, page: number) {
+    const author = await this.repo.findAuthor(slug);
+    if (!author) return undefined;
+    const { books, total } = await this.repo.byAuthor(author.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    return { author, books, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+  }
+
+  categories(): Promise<CategoryCount[]> {
+    return this.repo.categoriesWithCounts();
+  }
+
+  /** The outline as a flat, indented list (deep outlines are capped so a page stays small). */
+  toc(book: BookRecord, maxEntries = 400): TocEntry[] {
+    const out: TocEntry[] = [];
+    const walk = (nodes: OutlineNode[], depth: number) => {
+      for (const n of nodes) {
+        if (out.length >= maxEntries) return;
+        const page = n.pageNumber && book.pageCount && n.pageNumber > book.pageCount ? null : n.pageNumber;
+        out.push({ title: n.title, pageNumber: page, depth: Math.min(depth, 4) });
+        if (n.children?.length) walk(n.children, depth + 1);
+      }
+    };
+    walk(book.outline, 0);
+    return out;
+  }
+}
+
+/** URLs of public pages, shared by views, OPDS and JSON answers. */
+export const links = {
+  book: (b: { id: number; title: string }) => `/sach/${b.id}-${slugify(b.title) || 'sach'}`,
+  reader: (id: number, page?: number, query?: string) => `/doc/${id}${query ? `?q=${encodeURIComponent(query)}` : ''}${page ? `#page=${page}` : ''}`,
+  textPage: (id: number, page: number, query?: string) => `/doc/${id}/trang/${page}${query ? `?q=${encodeURIComponent(query)}` : ''}`,
+  pdf: (id: number) => `/sach/${id}/tep.pdf`,
+  download: (id: number) => `/sach/${id}/tep.pdf?download=1`,
+  cover: (b: { id: number; coverVersion: number }, width: 200 | 400, ext: 'webp' | 'jpg') => `/sach/${b.id}/bia-${width}.${ext}?v=${b.coverVersion}`,
+  category: (slug: string) => `/the-loai/${encodeURIComponent(slug)}`,
+  author: (slug: string) => `/tac-gia/${encodeURIComponent(slug)}`,
+  search: (q: string) => `/tim-kiem?q=${encodeURIComponent(q)}`,
+};

@@ -1,0 +1,126 @@
+import express, { Router, type NextFunction, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.ts';
+import { forbidden, notFound } from '../../http/errors.ts';
+import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
+import { publishGate, recordEvent } from '../public/optional-services.ts';
+import { publicLocals } from '../public/public.routes.ts';
+import { links } from '../public/public.service.ts';
+import { slugify } from '../public/text.ts';
+
+const pageNumber = z.coerce.number().int().min(1).max(100_000);
+const queryText = z.string().trim().max(200).catch('').default('');
+const coverParams = z.object({ width: z.enum(['200', '400']), ext: z.enum(['webp', 'jpg']) });
+
+// A withdrawn book (consent revoked or expired) must stop being served at once, so caches must
+// ask every time; the ETag (the file's SHA-256) keeps that question cheap: a 304 without a body.
+// Offline reading of already-loaded pages is the service worker's job (static/js/sw.js).
+const PDF_CACHE = 'no-cache';
+
+/** The reader, text mode, in-book search, PDF bytes (with Range) and covers. */
+export function readerRoutes(ctx: AppContext): Router {
+  const router = Router();
+  const reader = ctx.services.reader;
+  const search = ctx.services.searchQuery;
+
+  router.get('/doc/:id', publicLocals, async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const q = queryText.parse(req.query.q);
+    const counted = await reader.recordOpen(book.id, req.get('user-agent'));
+    if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
+    res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount: reader.pageCount(book) });
+  });
+
+  // The no-JavaScript page jump: a GET form posts the number here.
+  router.get('/doc/:id/trang', (req, res) => {
+    const id = bookIdFrom(req.params.id);
+    const n = pageNumber.safeParse(req.query.n);
+    res.redirect(303, links.textPage(id, n.success ? n.data : 1));
+  });
+
+  router.get('/doc/:id/trang/:n', publicLocals, async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const n = pageNumber.safeParse(req.params.n);
+    const q = queryText.parse(req.query.q);
+    const page = n.success ? await reader.textPage(book, n.data, q) : undefined;
+    if (!page) throw notFound();
+    res.render('reader/text-page', { book, page, q });
+  });
+
+  // In-book search without JavaScript: a page of hits linking to text mode and the reader.
+  router.get('/doc/:id/tim', publicLocals, async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const q = queryText.parse(req.query.q);
+    res.render('reader/book-search', { book, q, hits: await search.inBook(book.id, q) });
+  });
+
+  router.get('/api/sach/:id/tim', async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const q = queryText.parse(req.query.q);
+    const hits = await search.inBook(book.id, q);
+    res.set('Cache-Control', 'no-store').json({ bookId: book.id, query: q, hits: hits.map(({ segments: _s, ...h }) => h) });
+  });
+
+  router.get('/sach/:id/tep.pdf', async (req, res, next) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/pdf',
+      'Cache-Control': PDF_CACHE,
+      // The file is content-addressed: its SHA-256 is a strong validator for If-Range/If-None-Match.
+      ETag: `"${book.file.sha256}"`,
+      'X-Robots-Tag': 'noindex',
+    };
+    if (req.query.download === '1') {
+      const gate = await publishGate(ctx).check(book.id, req.lang);
+      if (!gate.allowDownload) throw forbidden();
+      const name = `${slugify(book.title) || 'sach'}.pdf`;
+      headers['Content-Disposition'] = `attachment; filename="${name}"`;
+      recordEvent(ctx, { kind: 'download', bookId: book.id }, req);
+    } else {
+      headers['Content-Disposition'] = 'inline';
+    }
+    res.sendFile(ctx.storage.path('books', book.file.storageKey), { acceptRanges: true, cacheControl: false, lastModified: true, headers }, (err) => sendFileFailed(err, res, next));
+  });
+
+  router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const p = coverParams.safeParse(req.params);
+    if (!p.success || !book.hasCover) throw notFound();
+    const current = req.query.v === String(book.coverVersion);
+    res.sendFile(ctx.storage.path('covers', `${book.id}/${p.data.width}.${p.data.ext}`), {
+      cacheControl: false,
+      headers: { 'Cache-Control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=3600' },
+    }, (err) => sendFileFailed(err, res, next));
+  });
+  return router;
+}
+
+/** `send` reports 416/412/304-style outcomes as errors when a callback is given: answer them as HTTP. */
+function sendFileFailed(err: unknown, res: Response, next: NextFunction): void {
+  if (!err || res.headersSent) return;
+  const e = err as NodeJS.ErrnoException & { status?: number; headers?: Record<string, string> };
+  if (e.code === 'ENOENT') return next(notFound());
+  if (e.status && e.status >= 400 && e.status < 500) {
+    res.status(e.status).set(e.headers ?? {}).end();
+    return;
+  }
+  next(err);
+}
+
+const beaconSchema = z.object({ pages: z.coerce.number().int().min(1).max(2000) });
+
+/**
+ * "Pages read" beacon (navigator.sendBeacon on leaving the reader). Mounted BEFORE the CSRF
+ * middleware: it is anonymous, changes nothing but an approximate counter, and a beacon cannot
+ * carry a token. The book must still be public.
+ */
+export function readerBeaconRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.post('/api/doc/:id/da-doc', express.json({ limit: '1kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const body = beaconSchema.safeParse(req.body);
+    if (body.success) recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages: Math.min(body.data.pages, ctx.services.reader.pageCount(book)) }, req);
+    res.status(204).end();
+  });
+  return router;
+}

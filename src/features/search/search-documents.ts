@@ -1,0 +1,83 @@
+import type { Book } from '../../db/schema/catalogue.ts';
+
+/** A published book as the public `books` index stores it (contract in notes/COMMON.md). */
+export interface BookDocument {
+  id: number;
+  title: string;
+  authors: string[];
+  authorSlugs: string[];
+  description: string;
+  categories: string[];
+  categorySlugs: string[];
+  tags: string[];
+  year: number | null;
+  language: string;
+  publishedAt: number;
+  pageCount: number;
+  hasCover: boolean;
+  coverVersion: number;
+  needsOcr: boolean;
+}
+
+/** One page of a published book in the `pages` index. */
+export interface PageDocument {
+  id: string;
+  bookId: number;
+  pageNumber: number;
+  text: string;
+  title: string;
+  categorySlugs: string[];
+  language: string;
+}
+
+/** What the indexer reads from PostgreSQL for one book. */
+export interface BookForIndex {
+  book: Pick<Book, 'id' | 'title' | 'description' | 'language' | 'publication_year' | 'tags' | 'published_at' | 'page_count' | 'has_cover' | 'cover_version' | 'needs_ocr'>;
+  authors: Array<{ name: string; slug: string }>;
+  categories: Array<{ name: string; slug: string }>;
+}
+
+export function toBookDocument({ book, authors, categories }: BookForIndex): BookDocument {
+  return {
+    id: book.id,
+    title: book.title.normalize('NFC'),
+    authors: authors.map((a) => a.name),
+    authorSlugs: authors.map((a) => a.slug),
+    description: book.description.normalize('NFC'),
+    categories: categories.map((c) => c.name),
+    categorySlugs: categories.map((c) => c.slug),
+    tags: book.tags,
+    year: book.publication_year,
+    language: book.language,
+    publishedAt: book.published_at ? book.published_at.getTime() : 0,
+    pageCount: book.page_count ?? 0,
+    hasCover: book.has_cover,
+    coverVersion: book.cover_version,
+    needsOcr: book.needs_ocr,
+  };
+}
+
+export const pageDocumentId = (bookId: number, pageNumber: number) => `${bookId}-${pageNumber}`;
+
+/**
+ * Page documents; pages without text are skipped (a scanned book stays findable through the
+ * books index by its metadata). Text is NFC so composed and decomposed input match alike.
+ */
+export function toPageDocuments(entry: BookForIndex, pages: Array<{ page_number: number; text: string }>): PageDocument[] {
+  const categorySlugs = entry.categories.map((c) => c.slug);
+  const out: PageDocument[] = [];
+  for (const p of pages) {
+    const text = p.text.normalize('NFC').trim();
+    if (!text) continue;
+    out.push({
+      id: pageDocumentId(entry.book.id, p.page_number),
+      bookId: entry.book.id,
+      pageNumber: p.page_number,
+      text,
+      title: entry.book.title.normalize('NFC'),
+      categorySlugs,
+      language: entry.book.language,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,170 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { EVENTS_WRITE_LOCK } from './events.repository.ts';
+import { STATS_TIME_ZONE } from './local-time.ts';
+
+/** location_key of the site-wide visitor set (see StatsDailyVisitorsTable). */
+export const SITE_KEY = -2;
+export const DIRECT_KEY = 0;
+export const INACTIVE_KEY = -1;
+
+/**
+ * The rollup SQL: folds a range of raw events (by id) into the hourly and daily tables.
+ * Counters are added (on conflict … + excluded), so each range must be folded exactly once; the
+ * watermark update in the same transaction guarantees that.
+ */
+export class RollupRepository {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * The highest event id below which every row is committed. Taking the write lock exclusively
+   * waits for in-flight batch inserts (they hold it shared) and is released at once.
+   */
+  async committedUpperBound(): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${EVENTS_WRITE_LOCK})`.execute(trx);
+      const r = await sql<{ max: number | null }>`select max(id) as max from stats_events`.execute(trx);
+      return Number(r.rows[0]?.max ?? 0);
+    });
+  }
+
+  async watermark(): Promise<number> {
+    const r = await this.db.selectFrom('stats_rollup_state').select('last_event_id').where('name', '=', 'events').executeTakeFirstOrThrow();
+    return Number(r.last_event_id);
+  }
+
+  /**
+   * Folds events (watermark, min(watermark + chunk, upper)] and advances the watermark, in one
+   * transaction. The row lock on the watermark serialises concurrent rollups; each re-reads it.
+   * Returns the new watermark, or null when there was nothing to do.
+   */
+  async foldNextChunk(upper: number, chunk: number): Promise<{ from: number; to: number; events: number } | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const state = await sql<{ last: number }>`select last_event_id as last from stats_rollup_state where name = 'events' for update`.execute(trx);
+      const lo = Number(state.rows[0]?.last ?? 0);
+      if (lo >= upper) return null;
+      const hi = Math.min(lo + chunk, upper);
+      const ev = events(lo, hi);
+      const tz = STATS_TIME_ZONE;
+      const counters = sql`
+        count(*) filter (where is_visit and not is_bot),
+        count(*) filter (where kind = 'scan' and not is_bot),
+        count(*) filter (where is_bot),
+        count(*) filter (where kind = 'book_open' and not is_bot),
+        coalesce(sum(pages) filter (where kind = 'pages_read' and not is_bot), 0),
+        count(*) filter (where kind = 'search' and not is_bot),
+        count(*) filter (where kind = 'search' and not is_bot and result_count = 0),
+        count(*) filter (where kind = 'download' and not is_bot)`;
+      const addCounters = (t: string) => sql.raw(
+        ['visits', 'scans', 'bot_hits', 'book_opens', 'pages_read', 'searches', 'zero_searches', 'downloads'].map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(', '),
+      );
+      const counted = await sql<{ n: number }>`select count(*)::int as n from stats_events where id > ${lo} and id <= ${hi}`.execute(trx);
+
+      await sql`
+        insert into stats_hourly (hour, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads)
+        select date_trunc('hour', occurred_at, 'UTC'), lk, ${counters} from ${ev} group by 1, 2
+        on conflict (hour, location_key) do update set ${addCounters('stats_hourly')}`.execute(trx);
+
+      await sql`
+        insert into stats_daily (day, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads,
+                                 visits_phone, visits_tablet, visits_desktop)
+        select (occurred_at at time zone ${tz})::date, lk, ${counters},
+          count(*) filter (where is_visit and not is_bot and device = 'phone'),
+          count(*) filter (where is_visit and not is_bot and device = 'tablet'),
+          count(*) filter (where is_visit and not is_bot and device = 'desktop')
+        from ${ev} group by 1, 2
+        on conflict (day, location_key) do update set ${addCounters('stats_daily')},
+          visits_phone = stats_daily.visits_phone + excluded.visits_phone,
+          visits_tablet = stats_daily.visits_tablet + excluded.visits_tablet,
+          visits_desktop = stats_daily.visits_desktop + excluded.visits_desktop`.execute(trx);
+
+      await sql`
+        insert into stats_daily_books (day, location_key, book_id, opens, pages_read, downloads, scans)
+        select (occurred_at at time zone ${tz})::date, lk, book_id,
+          count(*) filter (where kind = 'book_open'),
+          coalesce(sum(pages) filter (where kind = 'pages_read'), 0),
+          count(*) filter (where kind = 'download'),
+          count(*) filter (where kind = 'scan')
+        from ${ev} where book_id is not null and not is_bot group by 1, 2, 3
+        on conflict (day, location_key, book_id) do update set
+          opens = stats_daily_books.opens + excluded.opens,
+          pages_read = stats_daily_books.pages_read + excluded.pages_read,
+          downloads = stats_daily_books.downloads + excluded.downloads,
+          scans = stats_daily_books.scans + excluded.scans`.execute(trx);
+
+      await sql`
+        insert into stats_daily_searches (day, location_key, query, searches, zero_results)
+        select (occurred_at at time zone ${tz})::date, lk, query, count(*), count(*) filter (where result_count = 0)
+        from ${ev} where kind = 'search' and query is not null and not is_bot group by 1, 2, 3
+        on conflict (day, location_key, query) do update set
+          searches = stats_daily_searches.searches + excluded.searches,
+          zero_results = stats_daily_searches.zero_results + excluded.zero_results`.execute(trx);
+
+      // The same, by month, per place and once more for the whole site (SITE_KEY).
+      await sql`
+        insert into stats_monthly_books (month, location_key, book_id, opens, pages_read, downloads, scans)
+        select date_trunc('month', occurred_at at time zone ${tz})::date, k.key, book_id,
+          count(*) filter (where kind = 'book_open'),
+          coalesce(sum(pages) filter (where kind = 'pages_read'), 0),
+          count(*) filter (where kind = 'download'),
+          count(*) filter (where kind = 'scan')
+        from ${ev} cross join lateral (values (lk), (${SITE_KEY}::bigint)) as k(key)
+        where book_id is not null and not is_bot group by 1, 2, 3
+        on conflict (location_key, month, book_id) do update set
+          opens = stats_monthly_books.opens + excluded.opens,
+          pages_read = stats_monthly_books.pages_read + excluded.pages_read,
+          downloads = stats_monthly_books.downloads + excluded.downloads,
+          scans = stats_monthly_books.scans + excluded.scans`.execute(trx);
+
+      await sql`
+        insert into stats_monthly_searches (month, location_key, query, searches, zero_results)
+        select date_trunc('month', occurred_at at time zone ${tz})::date, k.key, query, count(*), count(*) filter (where result_count = 0)
+        from ${ev} cross join lateral (values (lk), (${SITE_KEY}::bigint)) as k(key)
+        where kind = 'search' and query is not null and not is_bot group by 1, 2, 3
+        on conflict (location_key, month, query) do update set
+          searches = stats_monthly_searches.searches + excluded.searches,
+          zero_results = stats_monthly_searches.zero_results + excluded.zero_results`.execute(trx);
+
+      // Unique visitors: a hash counts once per day and location key, and once per day site-wide.
+      await sql`
+        with seen as (
+          select (occurred_at at time zone ${tz})::date as day, lk, visitor_hash from ${ev}
+          where visitor_hash is not null and not is_bot
+        ), fresh as (
+          insert into stats_daily_visitors (day, location_key, visitor_hash)
+          select day, lk, visitor_hash from seen
+          union
+          select day, ${SITE_KEY}::bigint, visitor_hash from seen
+          on conflict do nothing
+          returning day, location_key
+        ), per_location as (
+          insert into stats_daily (day, location_key, uniques)
+          select day, location_key, count(*) from fresh where location_key <> ${SITE_KEY} group by 1, 2
+          on conflict (day, location_key) do update set uniques = stats_daily.uniques + excluded.uniques
+        )
+        insert into stats_daily_site (day, uniques)
+        select day, count(*) from fresh where location_key = ${SITE_KEY} group by 1
+        on conflict (day) do update set uniques = stats_daily_site.uniques + excluded.uniques`.execute(trx);
+
+      await sql`update stats_rollup_state set last_event_id = ${hi}, updated_at = now() where name = 'events'`.execute(trx);
+      return { from: lo, to: hi, events: counted.rows[0]?.n ?? 0 };
+    });
+  }
+
+  /** Visitor sets of days that can no longer receive events are useless: keep two days. */
+  async pruneVisitorSets(beforeDay: string): Promise<number> {
+    const r = await this.db.deleteFrom('stats_daily_visitors').where('day', '<', beforeDay).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
+
+/** The events of an id range with their location key (see StatsHourlyTable). */
+function events(lo: number, hi: number): RawBuilder<unknown> {
+  return sql`(
+    select occurred_at, kind, is_bot, device, book_id, query, result_count, pages, visitor_hash,
+      kind = 'visit' or (kind = 'scan' and starts_visit) as is_visit,
+      case when origin = 'qr' and location_id is not null then location_id
+           when origin = 'inactive' then ${INACTIVE_KEY}::bigint else ${DIRECT_KEY}::bigint end as lk
+    from stats_events where id > ${lo} and id <= ${hi}
+  ) as ev`;
+}

@@ -1,0 +1,45 @@
+import crypto from 'node:crypto';
+import { isbot } from 'isbot';
+import type { Device } from './events.ts';
+
+/**
+ * Plausible-style unique visitors: hash(daily secret salt + IP + user agent). The salt is random,
+ * kept only while its day lasts and then deleted, so once a day is over nobody (us included) can
+ * recompute a hash from an IP address. 16 bytes are plenty to keep collisions negligible.
+ */
+export function visitorHash(salt: Buffer, ip: string, userAgent: string): Buffer {
+  return crypto.createHash('sha256').update(salt).update(ip).update('\n').update(userAgent).digest().subarray(0, 16);
+}
+
+/** A coarse device class: enough to know whether readers use phones, nothing that identifies one. */
+export function deviceClass(userAgent: string | null | undefined): Device {
+  const ua = userAgent ?? '';
+  if (/iPad|Tablet|PlayBook|Silk|Kindle|(Android(?!.*Mobile))/i.test(ua)) return 'tablet';
+  if (/Mobi|iPhone|iPod|Android|Windows Phone|Zalo/i.test(ua)) return 'phone';
+  return 'desktop';
+}
+
+/**
+ * Search text as counted: trimmed, lower-cased, spaces collapsed, Unicode NFC (Vietnamese typed on
+ * different keyboards arrives in composed or decomposed form), capped so a pasted essay is one row.
+ */
+export function normaliseQuery(query: string): string {
+  return query.normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim().slice(0, 200);
+}
+
+const botCache = new Map<string, boolean>();
+
+/**
+ * isbot() with a small cache: its pattern is long, and the same few hundred user agents (one per
+ * phone model and browser version) come back all day. Missing user agent = a script, not a person.
+ */
+export function isBot(userAgent: string | null | undefined): boolean {
+  if (!userAgent) return true;
+  let hit = botCache.get(userAgent);
+  if (hit === undefined) {
+    hit = isbot(userAgent);
+    if (botCache.size >= 2000) botCache.clear();
+    botCache.set(userAgent, hit);
+  }
+  return hit;
+}

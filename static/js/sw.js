@@ -1,0 +1,134 @@
+// Service worker (served at /sw.js): keeps the app shell and the pages of the last books read,
+// so a reader who loses the connection can go on reading what was already loaded.
+// Replaced when served (src/features/public/pwa.ts) by a hash of the cached files.
+const VERSION = 'dev';
+const SHELL = `tvs-shell-${VERSION}`;
+const PAGES = `tvs-pages-${VERSION}`;
+const BOOKS = `tvs-books-${VERSION}`;
+const MAX_BOOKS = 5;
+const SHELL_FILES = [
+  '/ngoai-tuyen',
+  '/static/css/app.css',
+  '/static/css/public.css',
+  '/static/js/site.js',
+  '/static/js/home.js',
+  '/static/js/reading-state.js',
+  '/static/js/pdf-range.js',
+  '/static/js/reader-gestures.js',
+  '/static/js/reader.js',
+  '/static/reader/reader.css',
+  '/static/reader/pdf_viewer.css',
+  '/static/reader/pdf.min.mjs',
+  '/static/reader/pdf_viewer.mjs',
+  '/static/reader/pdf.worker.min.mjs',
+  '/static/icons/icon.svg',
+];
+
+self.addEventListener('install', (event) => {
+  // cache: 'reload' — a new version must not be filled from week-old HTTP-cache copies.
+  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES.map((u) => new Request(u, { cache: 'reload' })))).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith('tvs-') && !k.endsWith(VERSION)).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+  );
+});
+
+const PDF = /^\/sach\/(\d+)\/tep\.pdf$/;
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  if (req.method !== 'GET') return;
+  const url = new URL(req.url);
+  if (url.origin !== location.origin) return;
+  const pdf = PDF.exec(url.pathname);
+  if (pdf && !url.search) event.respondWith(pdfRequest(event, req, pdf[1]));
+  else if (url.pathname.startsWith('/static/')) event.respondWith(cacheFirst(req));
+  else if (req.mode === 'navigate' && !url.pathname.startsWith('/admin')) event.respondWith(networkFirst(req, url));
+});
+
+async function cacheFirst(req) {
+  const hit = await caches.match(req, { ignoreSearch: true });
+  if (hit) return hit;
+  const res = await fetch(req);
+  if (res.ok) (await caches.open(SHELL)).put(req, res.clone());
+  return res;
+}
+
+// Pages a reader comes back to (home, book pages, the reader) are kept for offline use; any other
+// page falls back to the offline page when there is no network.
+const KEEP = (url) => url.pathname === '/' || url.pathname.startsWith('/doc/') || url.pathname.startsWith('/sach/');
+
+// 404/410: the book was withdrawn (e.g. its rights holder revoked consent) — its copies here go too.
+const GONE = (status) => status === 404 || status === 410;
+const BOOK_URL = /^\/(?:doc|sach)\/(\d+)(?:[/-]|$)/;
+
+async function networkFirst(req, url) {
+  try {
+    const res = await fetch(req);
+    if (res.ok && KEEP(url)) (await caches.open(PAGES)).put(req, res.clone());
+    else if (GONE(res.status)) {
+      const book = BOOK_URL.exec(url.pathname);
+      await (book ? forgetBook(book[1]) : caches.open(PAGES).then((c) => c.delete(req)));
+    }
+    return res;
+  } catch {
+    return (await caches.match(req)) || (await caches.match('/ngoai-tuyen')) || Response.error();
+  }
+}
+
+// The reader asks for fixed 32 KB-aligned ranges (static/js/pdf-range.js), so each Range response
+// is cached under its own key: offline, the same requests find the same bytes.
+const rangeKey = (id, range) => `/sach/${id}/tep.pdf?bytes=${encodeURIComponent(range)}`;
+
+async function pdfRequest(event, req, id) {
+  const range = req.headers.get('range');
+  if (!range) return fetch(req);
+  const cache = await caches.open(BOOKS);
+  let res;
+  try {
+    res = await fetch(req);
+  } catch (err) {
+    const hit = await cache.match(rangeKey(id, range));
+    if (!hit) throw err;
+    // Stored as 200 (the Cache API refuses partial responses); answered as the 206 it was.
+    return new Response(hit.body, { status: 206, headers: hit.headers });
+  }
+  if (GONE(res.status)) {
+    event.waitUntil(forgetBook(id));
+    return res;
+  }
+  if (res.status === 206) {
+    // Caching is best effort: a full disk must not break reading online.
+    const copy = res.clone();
+    event.waitUntil(
+      copy
+        .arrayBuffer()
+        .then((body) => cache.put(rangeKey(id, range), new Response(body, { status: 200, headers: copy.headers })))
+        .then(() => touchBook(cache, id))
+        .catch(() => {}),
+    );
+  }
+  return res;
+}
+
+// Drops every cached page and byte range of a book that is no longer public.
+async function forgetBook(id) {
+  const mine = (key) => BOOK_URL.exec(new URL(key.url).pathname)?.[1] === id;
+  for (const name of [PAGES, BOOKS]) {
+    const cache = await caches.open(name);
+    for (const key of await cache.keys()) if (mine(key)) await cache.delete(key);
+  }
+}
+
+// Keeps the byte ranges of the MAX_BOOKS most recently read books only.
+async function touchBook(cache, id) {
+  const listRes = await cache.match('/__books');
+  const list = listRes ? await listRes.json() : [];
+  const next = [id, ...list.filter((b) => b !== id)];
+  for (const old of next.slice(MAX_BOOKS)) {
+    for (const key of await cache.keys()) if (new URL(key.url).pathname === `/sach/${old}/tep.pdf`) await cache.delete(key);
+  }
+  await cache.put('/__books', new Response(JSON.stringify(next.slice(0, MAX_BOOKS))));
+}

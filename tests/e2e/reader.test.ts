@@ -1,0 +1,257 @@
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../helpers/books.ts';
+import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
+
+const skip = browserUnavailable();
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+let env: TestEnv;
+let server: Awaited<ReturnType<typeof listen>>;
+let browser: Browser;
+let context: BrowserContext;
+let war: FixtureBook;
+
+beforeAll(async () => {
+  if (skip) return;
+  env = await createTestEnv();
+  (env.ctx.services as unknown as Record<string, unknown>).publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  war = await createBook(env.ctx, {
+    title: 'Lịch sử thế kỷ hai mươi',
+    authors: ['Trần Văn Giàu'],
+    categories: ['lich-su'],
+    description: 'Những biến cố lớn của thế kỷ hai mươi.',
+    pages: pagesWith(24, {
+      17: 'Cuộc chiến tranh thế giới thứ hai bùng nổ năm 1939 ở châu Âu.',
+    }, (n) => `Trang ${n}. Nội dung sách thường ngày, không có gì đặc biệt.`),
+    outline: [{ title: 'Chương một: Mở đầu', page: 2 }, { title: 'Chương hai: Chiến tranh', page: 15, children: [{ title: 'Năm 1939', page: 17 }] }],
+    withCover: true,
+  });
+  await createBook(env.ctx, { title: 'Truyện Kiều', authors: ['Nguyễn Du'], categories: ['van-hoc-viet-nam'], pages: pagesWith(6) });
+  server = await listen(env.app);
+  browser = await launchBrowser();
+  context = await phoneContext(browser, { baseURL: server.baseURL });
+}, 180_000);
+
+afterAll(async () => {
+  if (skip) return;
+  await browser?.close();
+  await server?.close();
+  await env?.cleanup();
+});
+
+// The project compiles without DOM types: browser-side code reaches the DOM through `globalThis`
+// (written inline: these functions are serialised and run in the page).
+/* eslint-disable @typescript-eslint/no-explicit-any */
+// Waits use selectors and page.evaluate (DevTools), not page.waitForFunction: the latter compiles
+// its predicate inside the page, which the reader's CSP (no 'unsafe-eval') rightly refuses.
+async function firstPageShown(page: Page): Promise<void> {
+  await page.locator('body[data-first-page]').waitFor({ state: 'attached', timeout: 30_000 });
+}
+const onPage = (page: Page, n: number) => expect.poll(() => page.inputValue('#page-input'), { timeout: 30_000 }).toBe(String(n));
+const currentPage = (page: Page) => page.inputValue('#page-input').then(Number);
+
+async function axe(page: Page, label: string): Promise<void> {
+  await page.evaluate(axeSource); // through DevTools, so the page's CSP (no inline script) still holds
+  const result = (await page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }).then((r) =>
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`)) as Array<{ id: string; impact: string; nodes: string[] }>;
+  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (result.length) console.log(`[axe] ${label}:`, JSON.stringify(result));
+  expect(serious, label).toEqual([]);
+}
+
+describe.skipIf(skip)('readers on a phone', () => {
+  it('search without diacritics → a passage hit → the reader opens at that page with the words highlighted', async () => {
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.fill('#q', 'chien tranh the gioi');
+    await page.press('#q', 'Enter');
+    await page.waitForURL(/\/tim-kiem\?q=chien/);
+    const hit = page.locator('.passages a.passage').first();
+    await expect(hit.textContent()).resolves.toContain('trang 17');
+    await hit.click();
+    await page.waitForURL(new RegExp(`/doc/${war.id}\\?q=chien.*#page=17$`));
+    await firstPageShown(page);
+    await onPage(page, 17);
+    expect(await currentPage(page)).toBe(17);
+    // The text layer of page 17 gets the matched words highlighted (accent-insensitive).
+    await page.waitForSelector('.page[data-page-number="17"] .textLayer .hl', { timeout: 15_000 });
+    const words = await page.$$eval('.page[data-page-number="17"] .textLayer .hl', (els) => els.map((e) => (e.textContent ?? '').toLowerCase()));
+    expect(words.join(' ')).toContain('chiến');
+    await page.close();
+  });
+
+  it('navigates with the table of contents and deep links', async () => {
+    const page = await context.newPage();
+    await page.goto(`/doc/${war.id}#page=3`);
+    await firstPageShown(page);
+    await onPage(page, 3);
+    await page.click('#btn-toc');
+    await expect(page.getAttribute('#btn-toc', 'aria-expanded')).resolves.toBe('true');
+    await page.click('#panel-toc a[data-page="15"]');
+    await onPage(page, 15);
+    expect(page.url()).toMatch(/#page=15$/);
+    expect(await page.isVisible('#panel-toc')).toBe(false);
+    await page.click('#btn-next');
+    await onPage(page, 16);
+    await page.close();
+  });
+
+  it('remembers the last page on the device and offers to resume after a reload; the home page lists it', async () => {
+    const page = await context.newPage();
+    await page.goto(`/doc/${war.id}`);
+    await firstPageShown(page);
+    await page.fill('#page-input', '9');
+    await page.press('#page-input', 'Enter');
+    await onPage(page, 9);
+    await page.goto(`/doc/${war.id}`);
+    await firstPageShown(page);
+    await page.waitForSelector('#resume:not([hidden])');
+    expect(await page.textContent('#resume')).toContain('trang 9');
+    await page.click('#resume button:first-of-type');
+    await onPage(page, 9);
+    await page.goto('/');
+    await page.waitForSelector('#continue:not([hidden])');
+    expect(await page.textContent('#continue')).toContain('Lịch sử thế kỷ hai mươi');
+    expect(await page.getAttribute('#continue a', 'href')).toBe(`/doc/${war.id}#page=9`);
+    await page.close();
+  });
+
+  it('searches inside the book from the reader and jumps to a hit', async () => {
+    const page = await context.newPage();
+    await page.goto(`/doc/${war.id}`);
+    await firstPageShown(page);
+    await page.click('#btn-search');
+    await page.fill('#bq', 'bung no nam 1939');
+    await page.press('#bq', 'Enter');
+    await page.waitForSelector('#search-hits li a');
+    expect(await page.innerHTML('#search-hits li a')).toContain('<mark>');
+    await page.click('#search-hits li a');
+    await onPage(page, 17);
+    await page.close();
+  });
+
+  it('installs a service worker and reopens the last book offline, with an offline banner', async () => {
+    const phone = await phoneContext(browser, { baseURL: server.baseURL });
+    const page = await phone.newPage();
+    await page.goto(`/doc/${war.id}#page=1`);
+    await firstPageShown(page);
+    await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
+    await page.reload(); // now under the service worker: pages and byte ranges are cached as they load
+    await firstPageShown(page);
+    await phone.setOffline(true);
+    await page.reload();
+    await firstPageShown(page);
+    expect(await page.isVisible('#offline')).toBe(true);
+    expect(await page.getAttribute('body', 'data-first-page')).toBe('1');
+    await page.goto('/tim-kiem?q=khong-ket-noi').catch(() => undefined);
+    expect(await page.textContent('body')).toContain('Bạn đang ngoại tuyến');
+    await phone.close();
+  });
+
+  it('forgets a withdrawn book: once the site answers 404/410, its cached pages and bytes are gone from the phone', async () => {
+    const doomed = await createBook(env.ctx, { title: 'Sách sẽ bị gỡ', authors: ['Tác giả Ẩn danh'], categories: ['lich-su'], pages: pagesWith(5) });
+    const phone = await phoneContext(browser, { baseURL: server.baseURL });
+    const page = await phone.newPage();
+    await page.goto(`/doc/${doomed.id}`);
+    await firstPageShown(page);
+    await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
+    await page.reload();
+    await firstPageShown(page);
+    const cachedEntries = () =>
+      page.evaluate(`(async () => {
+        let n = 0;
+        for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) if (new URL(r.url).pathname.match(/^\\/(?:doc|sach)\\/(\\d+)/)?.[1] === '${doomed.id}') n++;
+        return n;
+      })()`) as Promise<number>;
+    await expect.poll(cachedEntries, { timeout: 10_000 }).toBeGreaterThan(1); // the reader page and byte ranges
+
+    await withdrawBook(env.ctx, doomed.id);
+    const gone = await page.goto(`/doc/${doomed.id}`);
+    expect(gone?.status()).toBe(404);
+    await expect.poll(cachedEntries, { timeout: 10_000 }).toBe(0);
+    await phone.setOffline(true);
+    await page.goto(`/doc/${doomed.id}`).catch(() => undefined);
+    expect(await page.textContent('body')).toContain('Bạn đang ngoại tuyến');
+    await phone.close();
+  });
+
+  it('offers a text mode without JavaScript', async () => {
+    const noJs = await browser.newContext({ baseURL: server.baseURL, viewport: { width: 360, height: 640 }, javaScriptEnabled: false });
+    const page = await noJs.newPage();
+    await page.goto(`/sach/${war.id}`);
+    await page.click('text=Đọc dạng chữ');
+    await page.waitForURL(new RegExp(`/doc/${war.id}/trang/1$`));
+    expect(await page.textContent('.page-text')).toContain('Trang 1.');
+    await page.click('.pager a[rel="next"] >> nth=0');
+    await page.waitForURL(new RegExp(`/doc/${war.id}/trang/2$`));
+    // The reader page without JavaScript still offers the outline and text-mode page jumps.
+    await page.goto(`/doc/${war.id}`);
+    await page.click('#panel-toc a[data-page="17"]');
+    await page.waitForURL(new RegExp(`/doc/${war.id}/trang/17$`));
+    expect(await page.textContent('.page-text')).toContain('chiến tranh thế giới');
+    await noJs.close();
+  });
+
+  it('serves an OPDS catalogue that parses as Atom with OPDS link relations', async () => {
+    const page = await context.newPage();
+    await page.goto('/');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const report = await page.evaluate(async () => {
+      const g = globalThis as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const ATOM = 'http://www.w3.org/2005/Atom';
+      const check = async (url: string) => {
+        const text = await (await fetch(url)).text();
+        const doc = new g.DOMParser().parseFromString(text, 'application/xml');
+        const errors = doc.getElementsByTagName('parsererror').length;
+        const feed = doc.documentElement;
+        const child = (el: any, name: string): any[] => Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const entries = child(feed, 'entry');
+        return {
+          errors,
+          root: `${feed.namespaceURI} ${feed.localName}`,
+          hasRequired: ['id', 'title', 'updated'].every((n) => child(feed, n).length === 1),
+          rels: child(feed, 'link').map((l: any) => l.getAttribute('rel')),
+          entries: entries.length,
+          entriesValid: entries.every((e: any) => ['id', 'title', 'updated'].every((n) => child(e, n).length === 1) && child(e, 'link').length > 0),
+          entryRels: [...new Set(entries.flatMap((e: any) => child(e, 'link').map((l: any) => l.getAttribute('rel'))))],
+        };
+      };
+      return { nav: await check('/opds'), acq: await check('/opds/moi'), search: await check('/opds/tim?q=truyen%20kieu') };
+    });
+    for (const feed of Object.values(report)) {
+      expect(feed.errors).toBe(0);
+      expect(feed.root).toBe('http://www.w3.org/2005/Atom feed');
+      expect(feed.hasRequired).toBe(true);
+      expect(feed.rels).toEqual(expect.arrayContaining(['self', 'start', 'search']));
+      expect(feed.entriesValid).toBe(true);
+    }
+    expect(report.nav.entryRels).toEqual(expect.arrayContaining(['http://opds-spec.org/sort/new', 'http://opds-spec.org/sort/popular', 'subsection']));
+    expect(report.acq.entries).toBe(2);
+    expect(report.acq.entryRels).toEqual(expect.arrayContaining(['http://opds-spec.org/acquisition/open-access', 'http://opds-spec.org/image', 'alternate']));
+    expect(report.search.entries).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('passes axe-core accessibility checks (no serious or critical violations) on every readers page', async () => {
+    const page = await context.newPage();
+    for (const [label, url] of [
+      ['home', '/'],
+      ['search', '/tim-kiem?q=lich%20su'],
+      ['no results', '/tim-kiem?q=khong%20co%20gi%20ca'],
+      ['book', `/sach/${war.id}`],
+      ['category', '/the-loai/lich-su'],
+      ['text mode', `/doc/${war.id}/trang/17?q=chien`],
+      ['reader', `/doc/${war.id}#page=2`],
+    ] as const) {
+      await page.goto(url);
+      if (label === 'reader') await firstPageShown(page);
+      expect(await page.getAttribute('html', 'lang')).toBe('vi');
+      await axe(page, label);
+    }
+    await page.close();
+  });
+});
