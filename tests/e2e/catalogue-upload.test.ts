@@ -1,10 +1,9 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../src/features/catalogue/catalogue.jobs.ts';
 import { createUser, TEST_PASSWORD } from '../helpers/auth.ts';
-import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
 import { makePdf } from '../helpers/make-pdf.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
+import { createTestEnv } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 
@@ -13,24 +12,15 @@ const skipReason = browserUnavailable();
  * sends one request per file), then the book page follows ingest without a manual refresh.
  */
 describe.skipIf(skipReason !== null)('uploading books in a phone browser', () => {
-  let env: TestEnv;
-  let server: Awaited<ReturnType<typeof listen>>;
-  let browser: Browser;
-  beforeAll(async () => {
-    env = await createTestEnv();
+  const t = browserApp(async () => {
+    const env = await createTestEnv();
     registerCatalogueJobs(env.ctx);
-    server = await listen(env.app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await env?.cleanup();
+    return env;
   });
 
   it('shows a progress bar and a result per file, then the ingest state live', async () => {
-    const user = await createUser(env.ctx, 'librarian');
-    const context = await phoneContext(browser, { baseURL: server.baseURL });
+    const user = await createUser(t.env.ctx, 'librarian');
+    const context = await phoneContext(t.browser, { baseURL: t.server.baseURL });
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -62,7 +52,7 @@ describe.skipIf(skipReason !== null)('uploading books in a phone browser', () =>
     await created.getByRole('link').click();
     await expect.poll(() => new URL(page.url()).pathname).toMatch(/^\/admin\/books\/\d+$/);
     expect(await page.locator('#ingest-status').textContent()).toContain('Đang chờ xử lý');
-    env.ctx.jobs.start(); // the background runner picks the job up; the page must follow by itself
+    t.env.ctx.jobs.start(); // the background runner picks the job up; the page must follow by itself
     await expect.poll(async () => page.locator('#ingest-status').textContent(), { timeout: 60_000 }).toContain('Đã xử lý xong');
     expect(await page.locator('#ingest-status').textContent()).toContain('Sách có 2 trang.');
     // Metadata from the PDF pre-filled the form.

@@ -1,33 +1,20 @@
-import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/infra/clock.ts';
 import { createUser, TEST_PASSWORD } from '../helpers/auth.ts';
-import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
 import { draftBook, letterPdf, pngBytes } from '../helpers/consent-fixtures.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
+import { createTestEnv } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 
 describe.skipIf(skipReason !== null)('recording a consent with evidence and publishing, in a phone browser', () => {
-  let env: TestEnv;
-  let server: Awaited<ReturnType<typeof listen>>;
-  let browser: Browser;
-  beforeAll(async () => {
-    env = await createTestEnv({ clock: new ManualClock(new Date('2025-06-15T03:00:00Z')) });
-    server = await listen(env.app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await env?.cleanup();
-  });
+  const t = browserApp(() => createTestEnv({ clock: new ManualClock(new Date('2025-06-15T03:00:00Z')) }));
 
   it('a librarian records the author’s consent with a scanned letter and a screenshot, then publishes the book', async () => {
-    const librarian = await createUser(env.ctx, 'librarian', 'thuthu@doanphuong.vn');
-    const bookId = await draftBook(env.ctx, 'Những ngày thơ ấu');
-    const context = await phoneContext(browser, { baseURL: server.baseURL });
+    const librarian = await createUser(t.env.ctx, 'librarian', 'thuthu@doanphuong.vn');
+    const bookId = await draftBook(t.env.ctx, 'Những ngày thơ ấu');
+    const context = await phoneContext(t.browser, { baseURL: t.server.baseURL });
     const page = await context.newPage();
     page.setDefaultTimeout(60_000); // a 2-core machine shared with other suites
 
@@ -75,10 +62,10 @@ describe.skipIf(skipReason !== null)('recording a consent with evidence and publ
 
     await page.getByRole('button', { name: 'Xuất bản sách' }).click();
     await page.waitForURL((u) => u.pathname === `/admin/books/${bookId}`);
-    expect((await env.ctx.db.selectFrom('books').select('status').where('id', '=', bookId).executeTakeFirstOrThrow()).status).toBe('published');
+    expect((await t.env.ctx.db.selectFrom('books').select('status').where('id', '=', bookId).executeTakeFirstOrThrow()).status).toBe('published');
 
     // Readers see the book with its rights statement and a download link (the consent allows it).
-    const publicPage = await request(env.app).get(`/sach/${bookId}`).redirects(2).expect(200);
+    const publicPage = await request(t.env.app).get(`/sach/${bookId}`).redirects(2).expect(200);
     expect(publicPage.text).toContain('Được tác giả/chủ sở hữu đồng ý chia sẻ miễn phí, phi thương mại.');
     expect(publicPage.text).toContain(`/sach/${bookId}/tep.pdf?download=1`);
     await context.close();

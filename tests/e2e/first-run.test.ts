@@ -1,27 +1,14 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
-import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
+import { describe, expect, it } from 'vitest';
+import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
+import { createTestEnv } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 
 describe.skipIf(skipReason !== null)('first run in a phone browser', () => {
-  let env: TestEnv;
-  let server: Awaited<ReturnType<typeof listen>>;
-  let browser: Browser;
-  beforeAll(async () => {
-    env = await createTestEnv();
-    server = await listen(env.app);
-    browser = await launchBrowser();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await env?.cleanup();
-  });
+  const t = browserApp(createTestEnv);
 
   it('sets up the library, signs in, creates a librarian and signs out', async () => {
-    const context = await phoneContext(browser, { baseURL: server.baseURL });
+    const context = await phoneContext(t.browser, { baseURL: t.server.baseURL });
     const page = await context.newPage();
     await page.goto('/');
     await page.getByRole('link', { name: 'Thiết lập thư viện lần đầu' }).click();

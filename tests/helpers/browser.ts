@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.ts';
+import type { TestEnv } from './test-context.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -47,4 +49,29 @@ export async function listen(app: App): Promise<{ server: Server; baseURL: strin
         server.close(() => resolve());
       }),
   };
+}
+
+export interface BrowserApp {
+  env: TestEnv;
+  server: Awaited<ReturnType<typeof listen>>;
+  browser: Browser;
+}
+
+/**
+ * A browser test file's fixture: the app of `makeEnv()` served on loopback and a Chromium, set up
+ * before the file's tests and torn down after them. Fields are filled in by `beforeAll`.
+ */
+export function browserApp(makeEnv: () => Promise<TestEnv>): BrowserApp {
+  const t = {} as BrowserApp;
+  beforeAll(async () => {
+    t.env = await makeEnv();
+    t.server = await listen(t.env.app);
+    t.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await t.browser?.close();
+    await t.server?.close();
+    await t.env?.cleanup();
+  });
+  return t;
 }

@@ -1,4 +1,6 @@
 import type { Request } from 'express';
+import type { Selectable } from 'kysely';
+import type { StatsEventsTable } from '../../db/schema/stats.ts';
 
 /**
  * The statistics event vocabulary (contract in notes/COMMON.md). Reader-site code records the
@@ -45,18 +47,5 @@ export interface PendingEvent {
   userAgent: string | null;
 }
 
-/** A row as stored (see migration 0005). */
-export interface StoredEvent {
-  occurred_at: Date;
-  kind: EventKind;
-  origin: Origin;
-  location_id: number | null;
-  book_id: number | null;
-  query: string | null;
-  result_count: number | null;
-  pages: number | null;
-  visitor_hash: Buffer | null;
-  device: Device | null;
-  is_bot: boolean;
-  starts_visit: boolean;
-}
+/** A row as stored (see migration 0005): the table's columns, less the generated id. */
+export type StoredEvent = Omit<Selectable<StatsEventsTable>, 'id'>;
