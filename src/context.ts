@@ -12,6 +12,7 @@ import { PublicRepository } from './features/public/public.repository.ts';
 import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
+import { PagePreviews } from './features/reader/page-preview.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
@@ -33,7 +34,7 @@ export interface AppContext {
   sessionSecret: string;
   jobs: JobRunner;
   repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository } & LocationsStatsRepos & CatalogueRepos;
-  services: { users: UsersService; publicSite: PublicSiteService; searchQuery: SearchQueryService; reader: ReaderService } & LocationsStatsServices & ConsentServices & CatalogueServices;
+  services: { users: UsersService; publicSite: PublicSiteService; searchQuery: SearchQueryService; reader: ReaderService; pagePreviews: PagePreviews } & LocationsStatsServices & ConsentServices & CatalogueServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
 }
@@ -75,6 +76,7 @@ export function createContext(deps: ContextDeps): AppContext {
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     reader: new ReaderService(repos.publicBooks, clock),
+    pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
     ...locationsStats.services,
     ...consent,
     ...catalogue.services,

@@ -6,7 +6,13 @@ import { createRangeTransport } from './pdf-range.js';
 import { setupExternalLinks, setupTouch } from './reader-gestures.js';
 import { lastPage, rememberPage } from './reading-state.js';
 
-const metrics = (window.__readerMetrics = { start: performance.now(), firstPageAt: null, pageRendered: [] });
+// One object shared with reader-preview.js, which records when the page-1 picture appeared (previewAt).
+const metrics = (window.__readerMetrics = Object.assign(window.__readerMetrics || {}, { start: performance.now(), firstPageAt: null, pageRendered: [] }));
+/** The page-1 picture gives way to the real page (or to any other page the reader asked for). */
+const dropPreview = () => {
+  $('preview')?.remove();
+  body.classList.remove('preview-on');
+};
 const body = document.body;
 body.classList.add('js');
 const S = JSON.parse(body.dataset.i18n || '{}');
@@ -59,6 +65,7 @@ import('/static/reader/pdf_viewer.mjs').then(start, fail);
 
 function fail(err) {
   console.error(err);
+  dropPreview();
   const p = document.createElement('p');
   p.className = 'nojs';
   p.setAttribute('role', 'alert');
@@ -98,6 +105,7 @@ async function start({ EventBus, PDFViewer, PDFLinkService, LinkTarget }) {
 
   eventBus.on('pagesinit', () => {
     viewer.currentScaleValue = 'page-width';
+    if (wanted && wanted !== 1) dropPreview();
     if (wanted) viewer.currentPageNumber = wanted;
     else offerResume();
   });
@@ -105,6 +113,7 @@ async function start({ EventBus, PDFViewer, PDFLinkService, LinkTarget }) {
     if (metrics.firstPageAt === null) {
       metrics.firstPageAt = performance.now();
       body.dataset.firstPage = String(e.pageNumber);
+      dropPreview();
     }
     metrics.pageRendered.push(e.pageNumber);
   });

@@ -15,6 +15,7 @@ const SHELL_FILES = [
   '/static/js/reading-state.js',
   '/static/js/pdf-range.js',
   '/static/js/reader-gestures.js',
+  '/static/js/reader-preview.js',
   '/static/js/reader.js',
   '/static/reader/reader.css',
   '/static/reader/pdf_viewer.css',

@@ -152,6 +152,23 @@ describe.skipIf(skip)('readers on a phone', () => {
     await phone.close();
   });
 
+  it('shows the picture of page 1 until pdf.js has drawn the page, and not when another page is asked for', async () => {
+    expect(await env.ctx.services.pagePreviews.ensure(war.id, `${war.sha256}.pdf`)).toBe(true);
+    const page = await context.newPage();
+    const res = await page.goto(`/doc/${war.id}`);
+    expect(await res?.text()).toContain('id="preview"');
+    await firstPageShown(page);
+    expect(await page.locator('#preview').count()).toBe(0); // gave way to the real page
+    expect(await page.evaluate('document.body.classList.contains("preview-on")')).toBe(false);
+    await page.close();
+    const deep = await context.newPage(); // a fresh load straight to page 17 (not a hash change)
+    await deep.goto(`/doc/${war.id}#page=17`, { waitUntil: 'domcontentloaded' });
+    await deep.locator('script[src="/static/js/reader-preview.js"]').waitFor({ state: 'attached' });
+    await onPage(deep, 17);
+    expect(await deep.locator('#preview').count()).toBe(0);
+    await deep.close();
+  });
+
   it('forgets a withdrawn book: once the site answers 404/410, its cached pages and bytes are gone from the phone', async () => {
     const doomed = await createBook(env.ctx, { title: 'Sách sẽ bị gỡ', authors: ['Tác giả Ẩn danh'], categories: ['lich-su'], pages: pagesWith(5) });
     const phone = await phoneContext(browser, { baseURL: server.baseURL });

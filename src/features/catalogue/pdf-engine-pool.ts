@@ -52,6 +52,11 @@ export function createPdfEngine(log: Logger): PdfEngine {
       for (const v of cover.variants) if (isCoverWidth(v.width)) images.push({ width: v.width, webp: v.webp, jpeg: v.jpeg });
       return images;
     },
+    renderFirstPage: async (file, width) => {
+      // maxPagesToTry 1: a blank page 1 yields null rather than a picture of page 2.
+      const page = await pool.renderCover(file, { widths: [width], maxPagesToTry: 1, webpQuality: 70 });
+      return page?.variants[0]?.webp ?? null;
+    },
     coverFromImage: (file) => coverFromImageFile(file),
     close: async () => {
       await Promise.all([pool.close(), checks.close()]);

@@ -32,6 +32,8 @@ export interface PdfEngine {
   extract(file: string, onPages: (pages: ExtractedPage[]) => Promise<void>, signal?: AbortSignal): Promise<ExtractedBook>;
   /** Renders the first page with content as cover images, or null when no page has any. */
   renderCover(file: string): Promise<CoverImage[] | null>;
+  /** Renders page 1 as a WebP `width` pixels wide (the reader's instant first page), or null when it is blank. */
+  renderFirstPage(file: string, width: number): Promise<Uint8Array | null>;
   /** Resizes an uploaded image (JPEG/PNG/WebP) into cover images. */
   coverFromImage(file: string): Promise<CoverImage[]>;
   close(): Promise<void>;

@@ -63,6 +63,7 @@ export class PublicSiteService {
 export const links = {
   book: (b: { id: number; title: string }) => `/sach/${b.id}-${slugify(b.title) || 'sach'}`,
   reader: (id: number, page?: number, query?: string) => `/doc/${id}${query ? `?q=${encodeURIComponent(query)}` : ''}${page ? `#page=${page}` : ''}`,
+  pagePreview: (id: number) => `/sach/${id}/trang-1.webp`,
   textPage: (id: number, page: number, query?: string) => `/doc/${id}/trang/${page}${query ? `?q=${encodeURIComponent(query)}` : ''}`,
   pdf: (id: number) => `/sach/${id}/tep.pdf`,
   download: (id: number) => `/sach/${id}/tep.pdf?download=1`,

@@ -22,13 +22,19 @@ export function readerRoutes(ctx: AppContext): Router {
   const router = Router();
   const reader = ctx.services.reader;
   const search = ctx.services.searchQuery;
+  const previews = ctx.services.pagePreviews;
 
   router.get('/doc/:id', publicLocals, async (req, res) => {
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const counted = await reader.recordOpen(book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
-    res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount: reader.pageCount(book) });
+    // The page-1 picture is rendered in the background the first time a book is opened; this
+    // visitor goes without it rather than wait.
+    const hasPreview = await previews.exists(book.id);
+    if (!hasPreview) void previews.ensure(book.id, book.file.storageKey);
+    const preview = hasPreview ? links.pagePreview(book.id) : null;
+    res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount: reader.pageCount(book), preview });
   });
 
   // The no-JavaScript page jump: a GET form posts the number here.
@@ -80,6 +86,12 @@ export function readerRoutes(ctx: AppContext): Router {
       headers['Content-Disposition'] = 'inline';
     }
     res.sendFile(ctx.storage.path('books', book.file.storageKey), { acceptRanges: true, cacheControl: false, lastModified: true, headers }, (err) => sendFileFailed(err, res, next));
+  });
+
+  router.get('/sach/:id/trang-1.webp', async (req, res, next) => {
+    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    // Revalidated like the PDF itself, so a withdrawn book's first page stops being served at once.
+    res.sendFile(previews.path(book.id), { cacheControl: false, headers: { 'Cache-Control': 'no-cache', 'X-Robots-Tag': 'noindex' } }, (err) => sendFileFailed(err, res, next));
   });
 
   router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {

@@ -171,6 +171,7 @@ export const en: Record<MessageKey, string> = {
   'reader.resumeYes': 'Continue',
   'reader.resumeNo': 'Start over',
   'reader.externalLink': 'This link leads outside the library:\n{url}\nOpen it?',
+  'reader.previewAlt': 'Page 1 of the book (preview picture while the reader loads)',
   'reader.searching': 'Searching…',
   'reader.noHits': 'No matching passage in this book.',
   'reader.hits': 'Found on {count} pages',

@@ -172,6 +172,7 @@ export const vi = {
   'reader.resumeYes': 'Đọc tiếp',
   'reader.resumeNo': 'Đọc từ đầu',
   'reader.externalLink': 'Liên kết này dẫn ra ngoài thư viện:\n{url}\nBạn có muốn mở không?',
+  'reader.previewAlt': 'Trang 1 của sách (ảnh xem trước, đang tải trình đọc)',
   'reader.searching': 'Đang tìm…',
   'reader.noHits': 'Không thấy đoạn nào khớp trong sách này.',
   'reader.hits': 'Tìm thấy ở {count} trang',
