@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,14 +83,32 @@ describe('server lifecycle', () => {
     expect(s.output()).toContain('PORT');
   });
 
-  it('starts with no external services, then stops on SIGTERM leaving no child process behind', async () => {
+  it('starts with no external services, then stops on SIGTERM: finishes the request in flight, refuses new ones, leaves no child process behind', async () => {
     const s = startServer();
     await waitReady(s.output);
     const secrets = await fs.stat(path.join(storage, 'secrets/meili-master-key'));
     expect(secrets.mode & 0o777).toBe(0o600);
     const pids = await childPids();
     expect(isAlive(pids.postgres) && isAlive(pids.meilisearch)).toBe(true);
+
+    // A request in flight when SIGTERM arrives (a form whose body is still arriving) is finished.
+    const body = Buffer.from('email=ai%40example.vn&password=mat-khau-sai-123');
+    const inFlight = http.request({ host: '127.0.0.1', port: Number(env.PORT), method: 'POST', path: '/dang-nhap', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) } });
+    const answered = new Promise<number>((resolve, reject) => {
+      inFlight.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      inFlight.on('error', reject);
+    });
+    inFlight.write(body.subarray(0, 10));
+    await new Promise((r) => setTimeout(r, 300)); // the server has the headers and is waiting for the rest
     s.child.kill('SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (!s.output().includes('shutting down') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await expect(fetch(`http://127.0.0.1:${env.PORT}/healthz`)).rejects.toThrow(); // no new connections
+    inFlight.end(body.subarray(10));
+    expect(await answered).toBe(403); // answered (no CSRF token), not cut off
     expect(await s.exited).toBe(0);
     expect(await gone(pids.postgres)).toBe(true);
     expect(await gone(pids.meilisearch)).toBe(true);
