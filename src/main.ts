@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   let infra;
   try {
-    infra = await startInfrastructure(config, log);
+    infra = await startInfrastructure(config, log, { role: 'server' });
   } catch (err) {
     // Typically: no bundled Meilisearch for this platform, or a port already taken. Say it plainly.
     log.fatal({ err }, 'could not start the database or search server');

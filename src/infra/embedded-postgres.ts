@@ -99,7 +99,7 @@ async function initialiseCluster(
  * (the server, while a CLI such as the importer starts), we share it: the port is in postmaster.pid.
  * If its starter is gone (kill -9 of the server), it is an orphan: stop it and start afresh.
  */
-async function existingCluster(baseDir: string, dataDir: string, log: Logger): Promise<{ port: number } | null> {
+async function existingCluster(baseDir: string, dataDir: string, log: Logger): Promise<{ port: number; starter: number } | null> {
   let pidText: string;
   try {
     pidText = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
@@ -113,7 +113,7 @@ async function existingCluster(baseDir: string, dataDir: string, log: Logger): P
   if (!cmd || !cmd.includes('postgres') || !cmd.includes(dataDir)) return null;
   const starter = await readOwner(baseDir);
   if (starter !== null && starter !== process.pid && isAlive(starter)) {
-    return { port: Number(lines[3]) };
+    return { port: Number(lines[3]), starter };
   }
   log.warn({ pid }, 'stopping PostgreSQL left running by a previous crash');
   await stopProcess(pid, 'SIGINT', 20_000);
@@ -133,6 +133,12 @@ export async function startEmbeddedPostgres(opts: {
   password: string;
   database: string;
   log: Logger;
+  /**
+   * The server passes true: a cluster started by another live process (a CLI such as the importer,
+   * or a second server) stops when that process exits, which would pull the database out from
+   * under the server. Refusing with a clear message beats failing an hour later.
+   */
+  refuseShared?: boolean;
 }): Promise<EmbeddedPostgres> {
   const { baseDir, port, password, database, log } = opts;
   const bins = await loadBinaries();
@@ -154,6 +160,13 @@ export async function startEmbeddedPostgres(opts: {
     await initialiseCluster(bins, baseDir, dataDir, password, owner, log);
   }
   const shared = await existingCluster(baseDir, dataDir, log);
+  if (shared && opts.refuseShared) {
+    throw new Error(
+      `the embedded PostgreSQL in ${baseDir} is in use by another process that is still running (pid ${shared.starter}): ` +
+        'another server, or a command such as `npm run import` started while the server was stopped. ' +
+        'Let it finish (or stop it), then start the server. (Commands started while the server runs share its database.)',
+    );
+  }
   if (shared) {
     log.info({ port: shared.port }, 'using the embedded PostgreSQL already started by the running server');
     const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${shared.port}/postgres`;

@@ -115,6 +115,36 @@ describe('server lifecycle', () => {
     expect(s.output()).toContain('"msg":"stopped"');
   });
 
+  it('refuses to start beside a command that started the embedded database itself, and starts once it is done', async () => {
+    // e.g. `npm run import` run while the server was stopped: its PostgreSQL stops when it exits.
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hold-infrastructure.ts'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let cliOut = '';
+    cli.stdout!.on('data', (d) => (cliOut += d));
+    cli.stderr!.on('data', (d) => (cliOut += d));
+    const cliExited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!cliOut.includes('ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(cliOut).toContain('ready');
+    } catch (err) {
+      cli.kill('SIGINT');
+      throw err;
+    }
+    const postgres = Number((await fs.readFile(path.join(storage, 'postgres/data/postmaster.pid'), 'utf8')).split('\n')[0]);
+
+    const refused = startServer();
+    const refusedCode = await refused.exited;
+    cli.stdin!.end(); // whatever happened, let the command finish
+    expect(refusedCode).toBe(1);
+    expect(refused.output()).toContain('is in use by another process that is still running');
+    expect(await cliExited).toBe(0); // it finished its work on a database nobody took away
+    expect(await gone(postgres)).toBe(true);
+    const later = startServer();
+    await waitReady(later.output);
+    later.child.kill('SIGTERM');
+    expect(await later.exited).toBe(0);
+  });
+
   it('recovers after kill -9 of the server (orphaned children, stale pid files, leftover half-initialised folders)', async () => {
     const first = startServer();
     await waitReady(first.output);
