@@ -13,7 +13,16 @@ export function setupTouch(container, viewer, go, leaveFitWidth) {
       swipe = null;
     } else if (e.touches.length === 1) swipe = { x: e.touches[0].clientX, y: e.touches[0].clientY, t: Date.now() };
   }, { passive: true });
+  const fits = () => container.scrollWidth <= container.clientWidth + 2;
   container.addEventListener('touchmove', (e) => {
+    if (swipe && e.touches.length === 1) {
+      // A sideways move on a page that fits the width is ours (a page turn): without this the
+      // browser may take it as "swipe back in history" and leave the book.
+      const dx = e.touches[0].clientX - swipe.x;
+      const dy = e.touches[0].clientY - swipe.y;
+      if (fits() && Math.abs(dx) > Math.abs(dy) && e.cancelable) e.preventDefault();
+      return;
+    }
     if (!pinch || e.touches.length !== 2) return;
     e.preventDefault();
     pinch.ratio = Math.min(Math.max(dist(e.touches) / pinch.d, 0.5 / pinch.scale), 5 / pinch.scale);
@@ -32,8 +41,7 @@ export function setupTouch(container, viewer, go, leaveFitWidth) {
     if (!swipe || !e.changedTouches.length) return;
     const dx = e.changedTouches[0].clientX - swipe.x;
     const dy = e.changedTouches[0].clientY - swipe.y;
-    const fits = container.scrollWidth <= container.clientWidth + 2;
-    if (fits && Date.now() - swipe.t < 600 && Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(viewer.currentPageNumber + (dx < 0 ? 1 : -1));
+    if (fits() && Date.now() - swipe.t < 600 && Math.abs(dx) > 60 && Math.abs(dx) > 2 * Math.abs(dy)) go(viewer.currentPageNumber + (dx < 0 ? 1 : -1));
     swipe = null;
   });
 }

@@ -8,11 +8,6 @@ import { lastPage, rememberPage } from './reading-state.js';
 
 // One object shared with reader-preview.js, which records when the page-1 picture appeared (previewAt).
 const metrics = (window.__readerMetrics = Object.assign(window.__readerMetrics || {}, { start: performance.now(), firstPageAt: null, pageRendered: [] }));
-/** The page-1 picture gives way to the real page (or to any other page the reader asked for). */
-const dropPreview = () => {
-  $('preview')?.remove();
-  body.classList.remove('preview-on');
-};
 const body = document.body;
 body.classList.add('js');
 const S = JSON.parse(body.dataset.i18n || '{}');
@@ -21,6 +16,11 @@ const pageCount = Number(body.dataset.pages);
 const title = body.dataset.title;
 const $ = (id) => document.getElementById(id);
 const container = $('viewerContainer');
+/** The page-1 picture gives way to the real page (or to any other page the reader asked for). */
+const dropPreview = () => {
+  $('preview')?.remove();
+  body.classList.remove('preview-on');
+};
 const fmt = (s, params) => s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 
 // Accent-insensitive matching, the same folding as the server (đ → d, marks removed).

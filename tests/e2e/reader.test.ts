@@ -100,6 +100,41 @@ describe.skipIf(skip)('readers on a phone', () => {
     await page.close();
   });
 
+  it('turns pages with a swipe and zooms with a pinch (real touch events)', async () => {
+    const page = await context.newPage();
+    await page.goto(`/doc/${war.id}#page=5`);
+    await firstPageShown(page);
+    await onPage(page, 5);
+    const cdp = await context.newCDPSession(page);
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', points: Array<[number, number]>) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: points.map(([x, y]) => ({ x, y })) });
+    // A swipe is a quick gesture (< 600 ms): on a loaded machine the DevTools round trips can be
+    // slower than a finger, so a swipe that came out too slow is tried again (at most three times).
+    const swipe = async (fromX: number, toX: number, wantPage: number) => {
+      for (let attempt = 0; attempt < 3 && (await currentPage(page)) !== wantPage; attempt++) {
+        await touch('touchStart', [[fromX, 420]]);
+        await touch('touchMove', [[(fromX + toX) / 2, 422]]);
+        await touch('touchMove', [[toX, 424]]);
+        await touch('touchEnd', []);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      await onPage(page, wantPage);
+    };
+    await swipe(320, 100, 6); // right to left: the next page
+    await swipe(80, 320, 5); // and back (not the browser's swipe-back out of the book)
+
+    // Pinch out: fingers twice as far apart → about twice the scale, rendered for real at the end.
+    const pageWidth = () => page.evaluate('document.querySelector(".pdfViewer .page").getBoundingClientRect().width') as Promise<number>;
+    const before = await pageWidth();
+    await touch('touchStart', [[150, 420], [240, 420]]);
+    for (const [a, b] of [[135, 255], [120, 270], [105, 285]]) await touch('touchMove', [[a, 420], [b, 420]]);
+    await touch('touchEnd', []);
+    await expect.poll(pageWidth, { timeout: 10_000 }).toBeGreaterThan(before * 1.8);
+    expect(await page.evaluate('document.getElementById("viewer").style.transform')).toBe('');
+    await cdp.detach();
+    await page.close();
+  });
+
   it('remembers the last page on the device and offers to resume after a reload; the home page lists it', async () => {
     const page = await context.newPage();
     await page.goto(`/doc/${war.id}`);
