@@ -38,11 +38,15 @@ export interface CatalogueServices {
 /** Starts the worker pool lazily: a CLI or test that never touches a PDF spawns no threads. */
 export class PdfEngineHolder {
   private engine: PdfEngine | null = null;
+  private closed = false;
   constructor(private readonly factory: () => PdfEngine) {}
   get(): PdfEngine {
+    // Background work finishing after shutdown must not start a fresh pool of worker threads.
+    if (this.closed) throw new Error('the PDF engine is closed (shutting down)');
     return (this.engine ??= this.factory());
   }
   async close(): Promise<void> {
+    this.closed = true;
     const e = this.engine;
     this.engine = null;
     await e?.close();

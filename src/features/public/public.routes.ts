@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isbot } from 'isbot';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
@@ -44,6 +45,8 @@ export function publicRoutes(ctx: AppContext): Router {
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     const canonical = links.book(book);
     if (req.path !== canonical) return res.redirect(301, canonical);
+    // Readers usually come through this page: have the reader's page-1 picture ready for them.
+    if (!isbot(req.get('user-agent') ?? '')) void ctx.services.pagePreviews.ensure(book.id, book.file.storageKey);
     const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id, req.lang), rightsStatement(ctx, book.id, req.lang)]);
     res.render('public/book', {
       book,

@@ -43,6 +43,17 @@ describe('page-1 preview', () => {
     expect(body.length).toBeLessThan(150 * 1024); // a picture for slow connections, not a scan
   });
 
+  it('is prepared when a reader opens the book page (the usual way into the reader), not for a link-preview bot', async () => {
+    const other = await createBook(env.ctx, { title: 'Tắt đèn', authors: ['Ngô Tất Tố'], pages: pagesWith(3) });
+    const ua = (value: string) => request(env.app).get(`/sach/${other.id}`).redirects(1).set('User-Agent', value).expect(200);
+    await ua('facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await env.ctx.services.pagePreviews.exists(other.id)).toBe(false);
+    await ua('Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36');
+    await expect.poll(() => env.ctx.services.pagePreviews.exists(other.id), { timeout: 30_000 }).toBe(true);
+    expect((await request(env.app).get(`/doc/${other.id}`).expect(200)).text).toContain('id="preview"');
+  });
+
   it('is not made for a blank first page', async () => {
     const blank = await createBook(env.ctx, { title: 'Sách có trang đầu trắng', pages: ['', ...pagesWith(3)] });
     expect(await env.ctx.services.pagePreviews.ensure(blank.id, `${blank.sha256}.pdf`)).toBe(false);
