@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.ts';
 import type { AppContext } from '../../src/context.ts';
 import type { Role, User } from '../../src/db/schema/users.ts';
+import type { Clock } from '../../src/infra/clock.ts';
+import { createTestEnv, type TestEnv } from './test-context.ts';
 
 export const TEST_PASSWORD = 'mật-khẩu-thử-nghiệm-123';
 
@@ -30,7 +33,27 @@ export async function signedInAgent(app: App, email: string, password = TEST_PAS
   return { agent, csrf: csrfFrom(admin.text) };
 }
 
-export async function signInAs(app: App, ctx: AppContext, role: Role): Promise<{ agent: Agent; csrf: string; user: User }> {
+export interface StaffSession {
+  agent: Agent;
+  csrf: string;
+  user: User;
+}
+
+export async function signInAs(app: App, ctx: AppContext, role: Role): Promise<StaffSession> {
   const user = await createUser(ctx, role);
   return { ...(await signedInAgent(app, user.email)), user };
+}
+
+/**
+ * A test file's environment on `clock` with a signed-in admin, librarian and leader, set up in
+ * beforeAll and dropped in afterAll (fields are filled in by then).
+ */
+export function withStaff(clock: Clock): { env: TestEnv; staff: Record<Role, StaffSession> } {
+  const t = { staff: {} } as { env: TestEnv; staff: Record<Role, StaffSession> };
+  beforeAll(async () => {
+    t.env = await createTestEnv({ clock });
+    for (const role of ['admin', 'librarian', 'leader'] as const) t.staff[role] = await signInAs(t.env.app, t.env.ctx, role);
+  });
+  afterAll(() => t.env?.cleanup());
+  return t;
 }

@@ -1,31 +1,23 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role, User } from '../../../src/db/schema/users.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/infra/clock.ts';
-import { signInAs, type Agent } from '../../helpers/auth.ts';
+import { withStaff } from '../../helpers/auth.ts';
 import { draftBook, publishAndIndex, recordConsent } from '../../helpers/consent-fixtures.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
-let env: TestEnv;
-const staff = {} as Record<Role, { agent: Agent; csrf: string; user: User }>;
-beforeAll(async () => {
-  env = await createTestEnv({ clock });
-  for (const role of ['admin', 'librarian', 'leader'] as const) staff[role] = await signInAs(env.app, env.ctx, role);
-});
-afterAll(() => env.cleanup());
+const t = withStaff(clock);
 
 describe('audit log', () => {
   it('records who, when and what (before/after) for consent and publication changes', async () => {
-    const { user } = staff.librarian;
-    const id = await draftBook(env.ctx, 'Sách được kiểm toán');
+    const { user } = t.staff.librarian;
+    const id = await draftBook(t.env.ctx, 'Sách được kiểm toán');
     clock.set(new Date('2025-06-15T03:10:00Z'));
-    const consentId = await recordConsent(env.ctx, id, { holder: 'Tác giả Kiểm Toán' }, user);
-    await publishAndIndex(env.ctx, id, user);
+    const consentId = await recordConsent(t.env.ctx, id, { holder: 'Tác giả Kiểm Toán' }, user);
+    await publishAndIndex(t.env.ctx, id, user);
     clock.set(new Date('2025-06-16T08:00:00Z'));
-    await env.ctx.services.consent.revoke(consentId, 'Tác giả đề nghị gỡ.', user);
+    await t.env.ctx.services.consent.revoke(consentId, 'Tác giả đề nghị gỡ.', user);
 
-    const entries = (await env.ctx.services.audit.list({ bookId: id, limit: 50 })).reverse();
+    const entries = (await t.env.ctx.services.audit.list({ bookId: id, limit: 50 })).reverse();
     expect(entries.map((e) => e.action)).toEqual([
       'rights_holder.created',
       'book_rights.holder_added',
@@ -42,26 +34,26 @@ describe('audit log', () => {
     expect(revoked.after).toMatchObject({ status: 'revoked', revokedReason: 'Tác giả đề nghị gỡ.' });
     expect(entries.find((e) => e.action === 'book.published')).toMatchObject({ actor_id: user.id, before: { status: 'draft' }, after: { status: 'published' } });
     expect(entries.find((e) => e.action === 'book.withdrawn')).toMatchObject({ before: { status: 'published' }, after: { status: 'withdrawn' }, reason: expect.stringContaining(`#${consentId}`) });
-    const holderEntry = await env.ctx.services.audit.list({ entity: 'rights_holder', limit: 5 });
+    const holderEntry = await t.env.ctx.services.audit.list({ entity: 'rights_holder', limit: 5 });
     expect(holderEntry[0]).toMatchObject({ action: 'rights_holder.created', after: expect.objectContaining({ name: 'Tác giả Kiểm Toán' }) });
   });
 
   it('cannot be edited or deleted, even directly in the database', async () => {
-    const [row] = await env.ctx.services.audit.list({ limit: 1 });
+    const [row] = await t.env.ctx.services.audit.list({ limit: 1 });
     expect(row).toBeDefined();
-    await expect(sql`update audit_log set action = 'forged' where id = ${row.id}`.execute(env.ctx.db)).rejects.toThrow(/append-only/);
-    await expect(sql`delete from audit_log where id = ${row.id}`.execute(env.ctx.db)).rejects.toThrow(/append-only/);
-    await expect(sql`truncate audit_log`.execute(env.ctx.db)).rejects.toThrow(/append-only/);
-    const again = await env.ctx.db.selectFrom('audit_log').select(['action']).where('id', '=', row.id).executeTakeFirstOrThrow();
+    await expect(sql`update audit_log set action = 'forged' where id = ${row.id}`.execute(t.env.ctx.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_log where id = ${row.id}`.execute(t.env.ctx.db)).rejects.toThrow(/append-only/);
+    await expect(sql`truncate audit_log`.execute(t.env.ctx.db)).rejects.toThrow(/append-only/);
+    const again = await t.env.ctx.db.selectFrom('audit_log').select(['action']).where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(again.action).toBe(row.action);
   });
 
   it('has a read-only admin page that filters, and no route that changes an entry', async () => {
-    const { agent, csrf } = staff.admin;
+    const { agent, csrf } = t.staff.admin;
     const all = await agent.get('/admin/audit').expect(200);
     expect(all.text).toContain('consent.revoked');
     expect(all.text).toContain('book.published');
-    const bookId = (await env.ctx.services.audit.list({ action: 'consent.revoked', limit: 1 }))[0].book_id;
+    const bookId = (await t.env.ctx.services.audit.list({ action: 'consent.revoked', limit: 1 }))[0].book_id;
     const filtered = await agent.get(`/admin/audit?action=consent.revoked&book=${bookId}`).expect(200);
     expect(filtered.text).toContain('consent.revoked');
     expect(filtered.text).not.toContain('<code>book.published</code>');
@@ -72,8 +64,8 @@ describe('audit log', () => {
       const res = await agent[method]('/admin/audit/1').set('x-csrf-token', csrf);
       expect(res.status, method).toBe(404);
     }
-    expect(env.app.adminRouters.filter((r) => r.mountPath === '/admin/audit').flatMap((r) => r.router.stack.filter((l) => l.route).map((l) => Object.keys((l.route as unknown as { methods: object }).methods)))).toEqual([['get']]);
-    await staff.librarian.agent.get('/admin/audit').expect(403);
-    await staff.leader.agent.get('/admin/audit').expect(403);
+    expect(t.env.app.adminRouters.filter((r) => r.mountPath === '/admin/audit').flatMap((r) => r.router.stack.filter((l) => l.route).map((l) => Object.keys((l.route as unknown as { methods: object }).methods)))).toEqual([['get']]);
+    await t.staff.librarian.agent.get('/admin/audit').expect(403);
+    await t.staff.leader.agent.get('/admin/audit').expect(403);
   });
 });

@@ -1,50 +1,42 @@
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role, User } from '../../../src/db/schema/users.ts';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/infra/clock.ts';
-import { signInAs, type Agent } from '../../helpers/auth.ts';
+import { withStaff } from '../../helpers/auth.ts';
 import { draftBook, publishAndIndex, recordConsent } from '../../helpers/consent-fixtures.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
-let env: TestEnv;
-const staff = {} as Record<Role, { agent: Agent; csrf: string; user: User }>;
-beforeAll(async () => {
-  env = await createTestEnv({ clock });
-  for (const role of ['admin', 'librarian', 'leader'] as const) staff[role] = await signInAs(env.app, env.ctx, role);
-});
-afterAll(() => env.cleanup());
+const t = withStaff(clock);
 
 describe('download gate on the reader site', () => {
   it('read-online only when a consent does not allow downloads: no link, and ?download=1 is refused', async () => {
-    const id = await draftBook(env.ctx, 'Sách chỉ đọc trực tuyến');
-    await recordConsent(env.ctx, id, { holder: 'Tác giả Chỉ Đọc', allowDownload: false });
-    await publishAndIndex(env.ctx, id);
-    const page = await request(env.app).get(`/sach/${id}`).redirects(2).expect(200);
+    const id = await draftBook(t.env.ctx, 'Sách chỉ đọc trực tuyến');
+    await recordConsent(t.env.ctx, id, { holder: 'Tác giả Chỉ Đọc', allowDownload: false });
+    await publishAndIndex(t.env.ctx, id);
+    const page = await request(t.env.app).get(`/sach/${id}`).redirects(2).expect(200);
     expect(page.text).not.toContain('download=1');
     expect(page.text).toContain('Được tác giả/chủ sở hữu đồng ý chia sẻ miễn phí, phi thương mại.');
-    const reader = await request(env.app).get(`/doc/${id}`).expect(200);
+    const reader = await request(t.env.app).get(`/doc/${id}`).expect(200);
     expect(reader.text).not.toContain('download=1');
-    await request(env.app).get(`/sach/${id}/tep.pdf?download=1`).expect(403);
-    const inline = await request(env.app).get(`/sach/${id}/tep.pdf`).expect(200);
+    await request(t.env.app).get(`/sach/${id}/tep.pdf?download=1`).expect(403);
+    const inline = await request(t.env.app).get(`/sach/${id}/tep.pdf`).expect(200);
     expect(inline.headers['content-disposition']).toBe('inline');
   });
 
   it('offers the download when every consent allows it', async () => {
-    const id = await draftBook(env.ctx, 'Sách được tải về');
-    await recordConsent(env.ctx, id, { holder: 'Tác giả Cho Tải Về', allowDownload: true });
-    await publishAndIndex(env.ctx, id);
-    const page = await request(env.app).get(`/sach/${id}`).redirects(2).expect(200);
+    const id = await draftBook(t.env.ctx, 'Sách được tải về');
+    await recordConsent(t.env.ctx, id, { holder: 'Tác giả Cho Tải Về', allowDownload: true });
+    await publishAndIndex(t.env.ctx, id);
+    const page = await request(t.env.app).get(`/sach/${id}`).redirects(2).expect(200);
     expect(page.text).toContain(`/sach/${id}/tep.pdf?download=1`);
-    const file = await request(env.app).get(`/sach/${id}/tep.pdf?download=1`).expect(200);
+    const file = await request(t.env.app).get(`/sach/${id}/tep.pdf?download=1`).expect(200);
     expect(file.headers['content-disposition']).toMatch(/^attachment/);
   });
 
   it('shows the public-domain or licence statement instead for those bases', async () => {
-    const id = await draftBook(env.ctx, 'Bình Ngô đại cáo');
-    await env.ctx.services.consent.setBasis(id, { basis: 'public_domain', note: 'Tác phẩm thế kỷ XV.', licenceName: '', licenceUrl: '', allowDownload: true }, null);
-    await publishAndIndex(env.ctx, id);
-    const page = await request(env.app).get(`/sach/${id}`).redirects(2).expect(200);
+    const id = await draftBook(t.env.ctx, 'Bình Ngô đại cáo');
+    await t.env.ctx.services.consent.setBasis(id, { basis: 'public_domain', note: 'Tác phẩm thế kỷ XV.', licenceName: '', licenceUrl: '', allowDownload: true }, null);
+    await publishAndIndex(t.env.ctx, id);
+    const page = await request(t.env.app).get(`/sach/${id}`).redirects(2).expect(200);
     expect(page.text).toContain('Tác phẩm thuộc phạm vi công cộng.');
     expect(page.text).toContain(`/sach/${id}/tep.pdf?download=1`);
   });
@@ -52,7 +44,7 @@ describe('download gate on the reader site', () => {
 
 describe('admin pages: book rights, rights holders, register', () => {
   it('a rights holder page lists their books; the book page shows consents and evidence links', async () => {
-    const { agent, csrf } = staff.librarian;
+    const { agent, csrf } = t.staff.librarian;
     const created = await agent
       .post('/admin/rights-holders')
       .type('form')
@@ -60,8 +52,8 @@ describe('admin pages: book rights, rights holders, register', () => {
       .expect(303);
     const holderUrl = created.headers.location;
     const holderId = Number(holderUrl.split('/').pop());
-    const a = await draftBook(env.ctx, 'Tuyển tập thơ A');
-    const b = await draftBook(env.ctx, 'Tuyển tập thơ B');
+    const a = await draftBook(t.env.ctx, 'Tuyển tập thơ A');
+    const b = await draftBook(t.env.ctx, 'Tuyển tập thơ B');
     for (const bookId of [a, b]) {
       await agent.post(`/admin/consents/books/${bookId}/holders`).type('form').send({ _csrf: csrf, rightsHolderId: String(holderId), role: 'heir' }).expect(303);
     }
@@ -80,17 +72,17 @@ describe('admin pages: book rights, rights holders, register', () => {
     const bookPage = await agent.get(`/admin/consents/books/${a}`).expect(200);
     expect(bookPage.text).toContain('Nguyễn Thị Thừa Kế');
     expect(bookPage.text).toContain('Chưa có sự đồng ý của Nguyễn Thị Thừa Kế (người thừa kế).');
-    await staff.leader.agent.get(`/admin/consents/books/${a}`).expect(403);
+    await t.staff.leader.agent.get(`/admin/consents/books/${a}`).expect(403);
   });
 
   it('the consent register lists every published book with its basis, holders and dates (page and CSV), for leaders too', async () => {
-    const id = await draftBook(env.ctx, 'Sách trong sổ đăng ký');
-    await recordConsent(env.ctx, id, { holder: 'Tác giả Sổ, "Bút danh"', grantedOn: '2025-05-20', endsOn: '2027-05-19', allowDownload: true });
-    await publishAndIndex(env.ctx, id);
-    const draft = await draftBook(env.ctx, 'Sách nháp không vào sổ');
-    await recordConsent(env.ctx, draft, { holder: 'Tác giả Nháp' });
+    const id = await draftBook(t.env.ctx, 'Sách trong sổ đăng ký');
+    await recordConsent(t.env.ctx, id, { holder: 'Tác giả Sổ, "Bút danh"', grantedOn: '2025-05-20', endsOn: '2027-05-19', allowDownload: true });
+    await publishAndIndex(t.env.ctx, id);
+    const draft = await draftBook(t.env.ctx, 'Sách nháp không vào sổ');
+    await recordConsent(t.env.ctx, draft, { holder: 'Tác giả Nháp' });
 
-    const page = await staff.leader.agent.get('/admin/consents/register').expect(200);
+    const page = await t.staff.leader.agent.get('/admin/consents/register').expect(200);
     expect(page.text).toContain('Sổ đăng ký đồng ý chia sẻ');
     expect(page.text).toContain('Sách trong sổ đăng ký');
     expect(page.text).toContain('20/05/2025');
@@ -99,7 +91,7 @@ describe('admin pages: book rights, rights holders, register', () => {
     expect(page.text).toContain('Tác phẩm thế kỷ XV.');
     expect(page.text).not.toContain('Sách nháp không vào sổ');
 
-    const csv = await staff.leader.agent.get('/admin/consents/register/export.csv').expect(200);
+    const csv = await t.staff.leader.agent.get('/admin/consents/register/export.csv').expect(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="so-dang-ky-dong-y-2025-06-15\.csv"$/);
     const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');

@@ -1,23 +1,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role, User } from '../../../src/db/schema/users.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/infra/clock.ts';
-import { signInAs, type Agent } from '../../helpers/auth.ts';
+import { withStaff, type Agent } from '../../helpers/auth.ts';
 import { draftBook, jpegBytes, letterPdf, pngBytes, publishAndIndex } from '../../helpers/consent-fixtures.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
-let env: TestEnv;
-const staff = {} as Record<Role, { agent: Agent; csrf: string; user: User }>;
+const t = withStaff(clock);
 let bookId: number;
 beforeAll(async () => {
-  env = await createTestEnv({ clock });
-  for (const role of ['admin', 'librarian', 'leader'] as const) staff[role] = await signInAs(env.app, env.ctx, role);
-  bookId = await draftBook(env.ctx, 'Sách có bằng chứng');
+  bookId = await draftBook(t.env.ctx, 'Sách có bằng chứng');
 });
-afterAll(() => env.cleanup());
 
 const form = {
   newHolderName: 'Nhà thơ Bằng Chứng',
@@ -38,18 +32,18 @@ function postConsent(agent: Agent, csrf: string, files: Array<{ name: string; by
   return req;
 }
 
-const tmpFiles = async () => (await fs.readdir(path.join(env.config.storageDir, 'tmp')).catch(() => [])).filter((f) => f.endsWith('.evidence'));
+const tmpFiles = async () => (await fs.readdir(path.join(t.env.config.storageDir, 'tmp')).catch(() => [])).filter((f) => f.endsWith('.evidence'));
 
 describe('evidence files', () => {
   it('accepts a scanned letter (PDF), a photo (JPEG) and a screenshot (PNG) with the consent, stored privately', async () => {
-    const { agent, csrf } = staff.librarian;
+    const { agent, csrf } = t.staff.librarian;
     const files = [
       { name: 'Thư đồng ý.pdf', bytes: letterPdf() },
       { name: 'ảnh chụp thư.jpg', bytes: jpegBytes() },
       { name: 'zalo.png', bytes: pngBytes() },
     ];
     await postConsent(agent, csrf, files).expect(303);
-    const overview = await env.ctx.services.consent.bookOverview(bookId);
+    const overview = await t.env.ctx.services.consent.bookOverview(bookId);
     expect(overview.consents).toHaveLength(1);
     const evidence = overview.evidence.get(overview.consents[0].id)!;
     expect(evidence.map((e) => [e.original_name, e.mime_type])).toEqual([
@@ -58,7 +52,7 @@ describe('evidence files', () => {
       ['zalo.png', 'image/png'],
     ]);
     for (const e of evidence) {
-      const stored = await fs.readFile(env.ctx.storage.path('evidence', e.storage_key));
+      const stored = await fs.readFile(t.env.ctx.storage.path('evidence', e.storage_key));
       expect(stored.equals(files.find((f) => f.name === e.original_name)!.bytes)).toBe(true);
       expect(e.storage_key).toMatch(/^[0-9a-f]{64}\.(pdf|jpg|png)$/);
     }
@@ -75,26 +69,26 @@ describe('evidence files', () => {
   });
 
   it('is not reachable by the public, by leaders, or through static paths', async () => {
-    const [e] = await env.ctx.db.selectFrom('consent_evidence').selectAll().orderBy('id').limit(1).execute();
-    const anonymous = await request(env.app).get(`/admin/consents/evidence/${e.id}`);
+    const [e] = await t.env.ctx.db.selectFrom('consent_evidence').selectAll().orderBy('id').limit(1).execute();
+    const anonymous = await request(t.env.app).get(`/admin/consents/evidence/${e.id}`);
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.location).toMatch(/^\/dang-nhap/);
-    await staff.leader.agent.get(`/admin/consents/evidence/${e.id}`).expect(403);
+    await t.staff.leader.agent.get(`/admin/consents/evidence/${e.id}`).expect(403);
     for (const url of [`/static/${e.storage_key}`, `/static/../storage/evidence/${e.storage_key}`, `/storage/evidence/${e.storage_key}`, `/evidence/${e.storage_key}`]) {
-      const res = await request(env.app).get(url);
+      const res = await request(t.env.app).get(url);
       expect([301, 302, 404], url).toContain(res.status);
       expect(res.headers['content-type'] ?? '', url).not.toContain('application/pdf');
     }
     // Not listed on any public page either.
-    await publishAndIndex(env.ctx, bookId, staff.librarian.user);
-    const publicPage = await request(env.app).get(`/sach/${bookId}`).redirects(2).expect(200);
+    await publishAndIndex(t.env.ctx, bookId, t.staff.librarian.user);
+    const publicPage = await request(t.env.app).get(`/sach/${bookId}`).redirects(2).expect(200);
     expect(publicPage.text).not.toContain('/admin/consents/evidence');
     expect(publicPage.text).not.toContain('Thư đồng ý');
   });
 
   it('refuses files that are not really PDF/JPEG/PNG, whatever their name, and keeps nothing of the rejected submission', async () => {
-    const { agent, csrf } = staff.librarian;
-    const before = await env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const { agent, csrf } = t.staff.librarian;
+    const before = await t.env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const cases = [
       { name: 'thu.pdf', bytes: Buffer.from('đây không phải là PDF, chỉ là văn bản') },
       { name: 'anh.png', bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not a real png')]) },
@@ -108,14 +102,14 @@ describe('evidence files', () => {
       expect(res.text, c.name).toMatch(/Tệp bằng chứng phải là PDF, JPEG hoặc PNG\.|Không đọc được tệp bằng chứng/);
       expect(res.text).toContain(`value="Người ${c.name}"`); // the form comes back with what was typed
     }
-    const after = await env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
-    expect(await env.ctx.db.selectFrom('rights_holders').select('id').where('name', 'like', 'Người %').execute()).toEqual([]);
+    expect(await t.env.ctx.db.selectFrom('rights_holders').select('id').where('name', 'like', 'Người %').execute()).toEqual([]);
     expect(await tmpFiles()).toEqual([]);
   });
 
   it('refuses a file over 20 MB and more than 5 files', async () => {
-    const { agent, csrf } = staff.librarian;
+    const { agent, csrf } = t.staff.librarian;
     const big = Buffer.concat([pngBytes(), Buffer.alloc(20 * 1024 * 1024 + 10)]);
     const tooBig = await postConsent(agent, csrf, [{ name: 'lon.png', bytes: big }]).expect(400);
     expect(tooBig.text).toContain('Tệp bằng chứng quá lớn (tối đa 20 MB).');
@@ -126,13 +120,13 @@ describe('evidence files', () => {
   });
 
   it('adds evidence to an existing consent and requires the CSRF token for uploads', async () => {
-    const { agent, csrf } = staff.librarian;
-    const [consent] = (await env.ctx.services.consent.bookOverview(bookId)).consents;
+    const { agent, csrf } = t.staff.librarian;
+    const [consent] = (await t.env.ctx.services.consent.bookOverview(bookId)).consents;
     await agent.post(`/admin/consents/${consent.id}/evidence`).attach('evidence', pngBytes(30, 30), 'them.png').expect(403);
     await agent.post(`/admin/consents/${consent.id}/evidence?_csrf=${encodeURIComponent(csrf)}`).attach('evidence', pngBytes(30, 30), 'them.png').expect(303);
-    const { evidence } = await env.ctx.services.consent.get(consent.id);
+    const { evidence } = await t.env.ctx.services.consent.get(consent.id);
     expect(evidence.map((e) => e.original_name)).toContain('them.png');
-    const audit = await env.ctx.services.audit.list({ action: 'evidence.added', bookId, limit: 10 });
+    const audit = await t.env.ctx.services.audit.list({ action: 'evidence.added', bookId, limit: 10 });
     expect(audit.map((a) => (a.after as { file: string }).file)).toContain('them.png');
   });
 });
