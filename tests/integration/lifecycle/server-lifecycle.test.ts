@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../../src/infra/processes.ts';
 import { freePort } from '../../helpers/free-port.ts';
 
@@ -38,18 +38,32 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
+const started: Array<{ child: ChildProcess; exited: Promise<number | null> }> = [];
+// A test that failed half-way must not leave its server holding the ports the next test uses.
+afterEach(async () => {
+  for (const s of started.splice(0)) {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
+    s.child.kill('SIGTERM');
+    await Promise.race([s.exited, new Promise((r) => setTimeout(r, 30_000))]);
+  }
+});
+
 function startServer(extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  started.push({ child, exited });
   return { child, output: () => out, exited };
 }
 
-async function waitReady(output: () => string, timeoutMs = 90_000): Promise<void> {
+async function waitReady(output: () => string, timeoutMs = 90_000, exited?: Promise<number | null>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited?.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`server exited (code ${exitCode}) before it was ready:\n${output()}`);
     try {
       const res = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
       if (res.status === 200) return;
@@ -76,7 +90,9 @@ async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
   return false;
 }
 
-describe('server lifecycle', () => {
+// Each test starts real servers (the app under tsx, PostgreSQL, Meilisearch): allow a loaded CI machine time,
+// so that waitReady's own message (with the server's output) is what a failure shows.
+describe('server lifecycle', { timeout: 180_000 }, () => {
   it('refuses to start with an invalid setting and names the variable', async () => {
     const s = startServer({ PORT: 'abc' });
     expect(await s.exited).toBe(78);
@@ -85,7 +101,7 @@ describe('server lifecycle', () => {
 
   it('starts with no external services, then stops on SIGTERM: finishes the request in flight, refuses new ones, leaves no child process behind', async () => {
     const s = startServer();
-    await waitReady(s.output);
+    await waitReady(s.output, 90_000, s.exited);
     const secrets = await fs.stat(path.join(storage, 'secrets/meili-master-key'));
     expect(secrets.mode & 0o777).toBe(0o600);
     const pids = await childPids();
@@ -140,14 +156,14 @@ describe('server lifecycle', () => {
     expect(await cliExited).toBe(0); // it finished its work on a database nobody took away
     expect(await gone(postgres)).toBe(true);
     const later = startServer();
-    await waitReady(later.output);
+    await waitReady(later.output, 90_000, later.exited);
     later.child.kill('SIGTERM');
     expect(await later.exited).toBe(0);
   });
 
   it('recovers after kill -9 of the server (orphaned children, stale pid files, leftover half-initialised folders)', async () => {
     const first = startServer();
-    await waitReady(first.output);
+    await waitReady(first.output, 90_000, first.exited);
     const orphans = await childPids();
     first.child.kill('SIGKILL');
     await first.exited;
@@ -156,7 +172,7 @@ describe('server lifecycle', () => {
     await fs.mkdir(path.join(storage, 'postgres', 'data.init-deadbeef'), { recursive: true });
 
     const second = startServer();
-    await waitReady(second.output);
+    await waitReady(second.output, 90_000, second.exited);
     expect(await gone(orphans.postgres, 1000)).toBe(true);
     expect(await gone(orphans.meilisearch, 1000)).toBe(true);
     expect(second.output()).toContain('left running by a previous crash');
