@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../src/features/catalogue/catalogue.jobs.ts';
 import { createUser, TEST_PASSWORD } from '../helpers/auth.ts';
-import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
+import { browserApp, browserUnavailable, phoneContext, submitSignIn } from '../helpers/browser.ts';
 import { makePdf } from '../helpers/make-pdf.ts';
 import { createTestEnv } from '../helpers/test-context.ts';
 
@@ -27,10 +27,7 @@ describe.skipIf(skipReason !== null)('uploading books in a phone browser', () =>
     const failed: string[] = [];
     page.on('response', (r) => r.status() >= 400 && failed.push(`${r.status()} ${new URL(r.url()).pathname}`));
     await page.goto('/dang-nhap');
-    await page.getByLabel('Email').fill(user.email);
-    await page.getByLabel('Mật khẩu').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin');
+    await submitSignIn(page, user.email, TEST_PASSWORD, '/admin');
 
     await page.goto('/admin/books/new');
     const pdf = await makePdf({ info: { title: 'Truyện Kiều', author: 'Nguyễn Du' }, pages: [{ text: ['Trăm năm trong cõi người ta'] }, { text: ['Chữ tài chữ mệnh khéo là ghét nhau'] }] });

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/infra/clock.ts';
 import { createUser, TEST_PASSWORD } from '../helpers/auth.ts';
-import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
+import { browserApp, browserUnavailable, phoneContext, submitSignIn } from '../helpers/browser.ts';
 import { draftBook, letterPdf, pngBytes } from '../helpers/consent-fixtures.ts';
 import { createTestEnv } from '../helpers/test-context.ts';
 
@@ -20,10 +20,7 @@ describe.skipIf(skipReason !== null)('recording a consent with evidence and publ
 
     await page.goto(`/admin/consents/books/${bookId}`);
     await page.waitForURL(/\/dang-nhap/);
-    await page.getByLabel('Email').fill(librarian.email);
-    await page.getByLabel('Mật khẩu').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await page.waitForURL((u) => u.pathname === `/admin/consents/books/${bookId}`);
+    await submitSignIn(page, librarian.email, TEST_PASSWORD, `/admin/consents/books/${bookId}`);
 
     // Not publishable yet, and the page says exactly why.
     expect(await page.locator('[data-gate]').getAttribute('data-gate')).toBe('blocked');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
+import { browserApp, browserUnavailable, phoneContext, submitSignIn } from '../helpers/browser.ts';
 import { createTestEnv } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
@@ -25,10 +25,7 @@ describe.skipIf(skipReason !== null)('first run in a phone browser', () => {
     await page.getByRole('button', { name: 'Đăng xuất' }).click();
     await page.goto('/admin/users');
     await expect.poll(() => page.url()).toContain('/dang-nhap');
-    await page.getByLabel('Email').fill('hong@doanphuong.vn');
-    await page.getByLabel('Mật khẩu').fill('mat-khau-doan-phuong');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin/users');
+    await submitSignIn(page, 'hong@doanphuong.vn', 'mat-khau-doan-phuong', '/admin/users');
 
     // Create a librarian with a password.
     await page.getByLabel('Họ và tên').fill('Phạm Văn Thủ');
@@ -49,10 +46,7 @@ describe.skipIf(skipReason !== null)('first run in a phone browser', () => {
     await expect.poll(() => page.url()).toContain('/dang-nhap');
 
     // The new librarian can sign in and sees no account administration.
-    await page.getByLabel('Email').fill('thu@doanphuong.vn');
-    await page.getByLabel('Mật khẩu').fill('mat-khau-thu-thu-1');
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin');
+    await submitSignIn(page, 'thu@doanphuong.vn', 'mat-khau-thu-thu-1', '/admin');
     expect(await page.getByRole('link', { name: 'Tài khoản' }).count()).toBe(0);
     await context.close();
   });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, createUser } from '../helpers/auth.ts';
-import { browserUnavailable, launchBrowser, phoneContext } from '../helpers/browser.ts';
+import { browserUnavailable, launchBrowser, phoneContext, submitSignIn } from '../helpers/browser.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 import { PHONE_UA } from '../integration/stats/fixtures.ts';
@@ -59,10 +59,7 @@ describe.skipIf(skipReason !== null || !canDecode)('a printed poster, scanned wi
   async function signIn(context: BrowserContext, email: string): Promise<Page> {
     const page = await context.newPage();
     await page.goto('/dang-nhap');
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Mật khẩu').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Đăng nhập' }).click();
-    await expect.poll(() => new URL(page.url()).pathname).toBe('/admin');
+    await submitSignIn(page, email, TEST_PASSWORD, '/admin');
     return page;
   }
 

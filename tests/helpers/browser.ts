@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.ts';
 import type { TestEnv } from './test-context.ts';
@@ -33,6 +33,25 @@ export async function phoneContext(browser: Browser, opts: { baseURL: string }):
   // A stuck step should fail with Playwright's description of what it waited for, not a bare test timeout.
   context.setDefaultTimeout(30_000);
   return context;
+}
+
+/**
+ * Fills in the sign-in form the page is on and waits until the browser lands on `landsOn`.
+ * Waits on Playwright's navigation timer, not a short poll: argon2id on a busy 2-core CI
+ * machine can take more than a second. When sign-in is refused, the error names the page's
+ * own message (wrong password, rate limit…) instead of a bare "wrong URL".
+ */
+export async function submitSignIn(page: Page, email: string, password: string, landsOn: string | RegExp): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Mật khẩu', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Đăng nhập' }).click();
+  const arrived = (u: URL) => (typeof landsOn === 'string' ? u.pathname === landsOn : landsOn.test(u.pathname));
+  try {
+    await page.waitForURL(arrived, { timeout: 30_000 });
+  } catch (err) {
+    const said = await page.locator('.flash').allTextContents().catch(() => []);
+    throw new Error(`sign-in as ${email} did not reach ${String(landsOn)}; still on ${new URL(page.url()).pathname}, page says: ${said.join(' | ') || '(nothing)'}`, { cause: err });
+  }
 }
 
 /** Serves the app on a free loopback port. */
