@@ -39,8 +39,13 @@ pdfjsLib.GlobalWorkerOptions.workerSrc = '/static/reader/pdf.worker.min.mjs';
 
 if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
 const offline = $('offline');
-const setOffline = () => (offline.hidden = navigator.onLine);
-window.addEventListener('online', setOffline);
+// A saved copy (the service worker could not reach the site) is offline whatever navigator.onLine says.
+let savedCopy = body.hasAttribute('data-saved-copy');
+const setOffline = () => (offline.hidden = navigator.onLine && !savedCopy);
+window.addEventListener('online', () => {
+  savedCopy = false;
+  setOffline();
+});
 window.addEventListener('offline', setOffline);
 setOffline();
 

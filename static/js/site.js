@@ -19,7 +19,8 @@ function showOffline(off) {
 }
 window.addEventListener('offline', () => showOffline(true));
 window.addEventListener('online', () => showOffline(false));
-if (!navigator.onLine) showOffline(true);
+// data-saved-copy: the service worker answered from its cache because the site could not be reached.
+if (!navigator.onLine || document.body.hasAttribute('data-saved-copy')) showOffline(true);
 
 // As-you-type suggestions through the input's <datalist> (native, accessible, tiny).
 for (const input of document.querySelectorAll('input[data-suggest]')) {

@@ -75,8 +75,20 @@ async function networkFirst(req, url) {
     }
     return res;
   } catch {
-    return (await caches.match(req)) || (await caches.match('/ngoai-tuyen')) || Response.error();
+    const saved = await caches.match(req);
+    return (saved && (await markSavedCopy(saved))) || (await caches.match('/ngoai-tuyen')) || Response.error();
   }
+}
+
+// A page answered from the cache says so (<body data-saved-copy>), so it shows the offline banner
+// even when navigator.onLine is true: on a weak mobile signal ("connected", nothing arrives) the
+// fetch fails but the browser still believes it is online.
+async function markSavedCopy(res) {
+  const html = await res.text();
+  const headers = new Headers(res.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(html.replace('<body', '<body data-saved-copy'), { status: res.status, statusText: res.statusText, headers });
 }
 
 // The reader asks for fixed 32 KB-aligned ranges (static/js/pdf-range.js), so each Range response
