@@ -70,7 +70,7 @@ export function createContext(deps: ContextDeps): AppContext {
     ...deps.jobs,
   });
   // Consent: publish gate, audit (bookEvents), takedowns; it withdraws books through the catalogue's BooksService.
-  const consent = createConsentServices({ db, clock, storageDir: config.storageDir, log, jobs: jobsRepo, books: () => (services as { books?: BookWithdrawer }).books });
+  const consent = createConsentServices({ db, clock, storageDir: config.storageDir, log, jobs: jobsRepo, books: () => (services as { books?: BookWithdrawer }).books, checkPdf: (file) => catalogue.services.pdf.get().validate(file) });
   const services = {
     users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock),
     publicSite: new PublicSiteService(repos.publicBooks),

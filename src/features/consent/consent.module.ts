@@ -9,6 +9,7 @@ import { ConsentBookEvents } from './book-events.ts';
 import { BookRightsRepository } from './book-rights.repository.ts';
 import { ConsentRecordsRepository } from './consent-records.repository.ts';
 import { ConsentService } from './consent.service.ts';
+import type { PdfCheck } from './evidence.ts';
 import { ConsentExpiryService } from './expiry.service.ts';
 import { ConsentPublishGate } from './publish-gate.service.ts';
 import { ConsentRegisterService } from './register.service.ts';
@@ -45,6 +46,8 @@ export function createConsentServices(deps: {
   log: Logger;
   jobs: JobsRepository;
   books: () => BookWithdrawer | undefined;
+  /** The catalogue's PDF check (worker threads): evidence PDFs are opened like uploaded books. */
+  checkPdf: PdfCheck;
 }): ConsentServices {
   const { db, clock, log } = deps;
   const storage = new Storage(deps.storageDir);
@@ -56,7 +59,7 @@ export function createConsentServices(deps: {
   const publishGate = new ConsentPublishGate(bookRights, records, clock);
   const takedowns = new TakedownService(bookRights, takedownsRepo, publishGate, audit, deps.jobs, clock, log.child({ component: 'consent' }), deps.books);
   const rightsHolders = new RightsHoldersService(db, holdersRepo, bookRights, records, audit, clock);
-  const consent = new ConsentService(db, records, bookRights, holdersRepo, rightsHolders, publishGate, takedowns, audit, storage, clock);
+  const consent = new ConsentService(db, records, bookRights, holdersRepo, rightsHolders, publishGate, takedowns, audit, storage, clock, deps.checkPdf);
   return {
     publishGate,
     bookEvents: new ConsentBookEvents(audit, takedownsRepo),

@@ -9,7 +9,7 @@ import type { ConsentRecordsRepository, ConsentView } from './consent-records.re
 import type { BasisInput, GrantInput, RecordConsentInput } from './consent.schemas.ts';
 import type { MaybeActor } from './consent.types.ts';
 import { addDays, libraryToday } from './dates.ts';
-import { EvidenceRejected, storeEvidence, validateEvidence } from './evidence.ts';
+import { EvidenceRejected, storeEvidence, validateEvidence, type PdfCheck } from './evidence.ts';
 import { isCurrent, type ConsentPublishGate } from './publish-gate.service.ts';
 import { kindForRole, type RightsHoldersService } from './rights-holders.service.ts';
 import type { RightsHoldersRepository } from './rights-holders.repository.ts';
@@ -45,6 +45,7 @@ export class ConsentService {
     private readonly audit: AuditLog,
     private readonly storage: Storage,
     private readonly clock: Clock,
+    private readonly checkPdf: PdfCheck,
   ) {}
 
   /** Everything the book's rights page shows. */
@@ -209,7 +210,7 @@ export class ConsentService {
     const checked = [];
     for (const f of files) {
       try {
-        checked.push({ ...f, v: await validateEvidence(f.path) });
+        checked.push({ ...f, v: await validateEvidence(f.path, this.checkPdf) });
       } catch (err) {
         if (err instanceof EvidenceRejected) throw invalid({ evidence: err.messageKey }, err.messageKey, { name: f.originalName });
         throw err;

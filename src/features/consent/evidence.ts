@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import type { EvidenceType } from '../../db/schema/consent.ts';
 import type { MessageKey } from '../../http/i18n/index.ts';
 import type { Storage } from '../../infra/storage.ts';
-import { withPdf } from '../catalogue/pdf/pdfjs.ts';
+import { isPdfRejection } from '../catalogue/pdf-engine.ts';
 
 export const EVIDENCE_MAX_BYTES = 20 * 1024 * 1024;
 export const EVIDENCE_MAX_FILES = 5;
@@ -54,8 +54,14 @@ export interface ValidatedEvidence {
   sizeBytes: number;
 }
 
-/** Checks an uploaded file (already on disk in storage/tmp) and hashes it. Throws EvidenceRejected. */
-export async function validateEvidence(file: string): Promise<ValidatedEvidence> {
+/** Opens a PDF and throws when it cannot be read (corrupt, password-protected). */
+export type PdfCheck = (file: string) => Promise<void>;
+
+/**
+ * Checks an uploaded file (already on disk in storage/tmp) and hashes it. Throws EvidenceRejected.
+ * `checkPdf` is the catalogue's PDF worker (never pdf.js on the event loop that serves requests).
+ */
+export async function validateEvidence(file: string, checkPdf: PdfCheck): Promise<ValidatedEvidence> {
   const stat = await fs.stat(file);
   if (stat.size === 0) throw new EvidenceRejected('consent.evidence.empty');
   if (stat.size > EVIDENCE_MAX_BYTES) throw new EvidenceRejected('consent.evidence.tooLarge');
@@ -72,8 +78,12 @@ export async function validateEvidence(file: string): Promise<ValidatedEvidence>
   if (mimeType === 'image/jpeg' && !jpegHasFrame(head)) throw new EvidenceRejected('consent.evidence.corrupt');
   if (mimeType === 'application/pdf') {
     // Stored like the books: only a PDF that pdf.js can open (and is not locked) is kept.
-    const pages = await withPdf(file, async (doc) => doc.numPages).catch(() => 0);
-    if (pages < 1) throw new EvidenceRejected('consent.evidence.corrupt');
+    try {
+      await checkPdf(file);
+    } catch (err) {
+      if (isPdfRejection(err)) throw new EvidenceRejected('consent.evidence.corrupt');
+      throw err;
+    }
   }
   return { mimeType, extension: EXT[mimeType], sha256: await sha256File(file), sizeBytes: stat.size };
 }

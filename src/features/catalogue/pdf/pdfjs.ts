@@ -42,14 +42,17 @@ let loading: Promise<PdfjsModule> | undefined;
  *    worker runs in this thread instead of importing the module again on first use.
  *  - The legacy build installs core-js polyfills globally; on Node 20 that includes a pure-JS
  *    Array.prototype.push, which slows every push in the thread (we measured 5–15 % of extraction time).
- *    V8's native push is spec-compliant, so we put it back once both modules are loaded.
+ *    V8's native push is spec-compliant, so we put it back once both modules are loaded. Likewise
+ *    JSON.parse, which core-js replaces with a JavaScript parser (for a reviver feature nobody here uses).
  */
 export function loadPdfjs(): Promise<PdfjsModule> {
   loading ??= (async () => {
     const nativePush = Array.prototype.push;
+    const nativeJsonParse = JSON.parse;
     const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
     await import(WORKER_MODULE);
     Array.prototype.push = nativePush;
+    JSON.parse = nativeJsonParse;
     return pdfjs;
   })();
   return loading;

@@ -8,10 +8,12 @@
 import { workerData } from 'node:worker_threads';
 
 const nativePush = Array.prototype.push;
+const nativeJsonParse = JSON.parse;
 await import('pdfjs-dist/legacy/build/pdf.mjs');
 await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-// The legacy build replaces Array.prototype.push with core-js's slower version; see pdfjs.ts.
+// The legacy build replaces Array.prototype.push and JSON.parse with core-js's slower versions; see pdfjs.ts.
 Array.prototype.push = nativePush;
+JSON.parse = nativeJsonParse;
 
 const entry = String(workerData?.entry ?? '');
 if (!entry) throw new Error('worker-bootstrap.mjs needs workerData.entry');
