@@ -46,8 +46,39 @@ self.addEventListener('fetch', (event) => {
   const pdf = PDF.exec(url.pathname);
   if (pdf && !url.search) event.respondWith(pdfRequest(event, req, pdf[1]));
   else if (url.pathname.startsWith('/static/')) event.respondWith(cacheFirst(req));
-  else if (req.mode === 'navigate' && !url.pathname.startsWith('/admin')) event.respondWith(networkFirst(req, url));
+  else if (req.mode === 'navigate' && !url.pathname.startsWith('/admin')) event.respondWith(networkFirst(event, req, url));
 });
+
+// On a weak mobile signal a request can hang for a minute instead of failing. Where a saved copy
+// exists, the network gets PATIENCE_MS; then the copy is used, and for the next WEAK_MS the copies
+// are used at once (a book's byte ranges would otherwise each wait in turn). A late answer still
+// refreshes the store, and any answer that does arrive ends the weak spell.
+const PATIENCE_MS = 4000;
+const WEAK_MS = 30000;
+let weakUntil = 0;
+
+// The network's response, or null when it failed or (only when a saved copy exists) is too late.
+function networkWithin(event, network, hasSaved) {
+  let answered = false;
+  const settled = network.then(
+    (res) => {
+      answered = true;
+      weakUntil = 0;
+      return res;
+    },
+    () => ((answered = true), null),
+  );
+  if (!hasSaved) return settled;
+  event.waitUntil(settled);
+  const patience = Date.now() < weakUntil ? 0 : PATIENCE_MS;
+  const late = new Promise((resolve) =>
+    setTimeout(() => {
+      if (!answered) weakUntil = Date.now() + WEAK_MS; // hanging, not failing: a weak signal
+      resolve(null);
+    }, patience),
+  );
+  return Promise.race([settled, late]);
+}
 
 async function cacheFirst(req) {
   const hit = await caches.match(req, { ignoreSearch: true });
@@ -65,19 +96,19 @@ const KEEP = (url) => url.pathname === '/' || url.pathname.startsWith('/doc/') |
 const GONE = (status) => status === 404 || status === 410;
 const BOOK_URL = /^\/(?:doc|sach)\/(\d+)(?:[/-]|$)/;
 
-async function networkFirst(req, url) {
-  try {
-    const res = await fetch(req);
+async function networkFirst(event, req, url) {
+  const saved = await caches.match(req);
+  const network = fetch(req).then(async (res) => {
     if (res.ok && KEEP(url)) (await caches.open(PAGES)).put(req, res.clone());
     else if (GONE(res.status)) {
       const book = BOOK_URL.exec(url.pathname);
       await (book ? forgetBook(book[1]) : caches.open(PAGES).then((c) => c.delete(req)));
     }
     return res;
-  } catch {
-    const saved = await caches.match(req);
-    return (saved && (await markSavedCopy(saved))) || (await caches.match('/ngoai-tuyen')) || Response.error();
-  }
+  });
+  const res = await networkWithin(event, network, saved !== undefined);
+  if (res) return res;
+  return (saved && (await markSavedCopy(saved))) || (await caches.match('/ngoai-tuyen')) || Response.error();
 }
 
 // A page answered from the cache says so (<body data-saved-copy>), so it shows the offline banner
@@ -99,12 +130,11 @@ async function pdfRequest(event, req, id) {
   const range = req.headers.get('range');
   if (!range) return fetch(req);
   const cache = await caches.open(BOOKS);
-  let res;
-  try {
-    res = await fetch(req);
-  } catch (err) {
-    const hit = await cache.match(rangeKey(id, range));
-    if (!hit) throw err;
+  const hit = await cache.match(rangeKey(id, range));
+  const network = fetch(req);
+  const res = await networkWithin(event, network, hit !== undefined);
+  if (!res) {
+    if (!hit) return network; // failed, no copy: the reader sees the network error
     // Stored as 200 (the Cache API refuses partial responses); answered as the 206 it was.
     return new Response(hit.body, { status: 206, headers: hit.headers });
   }
