@@ -63,6 +63,31 @@ async function firstPageShown(page: Page): Promise<void> {
 const onPage = (page: Page, n: number) => expect.poll(() => page.inputValue('#page-input'), { timeout: 30_000 }).toBe(String(n));
 const currentPage = (page: Page) => page.inputValue('#page-input').then(Number);
 
+/** A new phone that opened `path` twice: once to install the service worker, once under it, which saves the page and its byte ranges. */
+async function openUnderServiceWorker(path: string): Promise<{ phone: BrowserContext; page: Page }> {
+  const phone = await phoneContext(browser, { baseURL: server.baseURL });
+  const page = await phone.newPage();
+  await page.goto(path);
+  await firstPageShown(page);
+  await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
+  await page.reload();
+  await firstPageShown(page);
+  return { phone, page };
+}
+
+/** How many of the phone's saved entries (pages and byte ranges, or byte ranges only) belong to the book. */
+function savedEntries(page: Page, bookId: number, only: 'all' | 'ranges' = 'all'): Promise<number> {
+  return page.evaluate(`(async () => {
+    let n = 0;
+    for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) {
+      const url = new URL(r.url);
+      if (url.pathname.match(/^\\/(?:doc|sach)\\/(\\d+)/)?.[1] !== '${bookId}') continue;
+      if ('${only}' === 'all' || url.search.startsWith('?bytes=')) n++;
+    }
+    return n;
+  })()`) as Promise<number>;
+}
+
 async function axe(page: Page, label: string): Promise<void> {
   await page.evaluate(axeSource); // through DevTools, so the page's CSP (no inline script) still holds
   const result = (await page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }).then((r) =>
@@ -179,13 +204,7 @@ describe.skipIf(skip)('readers on a phone', () => {
   });
 
   it('installs a service worker and reopens the last book offline, with an offline banner', async () => {
-    const phone = await phoneContext(browser, { baseURL: server.baseURL });
-    const page = await phone.newPage();
-    await page.goto(`/doc/${war.id}#page=1`);
-    await firstPageShown(page);
-    await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
-    await page.reload(); // now under the service worker: pages and byte ranges are cached as they load
-    await firstPageShown(page);
+    const { phone, page } = await openUnderServiceWorker(`/doc/${war.id}#page=1`);
     await phone.setOffline(true);
     await page.reload();
     await firstPageShown(page);
@@ -201,15 +220,8 @@ describe.skipIf(skip)('readers on a phone', () => {
   });
 
   it('on a weak signal (requests hang, the phone says online), reopens a saved book after a few seconds, with the offline banner', async () => {
-    const phone = await phoneContext(browser, { baseURL: server.baseURL });
-    const page = await phone.newPage();
-    await page.goto(`/doc/${war.id}#page=1`);
-    await firstPageShown(page);
-    await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
-    await page.reload(); // under the service worker: the page and page 1's byte ranges are saved
-    await firstPageShown(page);
-    const savedRanges = () => page.evaluate(`caches.keys().then((names) => Promise.all(names.map(async (n) => (await (await caches.open(n)).keys()).filter((r) => r.url.includes('/sach/${war.id}/tep.pdf?bytes=')).length))).then((c) => c.reduce((a, b) => a + b, 0))`) as Promise<number>;
-    await expect.poll(savedRanges, { timeout: 10_000 }).toBeGreaterThan(0);
+    const { phone, page } = await openUnderServiceWorker(`/doc/${war.id}#page=1`);
+    await expect.poll(() => savedEntries(page, war.id, 'ranges'), { timeout: 10_000 }).toBeGreaterThan(0);
     stalled = true;
     try {
       const started = Date.now();
@@ -245,19 +257,8 @@ describe.skipIf(skip)('readers on a phone', () => {
 
   it('forgets a withdrawn book: once the site answers 404/410, its cached pages and bytes are gone from the phone', async () => {
     const doomed = await createBook(env.ctx, { title: 'Sách sẽ bị gỡ', authors: ['Tác giả Ẩn danh'], categories: ['lich-su'], pages: pagesWith(5) });
-    const phone = await phoneContext(browser, { baseURL: server.baseURL });
-    const page = await phone.newPage();
-    await page.goto(`/doc/${doomed.id}`);
-    await firstPageShown(page);
-    await expect.poll(() => page.evaluate('navigator.serviceWorker.controller !== null'), { timeout: 30_000 }).toBe(true);
-    await page.reload();
-    await firstPageShown(page);
-    const cachedEntries = () =>
-      page.evaluate(`(async () => {
-        let n = 0;
-        for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) if (new URL(r.url).pathname.match(/^\\/(?:doc|sach)\\/(\\d+)/)?.[1] === '${doomed.id}') n++;
-        return n;
-      })()`) as Promise<number>;
+    const { phone, page } = await openUnderServiceWorker(`/doc/${doomed.id}`);
+    const cachedEntries = () => savedEntries(page, doomed.id);
     await expect.poll(cachedEntries, { timeout: 10_000 }).toBeGreaterThan(1); // the reader page and byte ranges
 
     await withdrawBook(env.ctx, doomed.id);
