@@ -50,14 +50,12 @@ export function detectLegacyEncoding(text: string): LegacyDetection {
   for (const line of text.split('\n')) {
     const lineEvidence: Record<LegacyScheme, number> = { tcvn3: 0, vni: 0, composite: 0 };
     let lineWords = 0;
-    for (const word of splitWords(line)) {
+    for (const token of line.split(WORD_SEPARATORS)) {
+      const verdict = tokenVerdict(token);
+      if (!(verdict & IS_WORD)) continue;
       lineWords++;
-      if (UNICODE_VIETNAMESE_LETTER.test(word)) unicodeWords++;
-      const bits = wordEvidence(word);
-      if (bits === 0) continue;
-      SCHEMES.forEach((scheme, i) => {
-        if (bits & (1 << i)) lineEvidence[scheme]++;
-      });
+      if (verdict & IS_UNICODE_VIETNAMESE) unicodeWords++;
+      for (let i = 0; i < SCHEMES.length; i++) if (verdict & (1 << i)) lineEvidence[SCHEMES[i]]++;
     }
     for (const scheme of SCHEMES) evidence[scheme] += lineEvidence[scheme];
     words += lineWords;
@@ -67,33 +65,53 @@ export function detectLegacyEncoding(text: string): LegacyDetection {
   }
   const best = bestScheme(evidence);
   const hits = evidence[best];
-  const visible = text.replace(/\s+/g, '').length;
   let scheme: LegacyScheme | null = legacyLine;
   // Thresholds: many hits and ≥ 8 % of the words, or a short page (title, heading) that is mostly legacy.
   if ((hits >= 3 && hits >= 0.08 * words) || (hits >= 2 && hits >= 0.25 * words)) scheme = best;
   let encoding: LegacyEncoding | null = scheme ? PUBLIC_NAME[scheme] : null;
-  if (!encoding && controlChars >= 8 && controlChars >= 0.05 * visible) encoding = 'unknown-legacy';
+  if (!encoding && controlChars >= 8 && controlChars >= 0.05 * visibleLength(text)) encoding = 'unknown-legacy';
   return { encoding, scheme, evidence, words, unicodeWords, controlChars };
 }
 
-// Books reuse a small vocabulary (Vietnamese has ~7,000 syllables), so verdicts are cached per word.
-const evidenceCache = new Map<string, number>();
-const EVIDENCE_CACHE_SIZE = 50_000;
+const WORD_SEPARATORS = /[\s\-–—/]+/u;
+// Verdict bits beyond the per-scheme evidence bits (bit i = SCHEMES[i]).
+const IS_WORD = 1 << 3;
+const IS_UNICODE_VIETNAMESE = 1 << 4;
+
+// Books reuse a small vocabulary (Vietnamese has ~7,000 syllables), so verdicts are cached per
+// token: this runs on every page of every book, and most of its time went to re-deciding words.
+const verdictCache = new Map<string, number>();
+const VERDICT_CACHE_SIZE = 50_000;
+
+/** A token between separators: is it a word (a letter once edge punctuation is gone), Unicode Vietnamese, evidence for which schemes. */
+function tokenVerdict(token: string): number {
+  let verdict = verdictCache.get(token);
+  if (verdict !== undefined) return verdict;
+  const word = token.replace(EDGE_PUNCT, '');
+  verdict = 0;
+  if (/\p{L}/u.test(word)) {
+    verdict = IS_WORD | wordEvidence(word);
+    if (UNICODE_VIETNAMESE_LETTER.test(word)) verdict |= IS_UNICODE_VIETNAMESE;
+  }
+  if (verdictCache.size >= VERDICT_CACHE_SIZE) verdictCache.clear();
+  verdictCache.set(token, verdict);
+  return verdict;
+}
 
 /** Bit i set = the word is evidence for SCHEMES[i]: invalid as it stands, a syllable once converted. */
 function wordEvidence(word: string): number {
-  let bits = evidenceCache.get(word);
-  if (bits !== undefined) return bits;
-  bits = 0;
+  let bits = 0;
   if (LEGACY_CANDIDATE.test(word) && !isVietnameseSyllable(word)) {
     SCHEMES.forEach((scheme, i) => {
       const converted = convertWord(word, scheme);
-      if (converted !== word && [...converted].length >= 2 && isVietnameseSyllable(converted)) bits! |= 1 << i;
+      if (converted !== word && [...converted].length >= 2 && isVietnameseSyllable(converted)) bits |= 1 << i;
     });
   }
-  if (evidenceCache.size >= EVIDENCE_CACHE_SIZE) evidenceCache.clear();
-  evidenceCache.set(word, bits);
   return bits;
+}
+
+function visibleLength(text: string): number {
+  return text.replace(/\s+/g, '').length;
 }
 
 function bestScheme(evidence: Record<LegacyScheme, number>): LegacyScheme {
@@ -134,13 +152,6 @@ export function repairPageText(text: string, detection: LegacyDetection): string
   // Pages mixing scripts keep their Unicode words; mostly-legacy pages convert everything.
   const mixed = detection.unicodeWords >= 3 && detection.unicodeWords >= 0.2 * detection.evidence[detection.scheme];
   return convertLegacyVietnamese(text, PUBLIC_NAME[detection.scheme], { onlyInvalidWords: mixed });
-}
-
-function* splitWords(text: string): Generator<string> {
-  for (const raw of text.split(/[\s\-–—/]+/u)) {
-    const word = raw.replace(EDGE_PUNCT, '');
-    if (/\p{L}/u.test(word)) yield word;
-  }
 }
 
 function convertWord(word: string, scheme: LegacyScheme): string {
