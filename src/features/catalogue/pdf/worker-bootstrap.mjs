@@ -3,17 +3,12 @@
 // Workers do not inherit `--import tsx`: the pool strips it. tsx would otherwise rewrite
 // pdf.js's 3 MB of JavaScript on load (to patch dynamic imports) and attach inline source maps,
 // costing ~150 MB per worker and several seconds of start-up. So pdf.js is loaded here first,
-// natively, and only then is tsx registered to load our TypeScript; the later
-// `import('pdfjs-dist/...')` in pdfjs.ts is answered from the module cache.
+// natively, and only then is tsx registered to load our TypeScript; the later loadPdfjs() in
+// pdfjs.ts gets the modules already loaded here.
 import { workerData } from 'node:worker_threads';
+import { loadPdfjsModules } from './load-pdfjs.mjs';
 
-const nativePush = Array.prototype.push;
-const nativeJsonParse = JSON.parse;
-await import('pdfjs-dist/legacy/build/pdf.mjs');
-await import('pdfjs-dist/legacy/build/pdf.worker.mjs');
-// The legacy build replaces Array.prototype.push and JSON.parse with core-js's slower versions; see pdfjs.ts.
-Array.prototype.push = nativePush;
-JSON.parse = nativeJsonParse;
+await loadPdfjsModules({ patched: workerData?.pdfjsWorker !== 'stock' });
 
 const entry = String(workerData?.entry ?? '');
 if (!entry) throw new Error('worker-bootstrap.mjs needs workerData.entry');

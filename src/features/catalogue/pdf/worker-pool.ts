@@ -24,6 +24,8 @@ export interface PdfWorkerPoolOptions {
   maxHeapMb?: number;
   /** Idle workers exit after this long, returning their ~100 MB to the system. */
   idleTimeoutMs?: number;
+  /** pdf.js's worker module with our text-extraction patch (default) or as shipped (for comparisons). */
+  pdfjsWorker?: 'patched' | 'stock';
 }
 
 export class PdfWorkerError extends Error {
@@ -74,6 +76,7 @@ export class PdfWorkerPool {
   readonly #jobTimeoutMs: number;
   readonly #maxHeapMb: number;
   readonly #idleTimeoutMs: number;
+  readonly #pdfjsWorker: 'patched' | 'stock';
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -85,6 +88,7 @@ export class PdfWorkerPool {
     this.#jobTimeoutMs = options.jobTimeoutMs ?? 15 * 60_000;
     this.#maxHeapMb = options.maxHeapMb ?? 1536;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#pdfjsWorker = options.pdfjsWorker ?? 'patched';
   }
 
   async validate(path: string): Promise<PdfInspection> {
@@ -168,7 +172,7 @@ export class PdfWorkerPool {
 
   #spawn(): Slot {
     const worker = new Worker(BOOTSTRAP, {
-      workerData: { entry: ENTRY },
+      workerData: { entry: ENTRY, pdfjsWorker: this.#pdfjsWorker },
       execArgv: workerExecArgv(process.execArgv),
       resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
     });
