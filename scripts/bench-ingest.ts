@@ -2,7 +2,7 @@
  * Ingestion benchmark: our text extraction (pdf.js in the worker pool) against poppler's
  * pdftotext on the books of the shared PDF corpus (../shared/corpus, read in place).
  *
- *   npm run bench:ingest [-- --workers 2]
+ *   npm run bench:ingest [-- --workers 2] [--rounds 3]
  *
  * Prints pages/second per book (one worker, like one upload) and for the whole corpus (all
  * workers busy), the same for pdftotext, their ratio, and peak RSS. RSS is sampled every 20 ms
@@ -18,6 +18,7 @@ import { corpusUnavailableReason, readCorpus } from '../tests/helpers/corpus.ts'
 
 const workersArg = process.argv.indexOf('--workers');
 const WORKERS = workersArg > 0 ? Number(process.argv[workersArg + 1]) : 2;
+const roundsArg = process.argv.indexOf('--rounds');
 const MIN_PAGES = 20; // the corpus' small pdf.js test files say nothing about throughput
 const PDFTOTEXT = ['/usr/bin/pdftotext', '/usr/local/bin/pdftotext'].find((p) => fs.existsSync(p)) ?? null;
 const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
@@ -116,23 +117,39 @@ const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
 
 // The whole corpus with every worker busy, against pdftotext run one file at a time and with as
-// many processes as we have workers.
-const pool = new PdfWorkerPool({ size: WORKERS });
-await Promise.all(Array.from({ length: WORKERS }, () => pool.validate(books[0].path)));
-const all = await measure(async () => {
-  const counts = await Promise.all(books.map((b) => ours(pool, b.path)));
-  return counts.reduce((a, b) => a + b, 0);
-});
-await pool.close();
-const oursRate = all.value / all.seconds;
-console.log(`\nper page of CPU (all threads), one book at a time: ours ${(1000 * oursCpu / totalPages).toFixed(2)} ms, pdftotext ${(1000 * refCpu / totalPages).toFixed(2)} ms`);
-console.log(`whole corpus, ours with ${WORKERS} workers: ${all.value} pages in ${all.seconds.toFixed(1)} s = ${oursRate.toFixed(0)} pages/s (${all.cpu.toFixed(1)} CPU s), peak RSS ${mb(all.peakRss)}`);
-if (PDFTOTEXT) {
-  for (const width of [1, WORKERS]) {
-    const start = performance.now();
-    await parallel(books, width, (b) => pdftotext(b.path));
-    const rate = totalPages / ((performance.now() - start) / 1000);
-    console.log(`whole corpus, pdftotext × ${width} process${width > 1 ? 'es' : ''}: ${rate.toFixed(0)} pages/s → ours/pdftotext = ${(oursRate / rate).toFixed(2)}×`);
+// many processes as we have workers. This VM's speed drifts by ±30 % from minute to minute, so the
+// runs are interleaved in rounds and each figure is the median of its rounds: a ratio then
+// compares runs made seconds apart. "stock" is the same pipeline with pdf.js's worker module as
+// shipped, to show what our patch of it (load-pdfjs.mjs) is worth.
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
+const rates: Record<string, number[]> = { patched: [], stock: [], pdftotext1: [], pdftotextN: [] };
+let peakRss = 0;
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const variant of ['patched', 'stock'] as const) {
+    // A pool per run, warmed first (thread start-up is not ingest), closed after: only its workers count in RSS.
+    const pool = new PdfWorkerPool({ size: WORKERS, pdfjsWorker: variant });
+    await Promise.all(Array.from({ length: WORKERS }, () => pool.validate(books[0].path)));
+    const run = await measure(async () => (await Promise.all(books.map((b) => ours(pool, b.path)))).reduce((a, b) => a + b, 0));
+    await pool.close();
+    rates[variant].push(run.value / run.seconds);
+    if (variant === 'patched') peakRss = Math.max(peakRss, run.peakRss);
   }
+  if (PDFTOTEXT) {
+    for (const [key, width] of [['pdftotext1', 1], ['pdftotextN', WORKERS]] as const) {
+      const start = performance.now();
+      await parallel(books, width, (b) => pdftotext(b.path));
+      rates[key].push(totalPages / ((performance.now() - start) / 1000));
+    }
+  }
+  const r = (key: string) => rates[key][round - 1]?.toFixed(0) ?? '-';
+  console.log(`round ${round}: ours ${r('patched')} pages/s (stock pdf.js ${r('stock')}), pdftotext × 1 ${r('pdftotext1')}, × ${WORKERS} ${r('pdftotextN')}`);
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const ours1 = median(rates.patched);
+console.log(`\nwhole corpus, median of ${ROUNDS} rounds, ${WORKERS} workers: ours ${ours1.toFixed(0)} pages/s, with stock pdf.js ${median(rates.stock).toFixed(0)} pages/s (patch: ${(ours1 / median(rates.stock)).toFixed(2)}×); peak RSS ${mb(peakRss)}`);
+if (PDFTOTEXT) {
+  const perRound = rates.patched.map((x, i) => (x / rates.pdftotext1[i]).toFixed(2)).join(', ');
+  console.log(`whole corpus, pdftotext × 1 process: ${median(rates.pdftotext1).toFixed(0)} pages/s → ours/pdftotext = ${(ours1 / median(rates.pdftotext1)).toFixed(2)}× (rounds: ${perRound})`);
+  console.log(`whole corpus, pdftotext × ${WORKERS} processes: ${median(rates.pdftotextN).toFixed(0)} pages/s → ours/pdftotext = ${(ours1 / median(rates.pdftotextN)).toFixed(2)}×`);
 }
 console.log(`process maxRSS (main thread + workers, whole run): ${mb(process.resourceUsage().maxRSS * 1024)}`);
