@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import PDFDocument from 'pdfkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patchWorkerSource, pdfjsWorkerVariant, WORKER_PATCHES } from '../../../src/features/catalogue/pdf/load-pdfjs.mjs';
+import { patchWorkerSource, pdfjsWorkerVariant, removeStaleCopies, WORKER_PATCHES } from '../../../src/features/catalogue/pdf/load-pdfjs.mjs';
 import { loadPdfjs, PDFJS_ASSETS } from '../../../src/features/catalogue/pdf/pdfjs.ts';
 import { corpusUnavailableReason, readCorpus } from '../../helpers/corpus.ts';
 import { makePdf, VIETNAMESE_BOOK } from '../../helpers/make-pdf.ts';
@@ -40,6 +40,22 @@ describe('the pdf.js worker patch', () => {
   it('is what pdf.js loads in this thread', async () => {
     await loadPdfjs();
     expect(pdfjsWorkerVariant()).toBe('patched');
+  });
+
+  it('removes copies left behind by threads killed while loading, once they are over an hour old', async () => {
+    const stale = await fs.mkdtemp(path.join(os.tmpdir(), 'thu-vien-so-pdfjs-'));
+    const fresh = await fs.mkdtemp(path.join(os.tmpdir(), 'thu-vien-so-pdfjs-'));
+    try {
+      await fs.writeFile(path.join(stale, 'pdf.worker.patched.mjs'), '// left behind');
+      const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+      await fs.utimes(stale, twoHoursAgo, twoHoursAgo);
+      await removeStaleCopies();
+      await expect(fs.stat(stale)).rejects.toMatchObject({ code: 'ENOENT' });
+      expect((await fs.stat(fresh)).isDirectory()).toBe(true); // another thread may be loading from it
+    } finally {
+      await fs.rm(stale, { recursive: true, force: true });
+      await fs.rm(fresh, { recursive: true, force: true });
+    }
   });
 });
 

@@ -119,13 +119,33 @@ async function importWorker(patched) {
  * lives on in memory. Not a data: URL, because stack traces would then carry 3 MB of base64.
  */
 async function importFromPrivateFile(source) {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'thu-vien-so-pdfjs-'));
+  await removeStaleCopies();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), COPY_PREFIX));
   try {
     const file = path.join(dir, 'pdf.worker.patched.mjs');
     await fs.writeFile(file, source, { mode: 0o600 });
     await import(pathToFileURL(file).href);
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+const COPY_PREFIX = 'thu-vien-so-pdfjs-';
+const STALE_MS = 60 * 60_000;
+
+/**
+ * A thread terminated while loading (a pool closing during start-up, a crash) leaves its copy
+ * behind; the next load removes ours that are over an hour old — loading takes a second.
+ */
+export async function removeStaleCopies(now = Date.now()) {
+  const tmp = os.tmpdir();
+  const names = await fs.readdir(tmp).catch(() => []);
+  for (const name of names) {
+    if (!name.startsWith(COPY_PREFIX)) continue;
+    const dir = path.join(tmp, name);
+    const stat = await fs.lstat(dir).catch(() => null);
+    if (!stat?.isDirectory() || stat.uid !== process.getuid?.() || now - stat.mtimeMs < STALE_MS) continue;
+    await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
