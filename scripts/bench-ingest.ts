@@ -116,6 +116,7 @@ for (const book of books) {
 await single.close();
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
+console.log(`per page of CPU (all threads), one book at a time: ours ${(1000 * oursCpu / totalPages).toFixed(2)} ms, pdftotext ${(1000 * refCpu / totalPages).toFixed(2)} ms\n`);
 
 // The whole corpus with every worker busy, against pdftotext run one file at a time and with as
 // many processes as we have workers. This VM's speed drifts by ±30 % from minute to minute, so the
