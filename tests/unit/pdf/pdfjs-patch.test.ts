@@ -5,8 +5,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import PDFDocument from 'pdfkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { patchWorkerSource, pdfjsWorkerVariant, removeStaleCopies, WORKER_PATCHES } from '../../../src/features/catalogue/pdf/load-pdfjs.mjs';
-import { loadPdfjs, PDFJS_ASSETS } from '../../../src/features/catalogue/pdf/pdfjs.ts';
+import { loadPdfjsModules, patchWorkerSource, pdfjsWorkerVariant, removeStaleCopies, WORKER_PATCHES } from '../../../src/features/catalogue/pdf/load-pdfjs.mjs';
+import { PDFJS_ASSETS } from '../../../src/features/catalogue/pdf/pdfjs.ts';
 import { corpusUnavailableReason, readCorpus } from '../../helpers/corpus.ts';
 import { makePdf, VIETNAMESE_BOOK } from '../../helpers/make-pdf.ts';
 
@@ -38,7 +38,7 @@ describe('the pdf.js worker patch', () => {
   });
 
   it('is what pdf.js loads in this thread', async () => {
-    await loadPdfjs();
+    await loadPdfjsModules();
     expect(pdfjsWorkerVariant()).toBe('patched');
   });
 

@@ -5,7 +5,6 @@ import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf
 import { loadPdfjsModules } from './load-pdfjs.mjs';
 
 export type { PDFDocumentProxy, PDFPageProxy };
-export type PdfjsModule = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 
 /**
  * The one place that knows how to open a PDF with pdf.js in Node.
@@ -35,11 +34,6 @@ export const PDFJS_ASSETS = {
   iccUrl: path.join(PDFJS_DIR, 'iccs') + path.sep,
 } as const;
 
-/** Loads pdf.js once per thread, with our text-extraction patch and native push/JSON.parse (see load-pdfjs.mjs). */
-export function loadPdfjs(): Promise<PdfjsModule> {
-  return loadPdfjsModules();
-}
-
 export interface OpenPdfOptions {
   password?: string;
 }
@@ -54,7 +48,8 @@ export interface OpenPdfOptions {
  * never load), no system fonts, no @font-face (Node has no DOM; glyphs are drawn as paths).
  */
 export async function openPdf(filePath: string, options: OpenPdfOptions = {}): Promise<PDFDocumentProxy> {
-  const { getDocument, VerbosityLevel } = await loadPdfjs();
+  // Once per thread, with our text-extraction edits and native push/JSON.parse (see load-pdfjs.mjs).
+  const { getDocument, VerbosityLevel } = await loadPdfjsModules();
   const task = getDocument({
     data: await readWholeFile(filePath),
     password: options.password,
@@ -74,20 +69,6 @@ export async function openPdf(filePath: string, options: OpenPdfOptions = {}): P
     // A failed load can leave the fake worker's resources alive; destroy releases them.
     await task.destroy().catch(() => undefined);
     throw err;
-  }
-}
-
-/** Opens a PDF, runs `fn`, and always destroys the document (pdf.js caches fonts and images per document). */
-export async function withPdf<T>(
-  filePath: string,
-  fn: (doc: PDFDocumentProxy) => Promise<T>,
-  options: OpenPdfOptions = {},
-): Promise<T> {
-  const doc = await openPdf(filePath, options);
-  try {
-    return await fn(doc);
-  } finally {
-    await doc.destroy();
   }
 }
 

@@ -3,8 +3,8 @@
 // Workers do not inherit `--import tsx`: the pool strips it. tsx would otherwise rewrite
 // pdf.js's 3 MB of JavaScript on load (to patch dynamic imports) and attach inline source maps,
 // costing ~150 MB per worker and several seconds of start-up. So pdf.js is loaded here first,
-// natively, and only then is tsx registered to load our TypeScript; the later loadPdfjs() in
-// pdfjs.ts gets the modules already loaded here.
+// natively, and only then is tsx registered to load our TypeScript; the later loadPdfjsModules()
+// call in pdfjs.ts gets the modules already loaded here.
 import { workerData } from 'node:worker_threads';
 import { loadPdfjsModules } from './load-pdfjs.mjs';
 
