@@ -168,18 +168,22 @@ if (!process.argv.includes('--no-import')) {
   const { folderSource } = await import('../src/features/catalogue/import-sources.ts');
   const { ImportService } = await import('../src/features/catalogue/import.service.ts');
   const folders = [...new Set(books.map((b) => path.dirname(b.path)))];
-  const files = folders.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.pdf')).map((f) => path.join(dir, f)));
   const bench = await benchContext({}, { JOBS_CONCURRENCY: String(WORKERS) });
   try {
     const { ctx } = bench;
     registerCatalogueJobs(ctx, { search: false });
     ctx.jobs.start();
     const importer = new ImportService(ctx);
+    const files: string[] = []; // the PDFs the import took in, for pdftotext to read the same ones
     const run = await measure(async () => {
       const ids: number[] = [];
       for (const dir of folders) {
         const outcomes = await importer.importSource(folderSource(dir), { manifest: new Map(), actor: null, lang: 'en' });
-        ids.push(...outcomes.filter((o) => o.kind === 'created' && o.bookId).map((o) => o.bookId!));
+        for (const o of outcomes) {
+          if (o.kind !== 'created' || !o.bookId) continue;
+          ids.push(o.bookId);
+          files.push(path.join(dir, o.name));
+        }
       }
       await importer.waitForIngest(ids, { pollMs: 50 });
       const states = await ctx.repos.books.ingestStates(ids);
