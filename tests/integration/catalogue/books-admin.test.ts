@@ -121,6 +121,17 @@ describe('book admin pages', () => {
     await librarian.agent.get(`/admin/books/${id}`).expect(404);
   });
 
+  it('names a legacy font encoding in words the librarian knows, not by its code', async () => {
+    const cases = { tcvn3: 'phông cũ (TCVN3/ABC) ở 2 trang', vni: 'phông cũ (VNI) ở 2 trang', 'unknown-legacy': 'phông cũ (một bảng mã cũ chưa xác định) ở 2 trang' };
+    for (const [code, shown] of Object.entries(cases)) {
+      const id = await seedPublishedBook(env.ctx, { title: `Sách ${code}`, pages: ['a', 'b'] }, { publish: false });
+      await env.ctx.db.transaction().execute((trx) => env.ctx.repos.books.saveExtraction(trx, id, { pageCount: 2, outline: [], pdfMetadata: {}, needsOcr: false, legacyEncoding: code, textlessPages: [], legacyPages: [1, 2], at: env.ctx.clock.now() }));
+      const page = await flashOf(librarian.agent, `/admin/books/${id}`);
+      expect(page, code).toContain(shown);
+      expect(page, code).not.toContain(`(${code})`);
+    }
+  });
+
   it('answers the ingest status as JSON', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Trạng thái', pages: ['a', 'b', 'c'] }, { publish: false });
     const res = await librarian.agent.get(`/admin/books/${id}/status`).set('Accept', 'application/json').expect(200);
