@@ -29,7 +29,8 @@ async function readPassword(file: string | undefined): Promise<string> {
     const again = await prompt('Nhập lại / Repeat: ');
     if (password !== again) throw new Error('Hai mật khẩu không khớp nhau / the passwords differ');
   }
-  if (password.length < MIN_PASSWORD_LENGTH) throw new Error(`Mật khẩu phải có ít nhất ${MIN_PASSWORD_LENGTH} ký tự / at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new Error(`Mật khẩu phải có ít nhất ${MIN_PASSWORD_LENGTH} ký tự / at least ${MIN_PASSWORD_LENGTH} characters`);
   return password;
 }
 
@@ -37,7 +38,12 @@ async function readPassword(file: string | undefined): Promise<string> {
 async function prompt(question: string): Promise<string> {
   process.stdout.write(question);
   let muted = true;
-  const output = new Writable({ write: (chunk, _enc, cb) => { if (!muted) process.stdout.write(chunk); cb(); } });
+  const output = new Writable({
+    write: (chunk, _enc, cb) => {
+      if (!muted) process.stdout.write(chunk);
+      cb();
+    },
+  });
   const rl = createInterface({ input: process.stdin, output, terminal: true });
   const answer = await rl.question('');
   muted = false;
@@ -49,7 +55,13 @@ async function prompt(question: string): Promise<string> {
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, 'password-file': { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      email: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      'password-file': { type: 'string' },
+      help: { type: 'boolean' },
+    },
   });
   const command = positionals[0];
   if (values.help || !command) {
@@ -103,7 +115,12 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    const message = err instanceof AppError ? `${translator('vi')(err.messageKey, err.params)} ${Object.values(err.fields).map((k) => translator('vi')(k)).join(' ')}` : (err as Error).message;
+    const message =
+      err instanceof AppError
+        ? `${translator('vi')(err.messageKey, err.params)} ${Object.values(err.fields)
+            .map((k) => translator('vi')(k))
+            .join(' ')}`
+        : (err as Error).message;
     console.error(`Lỗi / error: ${message}`);
     process.exit(1);
   },

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { PdfWorkerPool } from '../src/features/catalogue/pdf/worker-pool.ts';
+import { PdfWorkerPool } from '../src/pdf/worker-pool.ts';
 import { corpusUnavailableReason, readCorpus } from '../tests/helpers/corpus.ts';
 
 const workersArg = process.argv.indexOf('--workers');
@@ -70,31 +70,41 @@ async function pdftotext(file: string): Promise<{ seconds: number; cpu: number |
     const { stderr } = await promisify(execFile)(TIME, ['-f', '%M %U %S', PDFTOTEXT!, '-q', file, '/dev/null']);
     const [kb, user, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
     const cpu = user + sys;
-    return { seconds: (performance.now() - start) / 1000, cpu: Number.isFinite(cpu) ? cpu : null, rss: Number.isFinite(kb) ? kb * 1024 : null };
+    return {
+      seconds: (performance.now() - start) / 1000,
+      cpu: Number.isFinite(cpu) ? cpu : null,
+      rss: Number.isFinite(kb) ? kb * 1024 : null,
+    };
   }
   await new Promise<void>((resolve, reject) => {
-    spawn(PDFTOTEXT!, ['-q', file, '/dev/null'], { stdio: 'ignore' }).on('exit', () => resolve()).on('error', reject);
+    spawn(PDFTOTEXT!, ['-q', file, '/dev/null'], { stdio: 'ignore' })
+      .on('exit', () => resolve())
+      .on('error', reject);
   });
   return { seconds: (performance.now() - start) / 1000, cpu: null, rss: null };
 }
 
 async function parallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: width }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+    }),
+  );
 }
 
-console.log(`bench:ingest — ${books.length} books, ${totalPages} pages; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)}`);
+console.log(
+  `bench:ingest — ${books.length} books, ${totalPages} pages; ${os.availableParallelism()} cores, load ${os.loadavg()[0].toFixed(2)}`,
+);
 console.log(`pdftotext: ${PDFTOTEXT ?? 'not installed (apt-get install poppler-utils); showing our figures only'}\n`);
 
 // One worker, one book at a time: the speed of a single upload. Warm the worker first, so
 // thread start-up (≈0.5–1 s) is not charged to the first book.
 const single = new PdfWorkerPool({ size: 1 });
 await single.validate(books[0].path);
-const rows: string[][] = [[
-  'book', 'pages', 'ours s', 'p/s', 'p/cpu-s', 'peak RSS', 'pdftotext s', 'p/s', 'p/cpu-s', 'RSS', 'ratio wall', 'ratio cpu',
-]];
+const rows: string[][] = [
+  ['book', 'pages', 'ours s', 'p/s', 'p/cpu-s', 'peak RSS', 'pdftotext s', 'p/s', 'p/cpu-s', 'RSS', 'ratio wall', 'ratio cpu'],
+];
 let oursCpu = 0;
 let refCpu = 0;
 for (const book of books) {
@@ -107,16 +117,26 @@ for (const book of books) {
   const refRate = ref ? run.value / ref.seconds : null;
   const refCpuRate = ref?.cpu ? run.value / Math.max(ref.cpu, 0.01) : null;
   rows.push([
-    book.file, String(run.value), run.seconds.toFixed(2), rate.toFixed(0), cpuRate.toFixed(0), mb(run.peakRss),
-    ref ? ref.seconds.toFixed(2) : '-', refRate ? refRate.toFixed(0) : '-', refCpuRate ? refCpuRate.toFixed(0) : '-',
+    book.file,
+    String(run.value),
+    run.seconds.toFixed(2),
+    rate.toFixed(0),
+    cpuRate.toFixed(0),
+    mb(run.peakRss),
+    ref ? ref.seconds.toFixed(2) : '-',
+    refRate ? refRate.toFixed(0) : '-',
+    refCpuRate ? refCpuRate.toFixed(0) : '-',
     ref?.rss ? mb(ref.rss) : '-',
-    refRate ? `${(rate / refRate).toFixed(2)}×` : '-', refCpuRate ? `${(cpuRate / refCpuRate).toFixed(2)}×` : '-',
+    refRate ? `${(rate / refRate).toFixed(2)}×` : '-',
+    refCpuRate ? `${(cpuRate / refCpuRate).toFixed(2)}×` : '-',
   ]);
 }
 await single.close();
 const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 for (const row of rows) console.log(row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-console.log(`per page of CPU (all threads), one book at a time: ours ${(1000 * oursCpu / totalPages).toFixed(2)} ms, pdftotext ${(1000 * refCpu / totalPages).toFixed(2)} ms\n`);
+console.log(
+  `per page of CPU (all threads), one book at a time: ours ${((1000 * oursCpu) / totalPages).toFixed(2)} ms, pdftotext ${((1000 * refCpu) / totalPages).toFixed(2)} ms\n`,
+);
 
 // The whole corpus with every worker busy, against pdftotext run one file at a time and with as
 // many processes as we have workers. This VM's speed drifts by ±30 % from minute to minute, so the
@@ -137,24 +157,35 @@ for (let round = 1; round <= ROUNDS; round++) {
     if (variant === 'patched') peakRss = Math.max(peakRss, run.peakRss);
   }
   if (PDFTOTEXT) {
-    for (const [key, width] of [['pdftotext1', 1], ['pdftotextN', WORKERS]] as const) {
+    for (const [key, width] of [
+      ['pdftotext1', 1],
+      ['pdftotextN', WORKERS],
+    ] as const) {
       const start = performance.now();
       await parallel(books, width, (b) => pdftotext(b.path));
       rates[key].push(totalPages / ((performance.now() - start) / 1000));
     }
   }
   const r = (key: string) => rates[key][round - 1]?.toFixed(0) ?? '-';
-  console.log(`round ${round}: ours ${r('patched')} pages/s (stock pdf.js ${r('stock')}), pdftotext × 1 ${r('pdftotext1')}, × ${WORKERS} ${r('pdftotextN')}`);
+  console.log(
+    `round ${round}: ours ${r('patched')} pages/s (stock pdf.js ${r('stock')}), pdftotext × 1 ${r('pdftotext1')}, × ${WORKERS} ${r('pdftotextN')}`,
+  );
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ours1 = median(rates.patched);
-console.log(`\nwhole corpus, median of ${ROUNDS} rounds, ${WORKERS} workers: ours ${ours1.toFixed(0)} pages/s, with stock pdf.js ${median(rates.stock).toFixed(0)} pages/s (patch: ${(ours1 / median(rates.stock)).toFixed(2)}×); peak RSS ${mb(peakRss)}`);
+console.log(
+  `\nwhole corpus, median of ${ROUNDS} rounds, ${WORKERS} workers: ours ${ours1.toFixed(0)} pages/s, with stock pdf.js ${median(rates.stock).toFixed(0)} pages/s (patch: ${(ours1 / median(rates.stock)).toFixed(2)}×); peak RSS ${mb(peakRss)}`,
+);
 if (PDFTOTEXT) {
   // Each round's ratio compares runs made seconds apart; the median of those is the figure.
   const ratios = (key: string) => rates.patched.map((x, i) => x / rates[key][i]);
   const show = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(', ');
-  console.log(`whole corpus, pdftotext × 1 process: ${median(rates.pdftotext1).toFixed(0)} pages/s → ours/pdftotext = ${median(ratios('pdftotext1')).toFixed(2)}× (median of rounds: ${show(ratios('pdftotext1'))})`);
-  console.log(`whole corpus, pdftotext × ${WORKERS} processes: ${median(rates.pdftotextN).toFixed(0)} pages/s → ours/pdftotext = ${median(ratios('pdftotextN')).toFixed(2)}× (rounds: ${show(ratios('pdftotextN'))})`);
+  console.log(
+    `whole corpus, pdftotext × 1 process: ${median(rates.pdftotext1).toFixed(0)} pages/s → ours/pdftotext = ${median(ratios('pdftotext1')).toFixed(2)}× (median of rounds: ${show(ratios('pdftotext1'))})`,
+  );
+  console.log(
+    `whole corpus, pdftotext × ${WORKERS} processes: ${median(rates.pdftotextN).toFixed(0)} pages/s → ours/pdftotext = ${median(ratios('pdftotextN')).toFixed(2)}× (rounds: ${show(ratios('pdftotextN'))})`,
+  );
 }
 
 // End to end: what `npm run import` does with a ward's collection — copy each file into storage,
@@ -165,8 +196,8 @@ if (PDFTOTEXT) {
 if (!process.argv.includes('--no-import')) {
   const { benchContext } = await import('./bench-stats.ts');
   const { registerCatalogueJobs } = await import('../src/features/catalogue/catalogue.jobs.ts');
-  const { folderSource } = await import('../src/features/catalogue/import-sources.ts');
-  const { ImportService } = await import('../src/features/catalogue/import.service.ts');
+  const { folderSource } = await import('../src/features/catalogue/ingest/import-sources.ts');
+  const { ImportService } = await import('../src/features/catalogue/ingest/import.service.ts');
   const folders = [...new Set(books.map((b) => path.dirname(b.path)))];
   const bench = await benchContext({}, { JOBS_CONCURRENCY: String(WORKERS) });
   try {
@@ -187,16 +218,23 @@ if (!process.argv.includes('--no-import')) {
       }
       await importer.waitForIngest(ids, { pollMs: 50 });
       const states = await ctx.repos.books.ingestStates(ids);
-      return { pages: states.reduce((n, s) => n + (s.ingest_status === 'indexed' ? s.ingest_progress : 0), 0), books: states.filter((s) => s.ingest_status === 'indexed').length };
+      return {
+        pages: states.reduce((n, s) => n + (s.ingest_status === 'indexed' ? s.ingest_progress : 0), 0),
+        books: states.filter((s) => s.ingest_status === 'indexed').length,
+      };
     });
     await ctx.jobs.stop(5_000);
     const rate = run.value.pages / run.seconds;
-    console.log(`\nend to end (import: copy, check, extract, store pages, covers), ${files.length} files: ${run.value.books} books, ${run.value.pages} pages in ${run.seconds.toFixed(1)} s = ${rate.toFixed(0)} pages/s, peak RSS ${mb(run.peakRss)} (this process; PostgreSQL runs apart)`);
+    console.log(
+      `\nend to end (import: copy, check, extract, store pages, covers), ${files.length} files: ${run.value.books} books, ${run.value.pages} pages in ${run.seconds.toFixed(1)} s = ${rate.toFixed(0)} pages/s, peak RSS ${mb(run.peakRss)} (this process; PostgreSQL runs apart)`,
+    );
     if (PDFTOTEXT) {
       const start = performance.now();
       for (const f of files) await pdftotext(f);
       const refRate = run.value.pages / ((performance.now() - start) / 1000);
-      console.log(`end to end, pdftotext × 1 process on the same files: ${refRate.toFixed(0)} pages/s → import/pdftotext = ${(rate / refRate).toFixed(2)}× (context: pdftotext only extracts)`);
+      console.log(
+        `end to end, pdftotext × 1 process on the same files: ${refRate.toFixed(0)} pages/s → import/pdftotext = ${(rate / refRate).toFixed(2)}× (context: pdftotext only extracts)`,
+      );
     }
   } finally {
     await bench.stop();

@@ -28,7 +28,12 @@ const PHONE_UA = 'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (
 /** Child mode: serve the real app and a bare redirect on two loopback ports until SIGTERM. */
 async function serve(databaseUrl: string): Promise<void> {
   const log = createLogger('warn', { bench: 'serve' });
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'warn', JOBS_CONCURRENCY: '0', STORAGE_DIR: process.env.BENCH_STORAGE ?? '/tmp' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    JOBS_CONCURRENCY: '0',
+    STORAGE_DIR: process.env.BENCH_STORAGE ?? '/tmp',
+  });
   const search = await connectSearch({ url: 'http://127.0.0.1:1', apiKey: 'unused', prefix: 'bench_', log });
   const ctx = createContext({ config, log, databaseUrl, search, sessionSecret: 'b'.repeat(48) });
   const app = createApp(ctx);
@@ -41,7 +46,15 @@ async function serve(databaseUrl: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ scanPort, barePort })}\n`);
   process.once('SIGTERM', async () => {
     // The same order as main.ts: stop accepting, finish requests, then AppContext.close() flushes events.
-    await Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeIdleConnections(); })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            s.closeIdleConnections();
+          }),
+      ),
+    );
     await ctx.close();
     process.exit(0);
   });
@@ -91,7 +104,14 @@ async function main(): Promise<void> {
   const bench = await benchContext();
   let child: ChildProcess | undefined;
   try {
-    const loc = await bench.ctx.services.locations.create({ name: 'Quán cà phê thử tải', kind: 'cafe', address: '', ward: '', note: null, contact: null });
+    const loc = await bench.ctx.services.locations.create({
+      name: 'Quán cà phê thử tải',
+      kind: 'cafe',
+      address: '',
+      ward: '',
+      note: null,
+      contact: null,
+    });
 
     // 1 + 2: throughput, then a graceful stop and an exact count.
     const first = await startChild(bench.databaseUrl);
@@ -114,15 +134,21 @@ async function main(): Promise<void> {
     const avg = (rs: Run[], k: keyof Run) => rs.reduce((s, r) => s + r[k], 0) / rs.length;
     const ratio = avg(runs.scan, 'rps') / avg(runs.bare, 'rps');
     console.log(`\n  ${''.padEnd(24)} ${'req/s'.padStart(10)} ${'p99'.padStart(9)}`);
-    console.log(`  ${'bare Express redirect'.padEnd(24)} ${Math.round(avg(runs.bare, 'rps')).toLocaleString('en').padStart(10)} ${`${avg(runs.bare, 'p99').toFixed(1)} ms`.padStart(9)}`);
-    console.log(`  ${'GET /q/:code (counted)'.padEnd(24)} ${Math.round(avg(runs.scan, 'rps')).toLocaleString('en').padStart(10)} ${`${avg(runs.scan, 'p99').toFixed(1)} ms`.padStart(9)}`);
+    console.log(
+      `  ${'bare Express redirect'.padEnd(24)} ${Math.round(avg(runs.bare, 'rps')).toLocaleString('en').padStart(10)} ${`${avg(runs.bare, 'p99').toFixed(1)} ms`.padStart(9)}`,
+    );
+    console.log(
+      `  ${'GET /q/:code (counted)'.padEnd(24)} ${Math.round(avg(runs.scan, 'rps')).toLocaleString('en').padStart(10)} ${`${avg(runs.scan, 'p99').toFixed(1)} ms`.padStart(9)}`,
+    );
     console.log(`  ratio ${ratio.toFixed(2)}× the bare redirect (goal ≥ 0.70×): ${ratio >= 0.7 ? 'MET' : 'NOT MET'}`);
     if (runs.scan.some((r) => r.errors) || runs.bare.some((r) => r.errors)) console.log('  WARNING: some requests failed');
 
     child.kill('SIGTERM');
     await once(child, 'exit');
     const stored = await countScans(bench.ctx);
-    console.log(`\n  graceful stop: ${sent.toLocaleString('en')} scans answered, ${stored.toLocaleString('en')} stored → ${stored === sent ? 'exact match' : `MISMATCH (${stored - sent})`}`);
+    console.log(
+      `\n  graceful stop: ${sent.toLocaleString('en')} scans answered, ${stored.toLocaleString('en')} stored → ${stored === sent ? 'exact match' : `MISMATCH (${stored - sent})`}`,
+    );
 
     // 3: kill -9 under load.
     const second = await startChild(bench.databaseUrl);

@@ -31,12 +31,29 @@ const WORDS = (
   'hà nội sài gòn huế đà nẵng biển đảo rừng núi cây cối chim muông bầu trời mặt trời ánh trăng ngôi sao đêm ngày ' +
   'kỹ năng sống tư tưởng đạo đức bác hồ cách mạng độc lập tự do hạnh phúc nhân dân anh hùng chiến sĩ mẹ con ông bà'
 ).split(' ');
-const QUERIES = ['truyen kieu', 'nguyen du', 'chien tranh the gioi', 'lich su viet nam', 'khoa hoc ky thuat', 'suc khoe', 'bac ho', 'tinh yeu que huong', 'thanh nien hoc tap', 'bong da', 'mua xuan ha noi', 'doc lap tu do hanh phuc', 'rung nui', 'chien si anh hung', 'truyen kiue', 'nguyn du'];
+const QUERIES = [
+  'truyen kieu',
+  'nguyen du',
+  'chien tranh the gioi',
+  'lich su viet nam',
+  'khoa hoc ky thuat',
+  'suc khoe',
+  'bac ho',
+  'tinh yeu que huong',
+  'thanh nien hoc tap',
+  'bong da',
+  'mua xuan ha noi',
+  'doc lap tu do hanh phuc',
+  'rung nui',
+  'chien si anh hung',
+  'truyen kiue',
+  'nguyn du',
+];
 const CATEGORIES = ['van-hoc-viet-nam', 'lich-su', 'khoa-hoc', 'the-thao', 'y-hoc', 'ky-nang-song'];
 
 function rng(seed: number) {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
 }
 const sentence = (r: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
 
@@ -46,23 +63,75 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promi
   const bookDocs: unknown[] = [];
   let pageDocs: unknown[] = [];
   const flushPages = async () => {
-    if (pageDocs.length) await waitOk(ctx.search.client.index(ctx.search.indexName('pages')).addDocuments(pageDocs as never[], { primaryKey: 'id' }), 600_000);
+    if (pageDocs.length)
+      await waitOk(ctx.search.client.index(ctx.search.indexName('pages')).addDocuments(pageDocs as never[], { primaryKey: 'id' }), 600_000);
     pageDocs = [];
   };
   for (let start = 0; start < books; start += 500) {
     const batch = Array.from({ length: Math.min(500, books - start) }, (_, i) => start + i);
-    const files = await ctx.db.insertInto('book_files').values(batch.map((i) => ({ sha256: crypto.createHash('sha256').update(`b${books}-${i}`).digest('hex'), size_bytes: 1000, storage_key: `bench-${books}-${i}.pdf`, original_name: 'x.pdf' }))).returning('id').execute();
+    const files = await ctx.db
+      .insertInto('book_files')
+      .values(
+        batch.map((i) => ({
+          sha256: crypto.createHash('sha256').update(`b${books}-${i}`).digest('hex'),
+          size_bytes: 1000,
+          storage_key: `bench-${books}-${i}.pdf`,
+          original_name: 'x.pdf',
+        })),
+      )
+      .returning('id')
+      .execute();
     const rows = await ctx.db
       .insertInto('books')
-      .values(batch.map((i, k) => ({ file_id: files[k].id, title: `${sentence(r, 3)} ${i}`, description: sentence(r, 20), status: 'published' as const, ingest_status: 'indexed' as const, ingest_error: null, page_count: pagesPerBook, outline: null, pdf_metadata: null, legacy_encoding: null, publication_year: 1950 + (i % 70), publisher: null, isbn: null, created_by: null, published_at: new Date(Date.UTC(2024, 0, 1) + i * 60_000), withdrawn_at: null })))
-      .returning(['id', 'title', 'description', 'language', 'publication_year', 'tags', 'published_at', 'page_count', 'has_cover', 'cover_version', 'needs_ocr'])
+      .values(
+        batch.map((i, k) => ({
+          file_id: files[k].id,
+          title: `${sentence(r, 3)} ${i}`,
+          description: sentence(r, 20),
+          status: 'published' as const,
+          ingest_status: 'indexed' as const,
+          ingest_error: null,
+          page_count: pagesPerBook,
+          outline: null,
+          pdf_metadata: null,
+          legacy_encoding: null,
+          publication_year: 1950 + (i % 70),
+          publisher: null,
+          isbn: null,
+          created_by: null,
+          published_at: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+          withdrawn_at: null,
+        })),
+      )
+      .returning([
+        'id',
+        'title',
+        'description',
+        'language',
+        'publication_year',
+        'tags',
+        'published_at',
+        'page_count',
+        'has_cover',
+        'cover_version',
+        'needs_ocr',
+      ])
       .execute();
     for (const book of rows) {
       const cat = cats[book.id % cats.length];
       await ctx.db.insertInto('book_categories').values({ book_id: book.id, category_id: cat.id }).execute();
-      const entry = { book, authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }], categories: [{ name: cat.name, slug: cat.slug }] };
+      const entry = {
+        book,
+        authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }],
+        categories: [{ name: cat.name, slug: cat.slug }],
+      };
       bookDocs.push(toBookDocument(entry));
-      pageDocs.push(...toPageDocuments(entry, Array.from({ length: pagesPerBook }, (_, p) => ({ page_number: p + 1, text: sentence(r, 120) }))));
+      pageDocs.push(
+        ...toPageDocuments(
+          entry,
+          Array.from({ length: pagesPerBook }, (_, p) => ({ page_number: p + 1, text: sentence(r, 120) })),
+        ),
+      );
       if (pageDocs.length >= 20_000) await flushPages();
     }
   }
@@ -120,10 +189,22 @@ async function main(): Promise<void> {
   const stops: Array<() => Promise<void>> = [];
   try {
     const password = crypto.randomBytes(12).toString('hex');
-    const pg = await startEmbeddedPostgres({ baseDir: path.join(tmp, 'postgres'), port: await freePort(), password, database: 'postgres', log });
+    const pg = await startEmbeddedPostgres({
+      baseDir: path.join(tmp, 'postgres'),
+      port: await freePort(),
+      password,
+      database: 'postgres',
+      log,
+    });
     stops.push(pg.stop);
     const masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({ baseDir: path.join(tmp, 'meilisearch'), storageDir: tmp, port: await freePort(), masterKey, log });
+    const meili = await startEmbeddedMeilisearch({
+      baseDir: path.join(tmp, 'meilisearch'),
+      storageDir: tmp,
+      port: await freePort(),
+      masterKey,
+      log,
+    });
     stops.push(meili.stop);
     let ok = true;
     for (const [label, books, pages] of [
@@ -131,7 +212,13 @@ async function main(): Promise<void> {
       ['synthetic (10,000 books × 5 pages)', 10_000, 5],
     ] as const) {
       const prefix = `bench${books}_`;
-      const config = loadConfig({ NODE_ENV: 'production', STORAGE_DIR: path.join(tmp, `storage-${books}`), SEARCH_INDEX_PREFIX: prefix, LOG_LEVEL: 'silent', JOBS_CONCURRENCY: '0' });
+      const config = loadConfig({
+        NODE_ENV: 'production',
+        STORAGE_DIR: path.join(tmp, `storage-${books}`),
+        SEARCH_INDEX_PREFIX: prefix,
+        LOG_LEVEL: 'silent',
+        JOBS_CONCURRENCY: '0',
+      });
       const search = await connectSearch({ url: meili.url, masterKey, prefix, log });
       const dbUrl = new URL(pg.url);
       const admin = new (await import('pg')).default.Client({ connectionString: pg.url });
@@ -139,7 +226,13 @@ async function main(): Promise<void> {
       await admin.query(`create database bench_${books}`);
       await admin.end();
       dbUrl.pathname = `/bench_${books}`;
-      const ctx = createContext({ config, log: createLogger('silent'), databaseUrl: dbUrl.toString(), search, sessionSecret: crypto.randomBytes(32).toString('hex') });
+      const ctx = createContext({
+        config,
+        log: createLogger('silent'),
+        databaseUrl: dbUrl.toString(),
+        search,
+        sessionSecret: crypto.randomBytes(32).toString('hex'),
+      });
       await migrateToLatest(ctx.db);
       await ensureSearchIndexes(search);
       const t0 = performance.now();

@@ -25,7 +25,10 @@ import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 
 /** A context on a throw-away database; `stop()` removes everything. */
-export async function benchContext(extra: Partial<ContextDeps> = {}, env: Record<string, string> = {}): Promise<{ ctx: AppContext; databaseUrl: string; stop(): Promise<void> }> {
+export async function benchContext(
+  extra: Partial<ContextDeps> = {},
+  env: Record<string, string> = {},
+): Promise<{ ctx: AppContext; databaseUrl: string; stop(): Promise<void> }> {
   const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-bench-'));
   await fs.chmod(tmp, 0o755);
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'fatal', { bench: true });
@@ -48,11 +51,24 @@ export async function benchContext(extra: Partial<ContextDeps> = {}, env: Record
     });
   } else {
     const port = await freePort();
-    const embedded = await startEmbeddedPostgres({ baseDir: path.join(tmp, 'postgres'), port, password: crypto.randomBytes(12).toString('hex'), database: 'tvs_bench', log });
+    const embedded = await startEmbeddedPostgres({
+      baseDir: path.join(tmp, 'postgres'),
+      port,
+      password: crypto.randomBytes(12).toString('hex'),
+      database: 'tvs_bench',
+      log,
+    });
     stops.push(embedded.stop);
     databaseUrl = embedded.url;
   }
-  const config = loadConfig({ NODE_ENV: 'production', STORAGE_DIR: path.join(tmp, 'storage'), LOG_LEVEL: 'warn', JOBS_CONCURRENCY: '0', COOKIE_SECURE: 'false', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    STORAGE_DIR: path.join(tmp, 'storage'),
+    LOG_LEVEL: 'warn',
+    JOBS_CONCURRENCY: '0',
+    COOKIE_SECURE: 'false',
+    ...env,
+  });
   // The statistics never query Meilisearch: a client pointing nowhere is enough.
   const search = await connectSearch({ url: 'http://127.0.0.1:1', apiKey: 'unused', prefix: 'bench_', log });
   const ctx = createContext({ config, log, databaseUrl, search, sessionSecret: crypto.randomBytes(32).toString('hex'), ...extra });
@@ -61,7 +77,7 @@ export async function benchContext(extra: Partial<ContextDeps> = {}, env: Record
     ctx,
     databaseUrl,
     async stop() {
-      await ctx.close().catch((err: unknown) => console.error("close failed", err));
+      await ctx.close().catch((err: unknown) => console.error('close failed', err));
       for (const s of stops.reverse()) await s();
       await fs.rm(tmp, { recursive: true, force: true });
     },
@@ -84,9 +100,31 @@ export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorte
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 const QUERIES = [
-  'truyện kiều', 'dế mèn phiêu lưu ký', 'lịch sử việt nam', 'hồ chí minh', 'toán lớp 9', 'kỹ năng sống', 'nhật ký đặng thùy trâm',
-  'tắt đèn', 'số đỏ', 'harry potter', 'đắc nhân tâm', 'doraemon', 'conan', 'sách nấu ăn', 'tiếng anh giao tiếp', 'luật giao thông',
-  'trồng rau sạch', 'nuôi gà', 'sơ cứu', 'bóng đá', 'cờ tướng', 'truyện cổ tích', 'ca dao tục ngữ', 'địa lý 12', 'văn mẫu',
+  'truyện kiều',
+  'dế mèn phiêu lưu ký',
+  'lịch sử việt nam',
+  'hồ chí minh',
+  'toán lớp 9',
+  'kỹ năng sống',
+  'nhật ký đặng thùy trâm',
+  'tắt đèn',
+  'số đỏ',
+  'harry potter',
+  'đắc nhân tâm',
+  'doraemon',
+  'conan',
+  'sách nấu ăn',
+  'tiếng anh giao tiếp',
+  'luật giao thông',
+  'trồng rau sạch',
+  'nuôi gà',
+  'sơ cứu',
+  'bóng đá',
+  'cờ tướng',
+  'truyện cổ tích',
+  'ca dao tục ngữ',
+  'địa lý 12',
+  'văn mẫu',
 ];
 
 export async function seed(ctx: AppContext, events: number): Promise<void> {
@@ -98,10 +136,14 @@ export async function seed(ctx: AppContext, events: number): Promise<void> {
   await sql`update locations set active = false, deactivated_at = now() where id in (59, 60)`.execute(ctx.db);
   await sql`
     insert into book_files (sha256, size_bytes, storage_key, original_name)
-    select md5(g::text) || md5((g + 1000)::text), 1000, md5(g::text) || '.pdf', 'b' || g || '.pdf' from generate_series(1, 400) g`.execute(ctx.db);
+    select md5(g::text) || md5((g + 1000)::text), 1000, md5(g::text) || '.pdf', 'b' || g || '.pdf' from generate_series(1, 400) g`.execute(
+    ctx.db,
+  );
   await sql`
     insert into books (file_id, title, status, ingest_status, page_count, published_at, index_pending)
-    select g, 'Sách số ' || g, 'published', 'indexed', 100, now() - (random() * 730) * interval '1 day', false from generate_series(1, 400) g`.execute(ctx.db);
+    select g, 'Sách số ' || g, 'published', 'indexed', 100, now() - (random() * 730) * interval '1 day', false from generate_series(1, 400) g`.execute(
+    ctx.db,
+  );
   await sql`insert into book_categories (book_id, category_id) select b.id, 1 + (b.id % 11) from books b`.execute(ctx.db);
   // Events arrive in time order in real life (and so lie clustered by day in the rollup tables):
   // each chunk covers the next slice of the two years, oldest first.
@@ -169,10 +211,14 @@ async function main(): Promise<void> {
     // Fresh tables have no planner statistics yet; autovacuum gathers them within a minute in
     // production. Do it now so the timings below are those of a running library.
     await sql`analyze`.execute(ctx.db);
-    console.log(`  rollup, first full fold: ${full.events.toLocaleString('en')} events in ${(full.ms / 1000).toFixed(1)} s (${Math.round(full.events / (full.ms / 1000)).toLocaleString('en')} events/s, ${full.chunks} chunks)`);
+    console.log(
+      `  rollup, first full fold: ${full.events.toLocaleString('en')} events in ${(full.ms / 1000).toFixed(1)} s (${Math.round(full.events / (full.ms / 1000)).toLocaleString('en')} events/s, ${full.chunks} chunks)`,
+    );
     const sizes = await sql<{ t: string; n: number }>`
       select 'stats_daily' as t, count(*)::int as n from stats_daily union all select 'stats_hourly', count(*)::int from stats_hourly
-      union all select 'stats_daily_books', count(*)::int from stats_daily_books union all select 'stats_daily_searches', count(*)::int from stats_daily_searches`.execute(ctx.db);
+      union all select 'stats_daily_books', count(*)::int from stats_daily_books union all select 'stats_daily_searches', count(*)::int from stats_daily_searches`.execute(
+      ctx.db,
+    );
     console.log(`  rollup rows: ${sizes.rows.map((r) => `${r.t} ${r.n.toLocaleString('en')}`).join(', ')}`);
 
     // Incremental: 10,000 fresh events through the real path (buffer → batch insert → fold).
@@ -214,11 +260,15 @@ async function main(): Promise<void> {
       }
       times.sort((a, b) => a - b);
       all.push(...times);
-      console.log(`  ${name.padEnd(26)} ${ms(percentile(times, 50)).padStart(10)} ${ms(percentile(times, 95)).padStart(10)} ${ms(times[times.length - 1]).padStart(10)}`);
+      console.log(
+        `  ${name.padEnd(26)} ${ms(percentile(times, 50)).padStart(10)} ${ms(percentile(times, 95)).padStart(10)} ${ms(times[times.length - 1]).padStart(10)}`,
+      );
     }
     all.sort((a, b) => a - b);
     const p95 = percentile(all, 95);
-    console.log(`  ${'ALL'.padEnd(26)} ${ms(percentile(all, 50)).padStart(10)} ${ms(p95).padStart(10)} ${ms(all[all.length - 1]).padStart(10)}`);
+    console.log(
+      `  ${'ALL'.padEnd(26)} ${ms(percentile(all, 50)).padStart(10)} ${ms(p95).padStart(10)} ${ms(all[all.length - 1]).padStart(10)}`,
+    );
     console.log(`\n  target p95 < 300 ms: ${p95 < 300 ? 'MET' : 'NOT MET'}`);
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));

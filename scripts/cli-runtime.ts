@@ -9,7 +9,10 @@ import { startInfrastructure } from '../src/infra/runtime.ts';
  * Runs a command-line task against the same database as the server: the embedded one
  * (shared with a running server, or started for the duration of the task) or DATABASE_URL.
  */
-export async function withContext<T>(task: (ctx: AppContext) => Promise<T>, opts: { search?: boolean; logLevel?: string } = {}): Promise<T> {
+export async function withContext<T>(
+  task: (ctx: AppContext) => Promise<T>,
+  opts: { search?: boolean; logLevel?: string } = {},
+): Promise<T> {
   loadDotEnv();
   const config = loadConfig();
   const log = createLogger(opts.logLevel ?? (config.logLevel === 'info' ? 'warn' : config.logLevel));

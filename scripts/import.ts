@@ -4,10 +4,10 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.ts';
 import { loadDotEnv } from '../src/config/dotenv.ts';
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
-import { ProgressBar, startCliContext } from '../src/features/catalogue/cli-runtime.ts';
-import { folderSource } from '../src/features/catalogue/import-sources.ts';
-import { ImportService } from '../src/features/catalogue/import.service.ts';
-import { ManifestError } from '../src/features/catalogue/manifest.ts';
+import { ProgressBar, startCliContext } from '../src/features/catalogue/ingest/cli-runtime.ts';
+import { folderSource } from '../src/features/catalogue/ingest/import-sources.ts';
+import { ImportService } from '../src/features/catalogue/ingest/import.service.ts';
+import { ManifestError } from '../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../src/http/i18n/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 
@@ -21,13 +21,21 @@ async function main(): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
   const t = translator(config.defaultLang);
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { manifest: { type: 'string' }, publish: { type: 'boolean' }, help: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { manifest: { type: 'string' }, publish: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
   if (values.help || positionals.length !== 1) {
     console.log(t('catalogue.cli.usage'));
     return values.help ? 0 : 64;
   }
   const folder = path.resolve(positionals[0]);
-  if (!(await fs.stat(folder).then((s) => s.isDirectory(), () => false))) {
+  if (
+    !(await fs.stat(folder).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
     console.error(t('catalogue.cli.folderMissing', { folder }));
     return 66;
   }
@@ -67,7 +75,14 @@ async function main(): Promise<number> {
 
 async function run(
   ctx: Awaited<ReturnType<typeof startCliContext>>['ctx'],
-  o: { folder: string; manifestText: string | null; publish: boolean; searchOnline: boolean; signal: AbortSignal; t: ReturnType<typeof translator> },
+  o: {
+    folder: string;
+    manifestText: string | null;
+    publish: boolean;
+    searchOnline: boolean;
+    signal: AbortSignal;
+    t: ReturnType<typeof translator>;
+  },
 ): Promise<number> {
   const { t } = o;
   const importer = new ImportService(ctx);
@@ -99,20 +114,40 @@ async function run(
 
   // Ingest runs in this process's job runner (or the server's): wait for this import's books.
   const ids = outcomes.filter((x) => x.bookId && (x.kind === 'created' || x.kind === 'duplicate')).map((x) => x.bookId!);
-  const states = await importer.waitForIngest(ids, { onProgress: (d, n) => bar.update(t('catalogue.cli.ingesting'), d, n), signal: o.signal });
+  const states = await importer.waitForIngest(ids, {
+    onProgress: (d, n) => bar.update(t('catalogue.cli.ingesting'), d, n),
+    signal: o.signal,
+  });
   if (o.signal.aborted) {
     console.error(`\n${t('catalogue.cli.interrupted')}`);
     return 130;
   }
   clearInterval(sampler);
   const createdIds = outcomes.filter((x) => x.kind === 'created' && x.bookId).map((x) => x.bookId!);
-  const pages = (await ctx.repos.books.ingestStates(createdIds)).reduce((n, s) => n + (s.ingest_status === 'indexed' ? s.ingest_progress : 0), 0);
+  const pages = (await ctx.repos.books.ingestStates(createdIds)).reduce(
+    (n, s) => n + (s.ingest_status === 'indexed' ? s.ingest_progress : 0),
+    0,
+  );
   const seconds = (performance.now() - started) / 1000;
-  if (pages > 0) console.log(t('catalogue.cli.throughput', { pages, seconds: seconds.toFixed(1), rate: (pages / seconds).toFixed(1), rss: Math.round(peakRss / 1048576) }));
-  const failures: Array<{ name: string; reason: string }> = outcomes.filter((x) => x.kind === 'rejected' || x.kind === 'failed').map((x) => ({ name: x.name, reason: x.reason ?? '' }));
+  if (pages > 0)
+    console.log(
+      t('catalogue.cli.throughput', {
+        pages,
+        seconds: seconds.toFixed(1),
+        rate: (pages / seconds).toFixed(1),
+        rss: Math.round(peakRss / 1048576),
+      }),
+    );
+  const failures: Array<{ name: string; reason: string }> = outcomes
+    .filter((x) => x.kind === 'rejected' || x.kind === 'failed')
+    .map((x) => ({ name: x.name, reason: x.reason ?? '' }));
   for (const x of outcomes) {
     const s = x.bookId ? states.get(x.bookId) : undefined;
-    if (x.kind === 'created' && s?.status === 'failed') failures.push({ name: x.name, reason: t('catalogue.cli.ingestFailed', { reason: ImportService.ingestErrorText(s.error, ctx.config.defaultLang) }) });
+    if (x.kind === 'created' && s?.status === 'failed')
+      failures.push({
+        name: x.name,
+        reason: t('catalogue.cli.ingestFailed', { reason: ImportService.ingestErrorText(s.error, ctx.config.defaultLang) }),
+      });
   }
 
   let publishedCount = 0;
@@ -125,7 +160,11 @@ async function run(
       const book = await ctx.repos.books.findById(x.bookId);
       if (book && book.status === 'draft' && book.published_at === null) candidates.push({ id: x.bookId, name: x.name });
     }
-    const r = await importer.publishAll(candidates.map((c) => c.id), null, ctx.config.defaultLang);
+    const r = await importer.publishAll(
+      candidates.map((c) => c.id),
+      null,
+      ctx.config.defaultLang,
+    );
     publishedCount = r.published.length;
     for (const b of r.blocked) blocked.push({ name: candidates.find((c) => c.id === b.bookId)!.name, reason: b.reason });
     if (o.searchOnline) await importer.waitForIndex(r.published, { signal: o.signal, timeoutMs: 120_000 });

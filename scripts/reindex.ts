@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config/config.ts';
 import { loadDotEnv } from '../src/config/dotenv.ts';
-import { ProgressBar, startCliContext } from '../src/features/catalogue/cli-runtime.ts';
+import { ProgressBar, startCliContext } from '../src/features/catalogue/ingest/cli-runtime.ts';
 import { translator } from '../src/http/i18n/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 
@@ -21,7 +21,9 @@ async function main(): Promise<number> {
     const bar = new ProgressBar();
     const started = performance.now();
     const r = await ctx.services.searchIndexer.rebuild((done) => bar.update(t('catalogue.reindex.label'), done, Number(total)));
-    console.log(t('catalogue.reindex.done', { books: r.books, pages: r.pages, seconds: ((performance.now() - started) / 1000).toFixed(1) }));
+    console.log(
+      t('catalogue.reindex.done', { books: r.books, pages: r.pages, seconds: ((performance.now() - started) / 1000).toFixed(1) }),
+    );
     return 0;
   } finally {
     await ctx.close();

@@ -34,7 +34,15 @@ export interface AppContext {
   sessionSecret: string;
   jobs: JobRunner;
   repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository } & LocationsStatsRepos & CatalogueRepos;
-  services: { users: UsersService; publicSite: PublicSiteService; searchQuery: SearchQueryService; reader: ReaderService; pagePreviews: PagePreviews } & LocationsStatsServices & ConsentServices & CatalogueServices;
+  services: {
+    users: UsersService;
+    publicSite: PublicSiteService;
+    searchQuery: SearchQueryService;
+    reader: ReaderService;
+    pagePreviews: PagePreviews;
+  } & LocationsStatsServices &
+    ConsentServices &
+    CatalogueServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
 }
@@ -61,16 +69,41 @@ export function createContext(deps: ContextDeps): AppContext {
   const jobsRepo = new JobsRepository(db);
   const storage = new Storage(config.storageDir);
   // Catalogue: books, categories, upload/ingest, search indexing; the gate and audit hook come from consent.
-  const catalogue = createCatalogue({ config, db, clock, log, storage, search: deps.search, jobsRepo, jobs: () => jobs, gate: () => services.publishGate, events: () => services.bookEvents });
+  const catalogue = createCatalogue({
+    config,
+    db,
+    clock,
+    log,
+    storage,
+    search: deps.search,
+    jobsRepo,
+    jobs: () => jobs,
+    gate: () => services.publishGate,
+    events: () => services.bookEvents,
+  });
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
-  const repos = { users: new UsersRepository(db), jobs: jobsRepo, publicBooks: new PublicRepository(db), ...locationsStats.repos, ...catalogue.repos };
+  const repos = {
+    users: new UsersRepository(db),
+    jobs: jobsRepo,
+    publicBooks: new PublicRepository(db),
+    ...locationsStats.repos,
+    ...catalogue.repos,
+  };
   const jobs = new JobRunner(repos.jobs, log.child({ component: 'jobs' }), {
     concurrency: config.jobs.concurrency,
     pollMs: config.jobs.pollMs,
     ...deps.jobs,
   });
   // Consent: publish gate, audit (bookEvents), takedowns; it withdraws books through the catalogue's BooksService.
-  const consent = createConsentServices({ db, clock, storageDir: config.storageDir, log, jobs: jobsRepo, books: () => (services as { books?: BookWithdrawer }).books, checkPdf: (file) => catalogue.services.pdf.get().validate(file) });
+  const consent = createConsentServices({
+    db,
+    clock,
+    storageDir: config.storageDir,
+    log,
+    jobs: jobsRepo,
+    books: () => (services as { books?: BookWithdrawer }).books,
+    checkPdf: (file) => catalogue.services.pdf.get().validate(file),
+  });
   const services = {
     users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock),
     publicSite: new PublicSiteService(repos.publicBooks),

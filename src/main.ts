@@ -80,8 +80,14 @@ async function main(): Promise<void> {
     // Search outbox safety net: re-queues index work once Meilisearch answers again.
     ctx.services.searchIndexer.startCatchUp(30_000, () => ctx.jobs.wake());
     // Uploads cut short by a crash leave files in storage/tmp; anything an hour old is such a leftover.
-    void ctx.storage.sweepTmp(3600_000).then((n) => n && log.info({ removed: n }, 'removed leftover temporary files'), (err: unknown) => log.warn({ err }, 'tmp sweep failed'));
-    log.info({ url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`, publicBaseUrl: config.publicBaseUrl }, 'Thư viện số is ready');
+    void ctx.storage.sweepTmp(3600_000).then(
+      (n) => n && log.info({ removed: n }, 'removed leftover temporary files'),
+      (err: unknown) => log.warn({ err }, 'tmp sweep failed'),
+    );
+    log.info(
+      { url: `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`, publicBaseUrl: config.publicBaseUrl },
+      'Thư viện số is ready',
+    );
   } catch (err) {
     log.fatal({ err }, 'start-up failed');
     await shutdown('start-up failure', 1);

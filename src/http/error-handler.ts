@@ -40,7 +40,9 @@ export function errorHandler(log: Logger) {
     const message = t(e.messageKey, e.params);
     for (const [name, value] of Object.entries(e.page.headers ?? {})) res.setHeader(name, value);
     if (wantsJson(req)) {
-      res.status(e.status).json({ error: { code: e.code, message, fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, t(v)])) } });
+      res
+        .status(e.status)
+        .json({ error: { code: e.code, message, fields: Object.fromEntries(Object.entries(e.fields).map(([k, v]) => [k, t(v)])) } });
       return;
     }
     if (e.code === 'unauthorized') {
@@ -49,7 +51,9 @@ export function errorHandler(log: Logger) {
     }
     res.status(e.status);
     if (req.formView && (e.status === 400 || e.status === 401 || e.status === 403 || e.status === 409 || e.status === 429)) {
-      const values = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => !SECRET_FIELDS.test(k)));
+      const values = Object.fromEntries(
+        Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => !SECRET_FIELDS.test(k)),
+      );
       res.render(req.formView, { errors: e.fields, formError: message, values });
       return;
     }

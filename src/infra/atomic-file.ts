@@ -6,11 +6,7 @@ import path from 'node:path';
  * Writes a file so that readers see either the old content or the new, never half of it:
  * write to a temporary name beside the target, fsync, then rename over it.
  */
-export async function writeFileAtomic(
-  target: string,
-  data: string | Uint8Array,
-  options: { mode?: number } = {},
-): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.tmp`);

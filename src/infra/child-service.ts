@@ -21,13 +21,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGINT');
 });
 
-export function startChild(
-  name: string,
-  command: string,
-  args: string[],
-  options: SpawnOptions,
-  log: Logger,
-): ChildService {
+export function startChild(name: string, command: string, args: string[], options: SpawnOptions, log: Logger): ChildService {
   const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`${name} could not be started (${command})`);
   running.add(child);
@@ -62,12 +56,7 @@ export function startChild(
 }
 
 /** Waits until `ready()` resolves true, failing early if the child exits. */
-export async function waitUntilReady(
-  name: string,
-  service: ChildService,
-  ready: () => Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
+export async function waitUntilReady(name: string, service: ChildService, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void service.exited.then((code) => (exitCode = code));

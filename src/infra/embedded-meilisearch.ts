@@ -77,7 +77,10 @@ export async function startEmbeddedMeilisearch(opts: {
   await fs.chmod(baseDir, 0o700);
   await stopOrphan(pidFile, dbPath, log);
   // A first start killed before Meilisearch wrote its VERSION file leaves an unusable folder.
-  const hasVersion = await fs.stat(path.join(dbPath, 'VERSION')).then(() => true, () => false);
+  const hasVersion = await fs.stat(path.join(dbPath, 'VERSION')).then(
+    () => true,
+    () => false,
+  );
   if (!hasVersion) await fs.rm(dbPath, { recursive: true, force: true });
 
   const url = `http://127.0.0.1:${port}`;
@@ -85,13 +88,19 @@ export async function startEmbeddedMeilisearch(opts: {
     'meilisearch',
     binary,
     [
-      '--db-path', dbPath,
-      '--dump-dir', path.join(baseDir, 'dumps'),
-      '--snapshot-dir', path.join(baseDir, 'snapshots'),
-      '--http-addr', `127.0.0.1:${port}`,
-      '--env', 'production',
+      '--db-path',
+      dbPath,
+      '--dump-dir',
+      path.join(baseDir, 'dumps'),
+      '--snapshot-dir',
+      path.join(baseDir, 'snapshots'),
+      '--http-addr',
+      `127.0.0.1:${port}`,
+      '--env',
+      'production',
       '--no-analytics',
-      '--log-level', 'WARN',
+      '--log-level',
+      'WARN',
     ],
     // The key goes through the environment, not argv, so `ps` does not show it.
     { env: { ...process.env, MEILI_MASTER_KEY: masterKey } },

@@ -81,7 +81,15 @@ async function initialiseCluster(
   try {
     await run(
       bins.initdb,
-      [`--pgdata=${tmpDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-instructions'],
+      [
+        `--pgdata=${tmpDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+      ],
       { ...(owner ?? {}), env: { ...process.env, LC_ALL: 'C' } },
     );
     await fs.writeFile(path.join(tmpDir, READY_MARK), new Date().toISOString());
@@ -154,7 +162,10 @@ export async function startEmbeddedPostgres(opts: {
       await fs.rm(path.join(baseDir, entry), { recursive: true, force: true });
     }
   }
-  const initialised = await fs.stat(path.join(dataDir, READY_MARK)).then(() => true, () => false);
+  const initialised = await fs.stat(path.join(dataDir, READY_MARK)).then(
+    () => true,
+    () => false,
+  );
   if (!initialised) {
     await fs.rm(dataDir, { recursive: true, force: true });
     await initialiseCluster(bins, baseDir, dataDir, password, owner, log);

@@ -18,7 +18,11 @@ export interface Infrastructure {
  * Starts what the configuration does not point to elsewhere: embedded PostgreSQL unless
  * DATABASE_URL is set, bundled Meilisearch unless MEILI_URL is set. Shared by the server and CLIs.
  */
-export async function startInfrastructure(config: Config, log: Logger, opts: { search?: boolean; role?: 'server' | 'cli' } = {}): Promise<Infrastructure> {
+export async function startInfrastructure(
+  config: Config,
+  log: Logger,
+  opts: { search?: boolean; role?: 'server' | 'cli' } = {},
+): Promise<Infrastructure> {
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => log.error({ err }, 'stopping a child server failed'));

@@ -45,7 +45,10 @@ export class Storage {
   }
 
   async exists(area: StorageArea, key: string): Promise<boolean> {
-    return fs.stat(this.path(area, key)).then(() => true, () => false);
+    return fs.stat(this.path(area, key)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Temporary files older than `maxAgeMs` are leftovers of interrupted uploads: remove them. */

@@ -10,12 +10,16 @@
   var box = document.getElementById('ingest-status');
   if (!box || box.getAttribute('data-done') === '1' || !window.fetch) return;
   var url = box.getAttribute('data-status-url');
-  var field = function (name) { return box.querySelector('[data-field="' + name + '"]'); };
+  var field = function (name) {
+    return box.querySelector('[data-field="' + name + '"]');
+  };
   var delay = 1500;
 
   function poll() {
     fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
       .then(function (s) {
         if (!s) return setTimeout(poll, (delay = Math.min(delay * 2, 15000)));
         field('ingestLabel').textContent = s.ingestLabel;
@@ -31,7 +35,9 @@
         }
         setTimeout(poll, delay);
       })
-      .catch(function () { setTimeout(poll, (delay = Math.min(delay * 2, 15000))); });
+      .catch(function () {
+        setTimeout(poll, (delay = Math.min(delay * 2, 15000)));
+      });
   }
   setTimeout(poll, delay);
 })();

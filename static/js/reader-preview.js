@@ -21,5 +21,11 @@
   document.body.classList.add('preview-on');
   if (img.complete && img.naturalWidth) shown();
   else img.addEventListener('load', shown, { once: true });
-  img.addEventListener('error', function () { box.remove(); }, { once: true });
+  img.addEventListener(
+    'error',
+    function () {
+      box.remove();
+    },
+    { once: true },
+  );
 })();

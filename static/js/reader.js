@@ -7,7 +7,11 @@ import { setupExternalLinks, setupTouch } from './reader-gestures.js';
 import { lastPage, rememberPage } from './reading-state.js';
 
 // One object shared with reader-preview.js, which records when the page-1 picture appeared (previewAt).
-const metrics = (window.__readerMetrics = Object.assign(window.__readerMetrics || {}, { start: performance.now(), firstPageAt: null, pageRendered: [] }));
+const metrics = (window.__readerMetrics = Object.assign(window.__readerMetrics || {}, {
+  start: performance.now(),
+  firstPageAt: null,
+  pageRendered: [],
+}));
 const body = document.body;
 body.classList.add('js');
 const S = JSON.parse(body.dataset.i18n || '{}');
@@ -24,8 +28,21 @@ const dropPreview = () => {
 const fmt = (s, params) => s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 
 // Accent-insensitive matching, the same folding as the server (đ → d, marks removed).
-const foldChar = (c) => (c === 'đ' || c === 'Đ' ? 'd' : c.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase());
-const termsOf = (q) => [...new Set(Array.from(q || '', foldChar).join('').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2))];
+const foldChar = (c) =>
+  c === 'đ' || c === 'Đ'
+    ? 'd'
+    : c
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .toLowerCase();
+const termsOf = (q) => [
+  ...new Set(
+    Array.from(q || '', foldChar)
+      .join('')
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter((w) => w.length >= 2),
+  ),
+];
 let terms = termsOf(body.dataset.query);
 
 function pageFromHash() {
@@ -74,14 +91,21 @@ function fail(err) {
   const p = document.createElement('p');
   p.className = 'nojs';
   p.setAttribute('role', 'alert');
-  const a = Object.assign(document.createElement('a'), { href: `${body.dataset.textBase}${pageFromHash() || 1}`, textContent: S.loadFailed });
+  const a = Object.assign(document.createElement('a'), {
+    href: `${body.dataset.textBase}${pageFromHash() || 1}`,
+    textContent: S.loadFailed,
+  });
   p.append(a);
   container.replaceChildren(p);
 }
 
 async function start({ EventBus, PDFViewer, PDFLinkService, LinkTarget }) {
   const eventBus = new EventBus();
-  const linkService = new PDFLinkService({ eventBus, externalLinkTarget: LinkTarget.BLANK, externalLinkRel: 'noopener noreferrer nofollow' });
+  const linkService = new PDFLinkService({
+    eventBus,
+    externalLinkTarget: LinkTarget.BLANK,
+    externalLinkRel: 'noopener noreferrer nofollow',
+  });
   const viewer = new PDFViewer({
     container,
     viewer: $('viewer'),
@@ -196,7 +220,9 @@ function highlight(pageDiv) {
     const flat = folded.join('');
     const owner = folded.flatMap((f, i) => Array.from(f, () => i));
     const marked = new Array(chars.length).fill(false);
-    for (const t of terms) for (let at = flat.indexOf(t); at !== -1; at = flat.indexOf(t, at + t.length)) for (let p = at; p < at + t.length; p++) marked[owner[p]] = true;
+    for (const t of terms)
+      for (let at = flat.indexOf(t); at !== -1; at = flat.indexOf(t, at + t.length))
+        for (let p = at; p < at + t.length; p++) marked[owner[p]] = true;
     if (!marked.includes(true)) continue;
     const parts = [];
     chars.forEach((c, i) => {
@@ -204,7 +230,11 @@ function highlight(pageDiv) {
       if (last && last.mark === marked[i]) last.text += c;
       else parts.push({ text: c, mark: marked[i] });
     });
-    span.replaceChildren(...parts.map((p) => (p.mark ? Object.assign(document.createElement('span'), { className: 'hl', textContent: p.text }) : document.createTextNode(p.text))));
+    span.replaceChildren(
+      ...parts.map((p) =>
+        p.mark ? Object.assign(document.createElement('span'), { className: 'hl', textContent: p.text }) : document.createTextNode(p.text),
+      ),
+    );
   }
 }
 
@@ -276,7 +306,12 @@ function setupSearch(go) {
         const snippet = document.createElement('span');
         // Build from the escaped snippet without innerHTML: <mark> segments become elements.
         const tmp = new DOMParser().parseFromString(`<p>${h.snippetHtml}</p>`, 'text/html').body.firstChild;
-        for (const node of tmp.childNodes) snippet.append(node.nodeName === 'MARK' ? Object.assign(document.createElement('mark'), { textContent: node.textContent }) : document.createTextNode(node.textContent));
+        for (const node of tmp.childNodes)
+          snippet.append(
+            node.nodeName === 'MARK'
+              ? Object.assign(document.createElement('mark'), { textContent: node.textContent })
+              : document.createTextNode(node.textContent),
+          );
         a.append(where, ' ', snippet);
         a.onclick = (e) => {
           e.preventDefault();

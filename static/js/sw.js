@@ -27,12 +27,20 @@ const SHELL_FILES = [
 
 self.addEventListener('install', (event) => {
   // cache: 'reload' — a new version must not be filled from week-old HTTP-cache copies.
-  event.waitUntil(caches.open(SHELL).then((c) => c.addAll(SHELL_FILES.map((u) => new Request(u, { cache: 'reload' })))).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches
+      .open(SHELL)
+      .then((c) => c.addAll(SHELL_FILES.map((u) => new Request(u, { cache: 'reload' }))))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener('activate', (event) => {
   event.waitUntil(
-    caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith('tvs-') && !k.endsWith(VERSION)).map((k) => caches.delete(k)))).then(() => self.clients.claim()),
+    caches
+      .keys()
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('tvs-') && !k.endsWith(VERSION)).map((k) => caches.delete(k))))
+      .then(() => self.clients.claim()),
   );
 });
 

@@ -8,7 +8,9 @@
   var input = form.querySelector('input[type=file]');
   var list = form.querySelector('[data-upload-list]');
   var maxBytes = Number(form.getAttribute('data-max-bytes')) || Infinity;
-  var msg = function (name) { return form.getAttribute('data-msg-' + name) || ''; };
+  var msg = function (name) {
+    return form.getAttribute('data-msg-' + name) || '';
+  };
 
   function row(file) {
     var li = document.createElement('li');
@@ -66,7 +68,11 @@
       xhr.onload = function () {
         r.bar.value = 1;
         var body = null;
-        try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (e) {
+          body = null;
+        }
         if (body && body.results && body.results[0]) show(r, body.results[0]);
         else show(r, { kind: 'rejected', reason: (body && body.error && body.error.message) || msg('failed') });
         resolve();

@@ -30,7 +30,10 @@ describe.skipIf(skipReason !== null)('uploading books in a phone browser', () =>
     await submitSignIn(page, user.email, TEST_PASSWORD, '/admin');
 
     await page.goto('/admin/books/new');
-    const pdf = await makePdf({ info: { title: 'Truyện Kiều', author: 'Nguyễn Du' }, pages: [{ text: ['Trăm năm trong cõi người ta'] }, { text: ['Chữ tài chữ mệnh khéo là ghét nhau'] }] });
+    const pdf = await makePdf({
+      info: { title: 'Truyện Kiều', author: 'Nguyễn Du' },
+      pages: [{ text: ['Trăm năm trong cõi người ta'] }, { text: ['Chữ tài chữ mệnh khéo là ghét nhau'] }],
+    });
     await page.getByLabel('Chọn tệp PDF').setInputFiles([
       { name: 'truyen-kieu.pdf', mimeType: 'application/pdf', buffer: pdf },
       { name: 'khong-phai-pdf.pdf', mimeType: 'application/pdf', buffer: Buffer.from('chỉ là chữ') },
@@ -42,7 +45,9 @@ describe.skipIf(skipReason !== null)('uploading books in a phone browser', () =>
     await rejected.waitFor();
     expect(await rejected.textContent()).toContain('Đây không phải tệp PDF');
     // Each file had its own bar, now full.
-    expect(await page.locator('[data-upload-list] progress').evaluateAll((bars) => bars.map((b) => (b as unknown as { value: number }).value))).toEqual([1, 1]);
+    expect(
+      await page.locator('[data-upload-list] progress').evaluateAll((bars) => bars.map((b) => (b as unknown as { value: number }).value)),
+    ).toEqual([1, 1]);
     // Still on the upload page: the script did the work, the form did not navigate.
     expect(new URL(page.url()).pathname).toBe('/admin/books/new');
 

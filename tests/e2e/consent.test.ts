@@ -34,7 +34,9 @@ describe.skipIf(skipReason !== null)('recording a consent with evidence and publ
     await form.getByLabel('Cách nhận được sự đồng ý').selectOption('letter');
     await form.getByLabel('Ngày đồng ý').fill('2025-06-10');
     await form.getByLabel('Cho phép tải về tệp PDF').check();
-    await form.getByLabel('Nội dung đã thỏa thuận').fill('Gia đình đồng ý cho Thư viện số chia sẻ miễn phí, phi thương mại, không thời hạn.');
+    await form
+      .getByLabel('Nội dung đã thỏa thuận')
+      .fill('Gia đình đồng ý cho Thư viện số chia sẻ miễn phí, phi thương mại, không thời hạn.');
     await form.getByLabel(/Tệp bằng chứng/).setInputFiles([
       { name: 'thu-dong-y.pdf', mimeType: 'application/pdf', buffer: letterPdf() },
       { name: 'tin-nhan-zalo.png', mimeType: 'image/png', buffer: pngBytes(60, 40) },
@@ -59,7 +61,9 @@ describe.skipIf(skipReason !== null)('recording a consent with evidence and publ
 
     await page.getByRole('button', { name: 'Xuất bản sách' }).click();
     await page.waitForURL((u) => u.pathname === `/admin/books/${bookId}`);
-    expect((await t.env.ctx.db.selectFrom('books').select('status').where('id', '=', bookId).executeTakeFirstOrThrow()).status).toBe('published');
+    expect((await t.env.ctx.db.selectFrom('books').select('status').where('id', '=', bookId).executeTakeFirstOrThrow()).status).toBe(
+      'published',
+    );
 
     // Readers see the book with its rights statement and a download link (the consent allows it).
     const publicPage = await request(t.env.app).get(`/sach/${bookId}`).redirects(2).expect(200);

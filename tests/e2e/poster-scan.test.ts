@@ -109,7 +109,15 @@ describe.skipIf(skipReason !== null || !canDecode)('a printed poster, scanned wi
     // A reader scans the poster with a phone: the QR leads to the home page, which names the place.
     // A real phone's user agent: headless Chromium announces itself as "HeadlessChrome", which the
     // bot filter rightly counts as a crawler.
-    const phone = await browser.newContext({ baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN', userAgent: PHONE_UA });
+    const phone = await browser.newContext({
+      baseURL,
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'vi-VN',
+      userAgent: PHONE_UA,
+    });
     const reader = await phone.newPage();
     await reader.goto(decoded);
     expect(new URL(reader.url()).pathname).toBe('/');
@@ -119,7 +127,11 @@ describe.skipIf(skipReason !== null || !canDecode)('a printed poster, scanned wi
     await expect.poll(() => scansOnDashboard(dash, 'Nhà văn hóa khu phố 6'), { timeout: 10_000 }).toBe(1);
     const visits = Number((await dash.locator('[data-metric="visits"] .v').textContent())!.replace(/\D/g, ''));
     expect(visits).toBeGreaterThanOrEqual(1);
-    const overflow = await dash.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number }).document.documentElement.scrollWidth - (globalThis as unknown as { innerWidth: number }).innerWidth);
+    const overflow = await dash.evaluate(
+      () =>
+        (globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number }).document.documentElement
+          .scrollWidth - (globalThis as unknown as { innerWidth: number }).innerWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0); // the dashboard fits a phone
 
     await desk.close();

@@ -31,15 +31,31 @@ let rangesDisabled = false;
 beforeAll(async () => {
   if (skip) return;
   env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
+    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
+  };
   for (let i = 0; i < 14; i++) {
-    await createBook(env.ctx, { title: `Sách mẫu số ${i + 1}: ${['Lịch sử', 'Văn học', 'Khoa học'][i % 3]} cho thanh niên`, authors: [`Tác giả ${i + 1}`], categories: [['lich-su', 'van-hoc-viet-nam', 'khoa-hoc'][i % 3]], pages: pagesWith(3), withCover: true });
+    await createBook(env.ctx, {
+      title: `Sách mẫu số ${i + 1}: ${['Lịch sử', 'Văn học', 'Khoa học'][i % 3]} cho thanh niên`,
+      authors: [`Tác giả ${i + 1}`],
+      categories: [['lich-su', 'van-hoc-viet-nam', 'khoa-hoc'][i % 3]],
+      pages: pagesWith(3),
+      withCover: true,
+    });
   }
   small = await createBook(env.ctx, { title: 'Sách nhỏ để nạp sẵn trình đọc', pages: pagesWith(2) });
   // Asserted: a typical 320-page text book (≈ 2.6 MB). Reported too: the corpus book, whose page 1
   // is a 268 KB JPEG cover — 5.4 s of pure transfer at 50 KB/s before any round trip.
   big = await createBook(env.ctx, { title: 'Sách dày 320 trang', pages: pagesWith(320), padBytesPerPage: 8000, index: false });
-  if (fs.existsSync(CORPUS_BOOK)) corpus = await createBook(env.ctx, { title: 'Free Culture', authors: ['Lawrence Lessig'], language: 'en', pdfPath: CORPUS_BOOK, pages: pagesWith(352), index: false });
+  if (fs.existsSync(CORPUS_BOOK))
+    corpus = await createBook(env.ctx, {
+      title: 'Free Culture',
+      authors: ['Lawrence Lessig'],
+      language: 'en',
+      pdfPath: CORPUS_BOOK,
+      pages: pagesWith(352),
+      index: false,
+    });
   else console.warn(`[budget] ${CORPUS_BOOK} absent: only the generated 320-page book is measured`);
   // The "range requests disabled" baseline: the same app behind a layer that ignores Range.
   const outer = express();
@@ -71,7 +87,17 @@ async function meter(page: Page) {
   const reqs = new Map<string, { kind: keyof typeof bytes; got: number }>();
   const bytes = { pdf: 0, doc: 0, css: 0, js: 0, img: 0, other: 0 };
   const kindOf = (url: string, type: string): keyof typeof bytes =>
-    url.includes('/tep.pdf') ? 'pdf' : type === 'Document' ? 'doc' : type === 'Stylesheet' ? 'css' : type === 'Script' || /\.m?js(\?|$)/.test(url) ? 'js' : type === 'Image' ? 'img' : 'other';
+    url.includes('/tep.pdf')
+      ? 'pdf'
+      : type === 'Document'
+        ? 'doc'
+        : type === 'Stylesheet'
+          ? 'css'
+          : type === 'Script' || /\.m?js(\?|$)/.test(url)
+            ? 'js'
+            : type === 'Image'
+              ? 'img'
+              : 'other';
   cdp.on('Network.requestWillBeSent', (e) => reqs.set(e.requestId, { kind: kindOf(e.request.url, e.type ?? ''), got: 0 }));
   cdp.on('Network.dataReceived', (e) => {
     const r = reqs.get(e.requestId);
@@ -89,10 +115,21 @@ async function meter(page: Page) {
 }
 
 async function newPhone(): Promise<BrowserContext> {
-  return browser.newContext({ baseURL: server.baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, serviceWorkers: 'block' });
+  return browser.newContext({
+    baseURL: server.baseURL,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'block',
+  });
 }
 
-async function openReader(context: BrowserContext, throttle: boolean, book: FixtureBook): Promise<{ ms: number; previewMs: number | null; pdfBytes: number; jsBytes: number }> {
+async function openReader(
+  context: BrowserContext,
+  throttle: boolean,
+  book: FixtureBook,
+): Promise<{ ms: number; previewMs: number | null; pdfBytes: number; jsBytes: number }> {
   const page = await context.newPage();
   const { cdp, bytes } = await meter(page);
   if (throttle) await cdp.send('Network.emulateNetworkConditions', SLOW);
@@ -113,10 +150,16 @@ describe.skipIf(skip)('budgets', () => {
       const page = await context.newPage();
       const { bytes } = await meter(page);
       await page.goto(url, { waitUntil: 'load' });
-      const blocking = (await page.evaluate(`Array.from(document.querySelectorAll('script[src]')).filter((s) => s.type !== 'module' && !s.defer && !s.async).length`)) as number;
-      const unsizedImages = (await page.evaluate(`Array.from(document.images).filter((i) => !i.getAttribute('width') || !i.getAttribute('height') || i.loading !== 'lazy').length`)) as number;
+      const blocking = (await page.evaluate(
+        `Array.from(document.querySelectorAll('script[src]')).filter((s) => s.type !== 'module' && !s.defer && !s.async).length`,
+      )) as number;
+      const unsizedImages = (await page.evaluate(
+        `Array.from(document.images).filter((i) => !i.getAttribute('width') || !i.getAttribute('height') || i.loading !== 'lazy').length`,
+      )) as number;
       const total = bytes.doc + bytes.css;
-      console.log(`[budget] ${url}: HTML ${(bytes.doc / 1024).toFixed(1)} KB + CSS ${(bytes.css / 1024).toFixed(1)} KB = ${(total / 1024).toFixed(1)} KB transferred (JS ${(bytes.js / 1024).toFixed(1)} KB, module, not blocking; images ${(bytes.img / 1024).toFixed(1)} KB)`);
+      console.log(
+        `[budget] ${url}: HTML ${(bytes.doc / 1024).toFixed(1)} KB + CSS ${(bytes.css / 1024).toFixed(1)} KB = ${(total / 1024).toFixed(1)} KB transferred (JS ${(bytes.js / 1024).toFixed(1)} KB, module, not blocking; images ${(bytes.img / 1024).toFixed(1)} KB)`,
+      );
       expect(total).toBeLessThanOrEqual(30 * 1024);
       expect(blocking).toBe(0);
       expect(unsizedImages).toBe(0);
@@ -146,7 +189,9 @@ describe.skipIf(skip)('budgets', () => {
     };
     const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
     const report = (label: string, book: FixtureBook, r: { ms: number; previewMs: number | null; pdfBytes: number; jsBytes: number }) =>
-      console.log(`[budget]   ${label.padEnd(34)}: page 1 picture ${secs(r.previewMs)}, pdf.js page ${secs(r.ms)}, PDF ${(r.pdfBytes / 1024).toFixed(0)} KB = ${((100 * r.pdfBytes) / book.sizeBytes).toFixed(1)} % of ${(book.sizeBytes / 1024).toFixed(0)} KB (JS over the wire ${(r.jsBytes / 1024).toFixed(0)} KB)`);
+      console.log(
+        `[budget]   ${label.padEnd(34)}: page 1 picture ${secs(r.previewMs)}, pdf.js page ${secs(r.ms)}, PDF ${(r.pdfBytes / 1024).toFixed(0)} KB = ${((100 * r.pdfBytes) / book.sizeBytes).toFixed(1)} % of ${(book.sizeBytes / 1024).toFixed(0)} KB (JS over the wire ${(r.jsBytes / 1024).toFixed(0)} KB)`,
+      );
 
     console.log('[budget] reader over 400 kbit/s with 400 ms RTT (Chromium network emulation):');
     const warm = await measure(big, 'warm');

@@ -22,16 +22,25 @@ let stalled = false;
 beforeAll(async () => {
   if (skip) return;
   env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
+    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
+  };
   war = await createBook(env.ctx, {
     title: 'Lịch sử thế kỷ hai mươi',
     authors: ['Trần Văn Giàu'],
     categories: ['lich-su'],
     description: 'Những biến cố lớn của thế kỷ hai mươi.',
-    pages: pagesWith(24, {
-      17: 'Cuộc chiến tranh thế giới thứ hai bùng nổ năm 1939 ở châu Âu.',
-    }, (n) => `Trang ${n}. Nội dung sách thường ngày, không có gì đặc biệt.`),
-    outline: [{ title: 'Chương một: Mở đầu', page: 2 }, { title: 'Chương hai: Chiến tranh', page: 15, children: [{ title: 'Năm 1939', page: 17 }] }],
+    pages: pagesWith(
+      24,
+      {
+        17: 'Cuộc chiến tranh thế giới thứ hai bùng nổ năm 1939 ở châu Âu.',
+      },
+      (n) => `Trang ${n}. Nội dung sách thường ngày, không có gì đặc biệt.`,
+    ),
+    outline: [
+      { title: 'Chương một: Mở đầu', page: 2 },
+      { title: 'Chương hai: Chiến tranh', page: 15, children: [{ title: 'Năm 1939', page: 17 }] },
+    ],
     withCover: true,
   });
   await createBook(env.ctx, { title: 'Truyện Kiều', authors: ['Nguyễn Du'], categories: ['van-hoc-viet-nam'], pages: pagesWith(6) });
@@ -91,7 +100,11 @@ function savedEntries(page: Page, bookId: number, only: 'all' | 'ranges' = 'all'
 async function axe(page: Page, label: string): Promise<void> {
   await page.evaluate(axeSource); // through DevTools, so the page's CSP (no inline script) still holds
   const result = (await page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`)) as Array<{ id: string; impact: string; nodes: string[] }>;
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`)) as Array<{
+    id: string;
+    impact: string;
+    nodes: string[];
+  }>;
   const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   if (result.length) console.log(`[axe] ${label}:`, JSON.stringify(result));
   expect(serious, label).toEqual([]);
@@ -113,7 +126,9 @@ describe.skipIf(skip)('readers on a phone', () => {
     expect(await currentPage(page)).toBe(17);
     // The text layer of page 17 gets the matched words highlighted (accent-insensitive).
     await page.waitForSelector('.page[data-page-number="17"] .textLayer .hl', { timeout: 15_000 });
-    const words = await page.$$eval('.page[data-page-number="17"] .textLayer .hl', (els) => els.map((e) => (e.textContent ?? '').toLowerCase()));
+    const words = await page.$$eval('.page[data-page-number="17"] .textLayer .hl', (els) =>
+      els.map((e) => (e.textContent ?? '').toLowerCase()),
+    );
     expect(words.join(' ')).toContain('chiến');
     await page.close();
   });
@@ -160,8 +175,19 @@ describe.skipIf(skip)('readers on a phone', () => {
     // Pinch out: fingers twice as far apart → about twice the scale, rendered for real at the end.
     const pageWidth = () => page.evaluate('document.querySelector(".pdfViewer .page").getBoundingClientRect().width') as Promise<number>;
     const before = await pageWidth();
-    await touch('touchStart', [[150, 420], [240, 420]]);
-    for (const [a, b] of [[135, 255], [120, 270], [105, 285]]) await touch('touchMove', [[a, 420], [b, 420]]);
+    await touch('touchStart', [
+      [150, 420],
+      [240, 420],
+    ]);
+    for (const [a, b] of [
+      [135, 255],
+      [120, 270],
+      [105, 285],
+    ])
+      await touch('touchMove', [
+        [a, 420],
+        [b, 420],
+      ]);
     await touch('touchEnd', []);
     await expect.poll(pageWidth, { timeout: 10_000 }).toBeGreaterThan(before * 1.8);
     expect(await page.evaluate('document.getElementById("viewer").style.transform')).toBe('');
@@ -256,7 +282,12 @@ describe.skipIf(skip)('readers on a phone', () => {
   });
 
   it('forgets a withdrawn book: once the site answers 404/410, its cached pages and bytes are gone from the phone', async () => {
-    const doomed = await createBook(env.ctx, { title: 'Sách sẽ bị gỡ', authors: ['Tác giả Ẩn danh'], categories: ['lich-su'], pages: pagesWith(5) });
+    const doomed = await createBook(env.ctx, {
+      title: 'Sách sẽ bị gỡ',
+      authors: ['Tác giả Ẩn danh'],
+      categories: ['lich-su'],
+      pages: pagesWith(5),
+    });
     const { phone, page } = await openUnderServiceWorker(`/doc/${doomed.id}`);
     const cachedEntries = () => savedEntries(page, doomed.id);
     await expect.poll(cachedEntries, { timeout: 10_000 }).toBeGreaterThan(1); // the reader page and byte ranges
@@ -300,7 +331,8 @@ describe.skipIf(skip)('readers on a phone', () => {
         const doc = new g.DOMParser().parseFromString(text, 'application/xml');
         const errors = doc.getElementsByTagName('parsererror').length;
         const feed = doc.documentElement;
-        const child = (el: any, name: string): any[] => Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const child = (el: any, name: string): any[] =>
+          Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name); // eslint-disable-line @typescript-eslint/no-explicit-any
         const entries = child(feed, 'entry');
         return {
           errors,
@@ -308,7 +340,9 @@ describe.skipIf(skip)('readers on a phone', () => {
           hasRequired: ['id', 'title', 'updated'].every((n) => child(feed, n).length === 1),
           rels: child(feed, 'link').map((l: any) => l.getAttribute('rel')),
           entries: entries.length,
-          entriesValid: entries.every((e: any) => ['id', 'title', 'updated'].every((n) => child(e, n).length === 1) && child(e, 'link').length > 0),
+          entriesValid: entries.every(
+            (e: any) => ['id', 'title', 'updated'].every((n) => child(e, n).length === 1) && child(e, 'link').length > 0,
+          ),
           entryRels: [...new Set(entries.flatMap((e: any) => child(e, 'link').map((l: any) => l.getAttribute('rel'))))],
         };
       };
@@ -321,9 +355,13 @@ describe.skipIf(skip)('readers on a phone', () => {
       expect(feed.rels).toEqual(expect.arrayContaining(['self', 'start', 'search']));
       expect(feed.entriesValid).toBe(true);
     }
-    expect(report.nav.entryRels).toEqual(expect.arrayContaining(['http://opds-spec.org/sort/new', 'http://opds-spec.org/sort/popular', 'subsection']));
+    expect(report.nav.entryRels).toEqual(
+      expect.arrayContaining(['http://opds-spec.org/sort/new', 'http://opds-spec.org/sort/popular', 'subsection']),
+    );
     expect(report.acq.entries).toBe(2);
-    expect(report.acq.entryRels).toEqual(expect.arrayContaining(['http://opds-spec.org/acquisition/open-access', 'http://opds-spec.org/image', 'alternate']));
+    expect(report.acq.entryRels).toEqual(
+      expect.arrayContaining(['http://opds-spec.org/acquisition/open-access', 'http://opds-spec.org/image', 'alternate']),
+    );
     expect(report.search.entries).toBeGreaterThan(0);
     await page.close();
   });

@@ -16,7 +16,11 @@ export function csrfFrom(html: string): string {
   return m[1];
 }
 
-export async function createUser(ctx: AppContext, role: Role, email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.vn`): Promise<User> {
+export async function createUser(
+  ctx: AppContext,
+  role: Role,
+  email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.vn`,
+): Promise<User> {
   const { user } = await ctx.services.users.createUser({ email, displayName: `Người dùng ${role}`, role, password: TEST_PASSWORD });
   return user;
 }
@@ -27,7 +31,10 @@ export type Agent = ReturnType<typeof request.agent>;
 export async function signedInAgent(app: App, email: string, password = TEST_PASSWORD): Promise<{ agent: Agent; csrf: string }> {
   const agent = request.agent(app);
   const page = await agent.get('/dang-nhap').expect(200);
-  const res = await agent.post('/dang-nhap').type('form').send({ _csrf: csrfFrom(page.text), email, password, next: '/admin' });
+  const res = await agent
+    .post('/dang-nhap')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password, next: '/admin' });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}: ${res.text.slice(0, 300)}`);
   const admin = await agent.get('/admin').expect(200);
   return { agent, csrf: csrfFrom(admin.text) };

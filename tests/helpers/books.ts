@@ -51,21 +51,31 @@ const JPEG_1PX = Buffer.from(
   'base64',
 );
 
-const toOutlineNodes = (items: TinyOutline[] = []): OutlineNode[] => items.map((i) => ({ title: i.title, pageNumber: i.page, children: toOutlineNodes(i.children) }));
+const toOutlineNodes = (items: TinyOutline[] = []): OutlineNode[] =>
+  items.map((i) => ({ title: i.title, pageNumber: i.page, children: toOutlineNodes(i.children) }));
 
 export async function createBook(ctx: AppContext, spec: BookSpec): Promise<FixtureBook> {
   const pdf = spec.pdfPath
     ? await fs.readFile(spec.pdfPath)
     : spec.padBytesPerPage
       ? tinyPdf({ title: spec.title, pages: spec.pages, outline: spec.outline, padBytesPerPage: spec.padBytesPerPage })
-      : await makePdf({ pages: spec.pages.map((text) => ({ text: text.split('\n') })), outline: spec.outline, info: { title: spec.title, author: spec.authors?.join(', ') }, lang: spec.language ?? 'vi' });
+      : await makePdf({
+          pages: spec.pages.map((text) => ({ text: text.split('\n') })),
+          outline: spec.outline,
+          info: { title: spec.title, author: spec.authors?.join(', ') },
+          lang: spec.language ?? 'vi',
+        });
   const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
   const key = `${sha256}.pdf`;
   await ctx.storage.write('books', key, pdf);
   const status = spec.status ?? 'published';
   const publishedAt = status === 'draft' ? null : (spec.publishedAt ?? ctx.clock.now());
   const id = await ctx.db.transaction().execute(async (trx) => {
-    const file = await trx.insertInto('book_files').values({ sha256, size_bytes: pdf.length, storage_key: key, original_name: `${slugify(spec.title)}.pdf` }).returning('id').executeTakeFirstOrThrow();
+    const file = await trx
+      .insertInto('book_files')
+      .values({ sha256, size_bytes: pdf.length, storage_key: key, original_name: `${slugify(spec.title)}.pdf` })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const book = await trx
       .insertInto('books')
       .values({
@@ -94,12 +104,20 @@ export async function createBook(ctx: AppContext, spec: BookSpec): Promise<Fixtu
       .executeTakeFirstOrThrow();
     if (spec.pages.length) {
       for (let i = 0; i < spec.pages.length; i += 500) {
-        await trx.insertInto('book_pages').values(spec.pages.slice(i, i + 500).map((text, k) => ({ book_id: book.id, page_number: i + k + 1, text }))).execute();
+        await trx
+          .insertInto('book_pages')
+          .values(spec.pages.slice(i, i + 500).map((text, k) => ({ book_id: book.id, page_number: i + k + 1, text })))
+          .execute();
       }
     }
     for (const [position, name] of (spec.authors ?? []).entries()) {
       const slug = slugify(name);
-      const author = await trx.insertInto('authors').values({ name, slug }).onConflict((oc) => oc.column('slug').doUpdateSet({ name })).returning('id').executeTakeFirstOrThrow();
+      const author = await trx
+        .insertInto('authors')
+        .values({ name, slug })
+        .onConflict((oc) => oc.column('slug').doUpdateSet({ name }))
+        .returning('id')
+        .executeTakeFirstOrThrow();
       await trx.insertInto('book_authors').values({ book_id: book.id, author_id: author.id, position }).execute();
     }
     for (const slug of spec.categories ?? []) {
@@ -122,9 +140,25 @@ export async function createBook(ctx: AppContext, spec: BookSpec): Promise<Fixtu
 export async function indexBook(ctx: AppContext, bookId: number): Promise<void> {
   await ensureSearchIndexes(ctx.search);
   const book = await ctx.db.selectFrom('books').selectAll().where('id', '=', bookId).executeTakeFirstOrThrow();
-  const authors = await ctx.db.selectFrom('book_authors').innerJoin('authors', 'authors.id', 'book_authors.author_id').select(['authors.name', 'authors.slug']).where('book_id', '=', bookId).orderBy('position').execute();
-  const categories = await ctx.db.selectFrom('book_categories').innerJoin('categories', 'categories.id', 'book_categories.category_id').select(['categories.name', 'categories.slug']).where('book_id', '=', bookId).execute();
-  const pages = await ctx.db.selectFrom('book_pages').select(['page_number', 'text']).where('book_id', '=', bookId).orderBy('page_number').execute();
+  const authors = await ctx.db
+    .selectFrom('book_authors')
+    .innerJoin('authors', 'authors.id', 'book_authors.author_id')
+    .select(['authors.name', 'authors.slug'])
+    .where('book_id', '=', bookId)
+    .orderBy('position')
+    .execute();
+  const categories = await ctx.db
+    .selectFrom('book_categories')
+    .innerJoin('categories', 'categories.id', 'book_categories.category_id')
+    .select(['categories.name', 'categories.slug'])
+    .where('book_id', '=', bookId)
+    .execute();
+  const pages = await ctx.db
+    .selectFrom('book_pages')
+    .select(['page_number', 'text'])
+    .where('book_id', '=', bookId)
+    .orderBy('page_number')
+    .execute();
   const entry = { book, authors, categories };
   const client = ctx.search.client;
   await waitOk(client.index(ctx.search.indexName('books')).addDocuments([toBookDocument(entry)], { primaryKey: 'id' }));
@@ -138,14 +172,22 @@ export async function indexBook(ctx: AppContext, bookId: number): Promise<void> 
  */
 export async function withdrawBook(ctx: AppContext, bookId: number, opts: { keepInIndex?: boolean } = {}): Promise<void> {
   if (opts.keepInIndex) {
-    await ctx.db.updateTable('books').set({ status: 'withdrawn', withdrawn_at: ctx.clock.now(), updated_at: ctx.clock.now() }).where('id', '=', bookId).execute();
+    await ctx.db
+      .updateTable('books')
+      .set({ status: 'withdrawn', withdrawn_at: ctx.clock.now(), updated_at: ctx.clock.now() })
+      .where('id', '=', bookId)
+      .execute();
     return;
   }
   await ctx.services.books.withdraw(bookId, null, 'test');
 }
 
 /** Vietnamese page text for fixtures: a phrase on a chosen page, filler elsewhere. */
-export function pagesWith(count: number, special: Record<number, string> = {}, filler = (n: number) => `Trang ${n}. Nội dung sách thường ngày, không có gì đặc biệt ở trang này.`): string[] {
+export function pagesWith(
+  count: number,
+  special: Record<number, string> = {},
+  filler = (n: number) => `Trang ${n}. Nội dung sách thường ngày, không có gì đặc biệt ở trang này.`,
+): string[] {
   return Array.from({ length: count }, (_, i) => special[i + 1] ?? filler(i + 1));
 }
 

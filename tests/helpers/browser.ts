@@ -23,13 +23,28 @@ export function browserUnavailable(): string | null {
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
 /** A phone-sized page context (an ordinary mid-range Android phone). */
 export async function phoneContext(browser: Browser, opts: { baseURL: string }): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: opts.baseURL, viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'vi-VN' });
+  const context = await browser.newContext({
+    baseURL: opts.baseURL,
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'vi-VN',
+  });
   // A stuck step should fail with Playwright's description of what it waited for, not a bare test timeout.
   context.setDefaultTimeout(30_000);
   return context;
@@ -49,8 +64,14 @@ export async function submitSignIn(page: Page, email: string, password: string, 
   try {
     await page.waitForURL(arrived, { timeout: 30_000 });
   } catch (err) {
-    const said = await page.locator('.flash').allTextContents().catch(() => []);
-    throw new Error(`sign-in as ${email} did not reach ${String(landsOn)}; still on ${new URL(page.url()).pathname}, page says: ${said.join(' | ') || '(nothing)'}`, { cause: err });
+    const said = await page
+      .locator('.flash')
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(
+      `sign-in as ${email} did not reach ${String(landsOn)}; still on ${new URL(page.url()).pathname}, page says: ${said.join(' | ') || '(nothing)'}`,
+      { cause: err },
+    );
   }
 }
 

@@ -12,13 +12,21 @@ import { tinyPdf } from './tiny-pdf.ts';
 
 /** A draft, fully ingested book (ready to publish once its basis allows). */
 export async function draftBook(ctx: AppContext, title: string, pages = 3): Promise<number> {
-  const book = await createBook(ctx, { title, status: 'draft', pages: pagesWith(pages, { 1: `${title}: trang đầu của cuốn sách, có từ khóa ${slugWord(title)}.` }) });
+  const book = await createBook(ctx, {
+    title,
+    status: 'draft',
+    pages: pagesWith(pages, { 1: `${title}: trang đầu của cuốn sách, có từ khóa ${slugWord(title)}.` }),
+  });
   return book.id;
 }
 
 /** A word unique to the book, so search assertions can look for it. */
 export function slugWord(title: string): string {
-  return `tk${title.normalize('NFD').replace(/[^a-zA-Z0-9]/g, '').toLowerCase().slice(0, 20)}`;
+  return `tk${title
+    .normalize('NFD')
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .toLowerCase()
+    .slice(0, 20)}`;
 }
 
 export interface ConsentSpec {
@@ -69,7 +77,10 @@ export async function publishAndIndex(ctx: AppContext, bookId: number, actor: Us
 export async function indexPresence(ctx: AppContext, bookId: number): Promise<{ book: boolean; pages: number }> {
   const books = ctx.search.client.index(ctx.search.indexName('books'));
   const pages = ctx.search.client.index(ctx.search.indexName('pages'));
-  const book = await books.getDocument(bookId).then(() => true, () => false);
+  const book = await books.getDocument(bookId).then(
+    () => true,
+    () => false,
+  );
   const found = await pages.getDocuments({ filter: `bookId = ${bookId}`, limit: 1000 });
   return { book, pages: found.results.length };
 }

@@ -41,7 +41,10 @@ export function readCorpus(): CorpusEntry[] {
       header = null;
       continue;
     }
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    const cells = line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (!header) {
       header = cells.map((c) => c.toLowerCase());
       continue;

@@ -35,7 +35,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const password = crypto.randomBytes(12).toString('hex');
-    const embedded = await startEmbeddedPostgres({ baseDir: path.join(tmp, 'postgres'), port: await freePort(), password, database: 'postgres', log });
+    const embedded = await startEmbeddedPostgres({
+      baseDir: path.join(tmp, 'postgres'),
+      port: await freePort(),
+      password,
+      database: 'postgres',
+      log,
+    });
     stops.push(embedded.stop);
     adminUrl = embedded.url;
   }
@@ -44,7 +50,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let masterKey = process.env.TEST_MEILI_MASTER_KEY ?? '';
   if (!meiliUrl) {
     masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({ baseDir: path.join(tmp, 'meilisearch'), storageDir: tmp, port: await freePort(), masterKey, log });
+    const meili = await startEmbeddedMeilisearch({
+      baseDir: path.join(tmp, 'meilisearch'),
+      storageDir: tmp,
+      port: await freePort(),
+      masterKey,
+      log,
+    });
     stops.push(meili.stop);
     meiliUrl = meili.url;
   }

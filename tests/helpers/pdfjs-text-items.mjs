@@ -3,7 +3,7 @@
 // a digest of every page's raw getTextContent() items: strings, widths, transforms, font names.
 import crypto from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { loadPdfjsModules, pdfjsWorkerVariant } from '../../src/features/catalogue/pdf/load-pdfjs.mjs';
+import { loadPdfjsModules, pdfjsWorkerVariant } from '../../src/pdf/load-pdfjs.mjs';
 
 const { patched, files, assets } = workerData;
 const { getDocument, VerbosityLevel } = await loadPdfjsModules({ patched });
@@ -12,7 +12,14 @@ const digests = {};
 for (const file of files) {
   const pages = [];
   try {
-    const doc = await getDocument({ url: file, ...assets, isEvalSupported: false, useSystemFonts: false, disableFontFace: true, verbosity: VerbosityLevel.ERRORS }).promise;
+    const doc = await getDocument({
+      url: file,
+      ...assets,
+      isEvalSupported: false,
+      useSystemFonts: false,
+      disableFontFace: true,
+      verbosity: VerbosityLevel.ERRORS,
+    }).promise;
     for (let n = 1; n <= doc.numPages; n++) {
       try {
         const page = await doc.getPage(n);

@@ -54,7 +54,12 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
   });
   const log = createLogger(config.logLevel, { test: id });
   const masterKey = opts.search?.masterKey ?? inject('meiliMasterKey');
-  const search = await connectSearch({ url: opts.search?.url ?? inject('meiliUrl'), masterKey: masterKey || undefined, prefix: config.search.indexPrefix, log });
+  const search = await connectSearch({
+    url: opts.search?.url ?? inject('meiliUrl'),
+    masterKey: masterKey || undefined,
+    prefix: config.search.indexPrefix,
+    log,
+  });
   const ctx = createContext({
     config,
     log,
@@ -75,7 +80,8 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
       await ctx.jobs.stop(5000);
       await ctx.close();
       const indexes = await search.client.getIndexes({ limit: 1000 }).catch(() => ({ results: [] as Array<{ uid: string }> }));
-      for (const index of indexes.results) if (index.uid.startsWith(config.search.indexPrefix)) await search.client.deleteIndex(index.uid).catch(() => undefined);
+      for (const index of indexes.results)
+        if (index.uid.startsWith(config.search.indexPrefix)) await search.client.deleteIndex(index.uid).catch(() => undefined);
       const a = new pg.Client({ connectionString: adminUrl });
       await a.connect();
       await a.query(`drop database if exists ${dbName} with (force)`);

@@ -20,15 +20,27 @@ export interface TinyPdfOptions {
   padBytesPerPage?: number;
 }
 
-const fold = (s: string) => s.replace(/đ/g, 'd').replace(/Đ/g, 'D').normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^\x20-\x7e]/g, '?');
+const fold = (s: string) =>
+  s
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '?');
 const pdfString = (s: string) => `(${fold(s).replace(/[\\()]/g, (c) => `\\${c}`)})`;
 /** UTF-16BE with BOM, as hex: how PDF text strings carry Vietnamese outline titles. */
-const utf16 = (s: string) => `<FEFF${Array.from(s).map((c) => { const cp = c.codePointAt(0) ?? 63; return cp > 0xffff ? '003F' : cp.toString(16).padStart(4, '0').toUpperCase(); }).join('')}>`;
+const utf16 = (s: string) =>
+  `<FEFF${Array.from(s)
+    .map((c) => {
+      const cp = c.codePointAt(0) ?? 63;
+      return cp > 0xffff ? '003F' : cp.toString(16).padStart(4, '0').toUpperCase();
+    })
+    .join('')}>`;
 
 export function tinyPdf(opts: TinyPdfOptions): Buffer {
   const objects: string[] = []; // index i → object number i + 1
   const add = (body: string) => objects.push(body);
-  const reserve = () => objects.push('') ; // returns new length = object number
+  const reserve = () => objects.push(''); // returns new length = object number
 
   const catalog = reserve();
   const pagesObj = reserve();
@@ -45,7 +57,9 @@ export function tinyPdf(opts: TinyPdfOptions): Buffer {
     }
     add(`<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}endstream`);
     const contents = objects.length;
-    add(`<< /Type /Page /Parent ${pagesObj} 0 R /MediaBox [0 0 420 595] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${contents} 0 R >>`);
+    add(
+      `<< /Type /Page /Parent ${pagesObj} 0 R /MediaBox [0 0 420 595] /Resources << /Font << /F1 ${font} 0 R >> >> /Contents ${contents} 0 R >>`,
+    );
     pageObjs.push(objects.length);
   });
   // A balanced page tree (as real producers write): a reader finds page N by the /Count of each
@@ -53,7 +67,8 @@ export function tinyPdf(opts: TinyPdfOptions): Buffer {
   const parentOf = new Map<number, number>();
   const buildTree = (kids: number[], count: (k: number) => number, parent: number): void => {
     if (kids.length <= 8) {
-      objects[parent - 1] = `<< /Type /Pages${parent === pagesObj ? '' : ` /Parent ${parentOf.get(parent)} 0 R`} /Kids [${kids.map((n) => `${n} 0 R`).join(' ')}] /Count ${kids.reduce((a, k) => a + count(k), 0)} >>`;
+      objects[parent - 1] =
+        `<< /Type /Pages${parent === pagesObj ? '' : ` /Parent ${parentOf.get(parent)} 0 R`} /Kids [${kids.map((n) => `${n} 0 R`).join(' ')}] /Count ${kids.reduce((a, k) => a + count(k), 0)} >>`;
       for (const k of kids) parentOf.set(k, parent);
       return;
     }
@@ -64,11 +79,15 @@ export function tinyPdf(opts: TinyPdfOptions): Buffer {
       const node = reserve();
       parentOf.set(node, parent);
       const slice = kids.slice(i, i + size);
-      groupCount.set(node, slice.reduce((a, k) => a + count(k), 0));
+      groupCount.set(
+        node,
+        slice.reduce((a, k) => a + count(k), 0),
+      );
       buildTree(slice, count, node);
       groups.push(node);
     }
-    objects[parent - 1] = `<< /Type /Pages${parent === pagesObj ? '' : ` /Parent ${parentOf.get(parent)} 0 R`} /Kids [${groups.map((n) => `${n} 0 R`).join(' ')}] /Count ${kids.reduce((a, k) => a + count(k), 0)} >>`;
+    objects[parent - 1] =
+      `<< /Type /Pages${parent === pagesObj ? '' : ` /Parent ${parentOf.get(parent)} 0 R`} /Kids [${groups.map((n) => `${n} 0 R`).join(' ')}] /Count ${kids.reduce((a, k) => a + count(k), 0)} >>`;
   };
   buildTree(pageObjs, () => 1, pagesObj);
   pageObjs.forEach((n) => {
@@ -97,7 +116,8 @@ export function tinyPdf(opts: TinyPdfOptions): Buffer {
     const top = build(opts.outline, outlineRoot);
     objects[outlineRoot - 1] = `<< /Type /Outlines /First ${top.first} 0 R /Last ${top.last} 0 R /Count ${top.count} >>`;
   }
-  objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesObj} 0 R${outlineRoot ? ` /Outlines ${outlineRoot} 0 R /PageMode /UseOutlines` : ''} >>`;
+  objects[catalog - 1] =
+    `<< /Type /Catalog /Pages ${pagesObj} 0 R${outlineRoot ? ` /Outlines ${outlineRoot} 0 R /PageMode /UseOutlines` : ''} >>`;
 
   let info = 0;
   if (opts.title) {

@@ -67,7 +67,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index jobs_ready_idx on jobs (priority, run_at) where status = 'queued'`.execute(db);
   await sql`create index jobs_lease_idx on jobs (locked_until) where status = 'running'`.execute(db);
-  await sql`create unique index jobs_dedupe_key on jobs (dedupe_key) where dedupe_key is not null and status in ('queued', 'running')`.execute(db);
+  await sql`create unique index jobs_dedupe_key on jobs (dedupe_key) where dedupe_key is not null and status in ('queued', 'running')`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

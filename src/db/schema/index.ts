@@ -1,5 +1,22 @@
-import type { AuthorsTable, BookAuthorsTable, BookCategoriesTable, BookFilesTable, BookPagesTable, BooksTable, CategoriesTable, CategoryRedirectsTable } from './catalogue.ts';
-import type { AuditLogTable, BookRightsBasisTable, BookRightsHoldersTable, BookTakedownsTable, ConsentEvidenceTable, ConsentRecordsTable, RightsHoldersTable } from './consent.ts';
+import type {
+  AuthorsTable,
+  BookAuthorsTable,
+  BookCategoriesTable,
+  BookFilesTable,
+  BookPagesTable,
+  BooksTable,
+  CategoriesTable,
+  CategoryRedirectsTable,
+} from './catalogue.ts';
+import type {
+  AuditLogTable,
+  BookRightsBasisTable,
+  BookRightsHoldersTable,
+  BookTakedownsTable,
+  ConsentEvidenceTable,
+  ConsentRecordsTable,
+  RightsHoldersTable,
+} from './consent.ts';
 import type { JobsTable } from './jobs.ts';
 import type { LoginRateLimitsTable, SessionTable } from './infra-tables.ts';
 import type { LocationsTable } from './locations.ts';

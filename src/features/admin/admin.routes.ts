@@ -27,5 +27,4 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
     req.session.flash = { kind: 'info', text: translator(req.lang)('jobs.retried', { id }) };
     res.redirect(303, '/admin/jobs');
   });
-
 }

@@ -66,7 +66,8 @@ export function authRoutes(ctx: AppContext): Router {
   router.get('/dat-mat-khau/:token', async (req, res) => {
     const token = String(req.params.token);
     const user = await users.findByToken(token);
-    if (!user) return res.status(410).render('errors/error', { status: 410, message: translator(req.lang)('auth.setPassword.invalidLink') });
+    if (!user)
+      return res.status(410).render('errors/error', { status: 410, message: translator(req.lang)('auth.setPassword.invalidLink') });
     res.render('auth/set-password', { email: user.email, token });
   });
 

@@ -10,7 +10,10 @@ const password = z.string().min(MIN_PASSWORD_LENGTH, 'validation.passwordLength'
 const matches = (v: { password: string; passwordConfirm: string }) => v.password === v.passwordConfirm;
 const mismatch = { path: ['passwordConfirm'], message: 'validation.passwordMismatch' };
 
-export const signInSchema = z.object({ email: z.string().trim().min(1, 'validation.required'), password: z.string().min(1, 'validation.required') });
+export const signInSchema = z.object({
+  email: z.string().trim().min(1, 'validation.required'),
+  password: z.string().min(1, 'validation.required'),
+});
 export const setupSchema = z.object({ email, displayName, password, passwordConfirm: z.string() }).refine(matches, mismatch);
 export const setPasswordSchema = z.object({ password, passwordConfirm: z.string() }).refine(matches, mismatch);
 export const createUserSchema = z.object({

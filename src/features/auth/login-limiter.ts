@@ -19,7 +19,14 @@ export class LoginLimiter {
   private readonly byAccount: RateLimiterPostgres;
 
   constructor(pool: pg.Pool, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
-    const common = { storeClient: pool, storeType: 'pool', tableName: 'login_rate_limits', tableCreated: true, duration: limits.windowSeconds, blockDuration: limits.blockSeconds };
+    const common = {
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: 'login_rate_limits',
+      tableCreated: true,
+      duration: limits.windowSeconds,
+      blockDuration: limits.blockSeconds,
+    };
     this.byIp = new RateLimiterPostgres({ ...common, keyPrefix: 'login_ip', points: limits.perIpPoints });
     this.byAccount = new RateLimiterPostgres({ ...common, keyPrefix: 'login_account', points: limits.perAccountPoints });
   }

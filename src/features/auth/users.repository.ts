@@ -13,7 +13,11 @@ export class UsersRepository {
   }
 
   findByEmail(email: string): Promise<User | undefined> {
-    return this.db.selectFrom('users').selectAll().where(sql`lower(email)`, '=', email.toLowerCase()).executeTakeFirst();
+    return this.db
+      .selectFrom('users')
+      .selectAll()
+      .where(sql`lower(email)`, '=', email.toLowerCase())
+      .executeTakeFirst();
   }
 
   list(): Promise<User[]> {
@@ -21,14 +25,24 @@ export class UsersRepository {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async insert(user: { email: string; displayName: string; role: Role; passwordHash: string | null }): Promise<User> {
     return this.db
       .insertInto('users')
-      .values({ email: user.email, display_name: user.displayName, role: user.role, password_hash: user.passwordHash, disabled_at: null, last_login_at: null })
+      .values({
+        email: user.email,
+        display_name: user.displayName,
+        role: user.role,
+        password_hash: user.passwordHash,
+        disabled_at: null,
+        last_login_at: null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -82,8 +96,16 @@ export class UsersRepository {
     const token = crypto.randomBytes(32).toString('base64url');
     await this.db.transaction().execute(async (tx) => {
       // Only the newest link works: older unused ones are cancelled.
-      await tx.updateTable('password_tokens').set({ used_at: new Date() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
-      await tx.insertInto('password_tokens').values({ user_id: userId, token_hash: hashToken(token), purpose, expires_at: expiresAt, used_at: null }).execute();
+      await tx
+        .updateTable('password_tokens')
+        .set({ used_at: new Date() })
+        .where('user_id', '=', userId)
+        .where('used_at', 'is', null)
+        .execute();
+      await tx
+        .insertInto('password_tokens')
+        .values({ user_id: userId, token_hash: hashToken(token), purpose, expires_at: expiresAt, used_at: null })
+        .execute();
     });
     return token;
   }
@@ -104,7 +126,12 @@ export class UsersRepository {
   /** Uses the token and sets the password in one transaction; false if the token was used meanwhile. */
   async setPasswordWithToken(tokenId: number, userId: number, passwordHash: string, now: Date): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      const used = await tx.updateTable('password_tokens').set({ used_at: now }).where('id', '=', tokenId).where('used_at', 'is', null).executeTakeFirst();
+      const used = await tx
+        .updateTable('password_tokens')
+        .set({ used_at: now })
+        .where('id', '=', tokenId)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
       if (used.numUpdatedRows === 0n) return false;
       await tx.updateTable('users').set({ password_hash: passwordHash, updated_at: now }).where('id', '=', userId).execute();
       return true;

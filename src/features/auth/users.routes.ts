@@ -31,10 +31,13 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       const t = translator(req.lang);
       const input = parseInput(createUserSchema, req.body);
       const { user, inviteToken } = await users.createUser({ ...input, password: input.password || undefined });
-      res.render('admin/users', await renderList(req, {
-        flash: { kind: 'info', text: t('users.created', { email: user.email }) },
-        link: inviteToken ? { label: t('users.inviteLink'), url: linkFor(ctx, inviteToken) } : null,
-      }));
+      res.render(
+        'admin/users',
+        await renderList(req, {
+          flash: { kind: 'info', text: t('users.created', { email: user.email }) },
+          link: inviteToken ? { label: t('users.inviteLink'), url: linkFor(ctx, inviteToken) } : null,
+        }),
+      );
     },
   );
 

@@ -51,7 +51,12 @@ export class UsersService {
   }
 
   /** Creates an account; without a password it returns a one-time invitation token to send. */
-  async createUser(input: { email: string; displayName: string; role: Role; password?: string }): Promise<{ user: User; inviteToken: string | null }> {
+  async createUser(input: {
+    email: string;
+    displayName: string;
+    role: Role;
+    password?: string;
+  }): Promise<{ user: User; inviteToken: string | null }> {
     const passwordHash = input.password ? await hashPassword(input.password) : null;
     let user: User;
     try {

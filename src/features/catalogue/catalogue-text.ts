@@ -40,7 +40,10 @@ export function splitList(text: string | undefined | null, separators: RegExp = 
 }
 
 /** Tags may be separated by commas too. */
-export const splitTags = (text: string | undefined | null) => splitList(text, /[;,\n\r]+/).map((t) => t.slice(0, 60)).slice(0, 30);
+export const splitTags = (text: string | undefined | null) =>
+  splitList(text, /[;,\n\r]+/)
+    .map((t) => t.slice(0, 60))
+    .slice(0, 30);
 
 /**
  * Normalises an ISBN-10 or ISBN-13 (hyphens and spaces removed) and checks its check digit.
@@ -67,7 +70,10 @@ export function titleFromFileName(name: string): string {
   let title = base.replace(/\.pdf$/i, '').replace(/_+/g, ' ');
   // "viet-su-toan-thu" is a slug: its hyphens are spaces. "Truyện Kiều - Nguyễn Du" keeps its dash.
   title = /\s/.test(title.trim()) ? title.replace(/\s*-\s*/g, ' - ') : title.replace(/-+/g, ' ');
-  title = title.replace(/\s+/g, ' ').replace(/^[\s-]+|[\s-]+$/g, '').trim();
+  title = title
+    .replace(/\s+/g, ' ')
+    .replace(/^[\s-]+|[\s-]+$/g, '')
+    .trim();
   return (title || 'Sách chưa đặt tên').slice(0, 300);
 }
 
@@ -75,17 +81,27 @@ export function titleFromFileName(name: string): string {
 export function safeOriginalName(name: string): string {
   const base = name.replace(/\\/g, '/').split('/').pop() ?? '';
   // eslint-disable-next-line no-control-regex
-  return base.replace(/[\u0000-\u001f\u007f]/g, '').normalize('NFC').slice(0, 255) || 'tep.pdf';
+  return (
+    base
+      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .normalize('NFC')
+      .slice(0, 255) || 'tep.pdf'
+  );
 }
 
 /** PDF metadata that is really a tool's placeholder, not a title or author. */
-const JUNK_METADATA = /^(untitled|microsoft word|document\d*|tài liệu\d*|unknown|anonymous|user|admin|owner|none|null|[-_.\s\d]*)$|^microsoft word - |\.(docx?|pdf|indd|tex|dvi)$/i;
+const JUNK_METADATA =
+  /^(untitled|microsoft word|document\d*|tài liệu\d*|unknown|anonymous|user|admin|owner|none|null|[-_.\s\d]*)$|^microsoft word - |\.(docx?|pdf|indd|tex|dvi)$/i;
 
 /** Cleans a metadata value from a PDF; returns null when it carries nothing useful. */
 export function cleanMetadataValue(value: string | null | undefined, maxLength = 500): string | null {
   if (!value) return null;
   // eslint-disable-next-line no-control-regex
-  const v = value.normalize('NFC').replace(/[\u0000-\u001f\u007f\ufffd]/g, ' ').replace(/\s+/g, ' ').trim();
+  const v = value
+    .normalize('NFC')
+    .replace(/[\u0000-\u001f\u007f\ufffd]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!v || JUNK_METADATA.test(v)) return null;
   return v.slice(0, maxLength);
 }
@@ -104,5 +120,7 @@ export function languageCode(value: string | null | undefined): string | null {
 export function splitAuthors(value: string | null | undefined): string[] {
   const clean = cleanMetadataValue(value, 300);
   if (!clean) return [];
-  return splitList(clean, /\s*(?:;|&|\/|,| và | and )\s*/).filter((a) => a.length > 1).slice(0, 10);
+  return splitList(clean, /\s*(?:;|&|\/|,| và | and )\s*/)
+    .filter((a) => a.length > 1)
+    .slice(0, 10);
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../../context.ts';
 import { SYNC_BOOK_JOB } from '../search/search-indexer.ts';
-import { INGEST_JOB, ingestHandler } from './ingest.job.ts';
+import { INGEST_JOB, ingestHandler } from './ingest/ingest.job.ts';
 
 /**
  * The catalogue's background jobs: PDF ingest and the search outbox. `search: false` leaves the

@@ -7,16 +7,16 @@ import type { Logger } from '../../infra/logger.ts';
 import type { SearchClient } from '../../infra/search-client.ts';
 import type { Storage } from '../../infra/storage.ts';
 import { SearchIndexer } from '../search/search-indexer.ts';
-import { BookPagesRepository } from './book-pages.repository.ts';
-import { BooksRepository } from './books.repository.ts';
-import { BooksService } from './books.service.ts';
-import { CategoriesRepository } from './categories.repository.ts';
-import { CategoriesService } from './categories.service.ts';
-import { IntakeService } from './intake.service.ts';
-import type { ManifestExtension } from './manifest.ts';
-import type { PdfEngine } from './pdf-engine.ts';
-import { createPdfEngine } from './pdf-engine-pool.ts';
-import { openPublishGate, type BookEvents, type PublishGate } from './publish-gate.ts';
+import { BookPagesRepository } from './books/book-pages.repository.ts';
+import { BooksRepository } from './books/books.repository.ts';
+import { BooksService } from './books/books.service.ts';
+import { CategoriesRepository } from './categories/categories.repository.ts';
+import { CategoriesService } from './categories/categories.service.ts';
+import { IntakeService } from './ingest/intake.service.ts';
+import type { ManifestExtension } from './ingest/manifest.ts';
+import type { PdfEngine } from '../../pdf/pdf-engine.ts';
+import { createPdfEngine } from '../../pdf/pdf-engine-pool.ts';
+import { openPublishGate, type BookEvents, type PublishGate } from './books/publish-gate.ts';
 
 export interface CatalogueRepos {
   books: BooksRepository;
@@ -71,9 +71,20 @@ export function createCatalogue(deps: {
 }): { repos: CatalogueRepos; services: CatalogueServices } {
   const { db, clock, storage } = deps;
   const log = deps.log.child({ component: 'catalogue' });
-  const repos: CatalogueRepos = { books: new BooksRepository(db), bookPages: new BookPagesRepository(db), categories: new CategoriesRepository(db) };
+  const repos: CatalogueRepos = {
+    books: new BooksRepository(db),
+    bookPages: new BookPagesRepository(db),
+    categories: new CategoriesRepository(db),
+  };
   const pdf = new PdfEngineHolder(() => createPdfEngine(log));
-  const searchIndexer = new SearchIndexer({ search: deps.search, books: repos.books, pages: repos.bookPages, jobs: deps.jobsRepo, clock, log: deps.log.child({ component: 'search-indexer' }) });
+  const searchIndexer = new SearchIndexer({
+    search: deps.search,
+    books: repos.books,
+    pages: repos.bookPages,
+    jobs: deps.jobsRepo,
+    clock,
+    log: deps.log.child({ component: 'search-indexer' }),
+  });
   // The runner is built after the services in context.ts; these wake it lazily.
   const jobs = { wake: () => deps.jobs().wake() } as JobRunner;
   const books = new BooksService({
@@ -88,7 +99,16 @@ export function createCatalogue(deps: {
     gate: () => deps.gate() ?? openPublishGate,
     events: deps.events,
   });
-  const intake = new IntakeService({ db, books: repos.books, jobsRepo: deps.jobsRepo, jobs, storage, pdf: () => pdf.get(), log, maxBytes: deps.config.uploads.maxBytes });
+  const intake = new IntakeService({
+    db,
+    books: repos.books,
+    jobsRepo: deps.jobsRepo,
+    jobs,
+    storage,
+    pdf: () => pdf.get(),
+    log,
+    maxBytes: deps.config.uploads.maxBytes,
+  });
   const categories = new CategoriesService({ db, categories: repos.categories, indexer: searchIndexer, jobs });
   return { repos, services: { books, categories, intake, searchIndexer, pdf, manifestExtensions: [] } };
 }

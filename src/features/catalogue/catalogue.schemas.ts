@@ -19,14 +19,32 @@ const idList = z
   .transform((ids) => [...new Set(ids.map(Number))]);
 
 export const metadataSchema = z.object({
-  title: z.string().trim().min(1, 'validation.required').max(300, 'catalogue.validation.tooLong').transform((v) => v.normalize('NFC')),
+  title: z
+    .string()
+    .trim()
+    .min(1, 'validation.required')
+    .max(300, 'catalogue.validation.tooLong')
+    .transform((v) => v.normalize('NFC')),
   authors: z
     .string()
     .max(2000, 'catalogue.validation.tooLong')
     .optional()
-    .transform((v) => splitList(v?.normalize('NFC')).map((a) => a.slice(0, 200)).slice(0, 20)),
-  description: z.string().trim().max(5000, 'catalogue.validation.tooLong').optional().transform((v) => (v ?? '').normalize('NFC')),
-  language: z.string().trim().toLowerCase().regex(/^[a-z]{2,3}$/, 'catalogue.validation.language'),
+    .transform((v) =>
+      splitList(v?.normalize('NFC'))
+        .map((a) => a.slice(0, 200))
+        .slice(0, 20),
+    ),
+  description: z
+    .string()
+    .trim()
+    .max(5000, 'catalogue.validation.tooLong')
+    .optional()
+    .transform((v) => (v ?? '').normalize('NFC')),
+  language: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z]{2,3}$/, 'catalogue.validation.language'),
   publicationYear: z
     .string()
     .trim()
@@ -55,13 +73,22 @@ export const metadataSchema = z.object({
       return isbn;
     }),
   categories: idList,
-  tags: z.string().max(2000, 'catalogue.validation.tooLong').optional().transform((v) => splitTags(v?.normalize('NFC'))),
+  tags: z
+    .string()
+    .max(2000, 'catalogue.validation.tooLong')
+    .optional()
+    .transform((v) => splitTags(v?.normalize('NFC'))),
 });
 
 export const withdrawSchema = z.object({ reason: z.string().trim().max(500, 'catalogue.validation.tooLong').optional() });
 
 export const categorySchema = z.object({
-  name: z.string().trim().min(1, 'validation.required').max(120, 'catalogue.validation.tooLong').transform((v) => v.normalize('NFC')),
+  name: z
+    .string()
+    .trim()
+    .min(1, 'validation.required')
+    .max(120, 'catalogue.validation.tooLong')
+    .transform((v) => v.normalize('NFC')),
   slug: z.string().trim().max(80, 'catalogue.validation.tooLong').optional(),
   position: z
     .string()

@@ -36,7 +36,11 @@ export class AuditRepository {
   async insert(entry: NewAuditEntry, db: Database = this.db): Promise<void> {
     await db
       .insertInto('audit_log')
-      .values({ ...entry, before: entry.before ? JSON.stringify(entry.before) : null, after: entry.after ? JSON.stringify(entry.after) : null })
+      .values({
+        ...entry,
+        before: entry.before ? JSON.stringify(entry.before) : null,
+        after: entry.after ? JSON.stringify(entry.after) : null,
+      })
       .execute();
   }
 
@@ -66,7 +70,11 @@ export class AuditRepository {
         .orderBy('name')
         .execute(),
     ]);
-    return { actions: actions.map((a) => a.action), entities: entities.map((e) => e.entity), actors: actors.map((a) => ({ id: a.actor_id as number, name: a.name })) };
+    return {
+      actions: actions.map((a) => a.action),
+      entities: entities.map((e) => e.entity),
+      actors: actors.map((a) => ({ id: a.actor_id as number, name: a.name })),
+    };
   }
 
   /** Display name of an account, captured in each entry so the log reads the same after renames. */

@@ -28,7 +28,8 @@ export function auditRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     };
     const [entries, facets] = await Promise.all([ctx.services.audit.list(filter), ctx.services.audit.facets()]);
     const query = new URLSearchParams();
-    for (const [k, v] of Object.entries({ entity: f.entity, action: f.action, book: f.book, actor: f.actor, from: f.from, until: f.until })) if (v) query.set(k, String(v));
+    for (const [k, v] of Object.entries({ entity: f.entity, action: f.action, book: f.book, actor: f.actor, from: f.from, until: f.until }))
+      if (v) query.set(k, String(v));
     if (entries.length === PAGE) query.set('before', String(entries[entries.length - 1].id));
     res.render('consent/audit', { entries, facets, filter: f, olderLink: entries.length === PAGE ? `/admin/audit?${query}` : null });
   });

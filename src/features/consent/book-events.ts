@@ -1,5 +1,5 @@
 import type { Database } from '../../db/database.ts';
-import type { BookEvents } from '../catalogue/publish-gate.ts';
+import type { BookEvents } from '../catalogue/books/publish-gate.ts';
 import type { AuditLog } from './audit.service.ts';
 import type { TakedownsRepository } from './takedowns.repository.ts';
 

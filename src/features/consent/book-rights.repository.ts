@@ -49,7 +49,12 @@ export class BookRightsRepository {
 
   /** Adds (or re-labels) a required holder; returns the previous role, if there was one. */
   async upsertHolder(bookId: number, holderId: number, role: BookHolderRole, db: Database = this.db): Promise<BookHolderRole | null> {
-    const before = await db.selectFrom('book_rights_holders').select('role').where('book_id', '=', bookId).where('rights_holder_id', '=', holderId).executeTakeFirst();
+    const before = await db
+      .selectFrom('book_rights_holders')
+      .select('role')
+      .where('book_id', '=', bookId)
+      .where('rights_holder_id', '=', holderId)
+      .executeTakeFirst();
     await db
       .insertInto('book_rights_holders')
       .values({ book_id: bookId, rights_holder_id: holderId, role })
@@ -70,7 +75,12 @@ export class BookRightsRepository {
   }
 
   async removeHolder(bookId: number, holderId: number, db: Database = this.db): Promise<BookHolderRole | null> {
-    const row = await db.deleteFrom('book_rights_holders').where('book_id', '=', bookId).where('rights_holder_id', '=', holderId).returning('role').executeTakeFirst();
+    const row = await db
+      .deleteFrom('book_rights_holders')
+      .where('book_id', '=', bookId)
+      .where('rights_holder_id', '=', holderId)
+      .returning('role')
+      .executeTakeFirst();
     return row?.role ?? null;
   }
 
@@ -93,7 +103,9 @@ export class BookRightsRepository {
   }
 
   /** Published books with their basis row (if any), for the consent register. */
-  publishedBooks(): Promise<Array<BookSummary & { basis: RightsBasis | null; note: string | null; licence_name: string | null; licence_url: string | null }>> {
+  publishedBooks(): Promise<
+    Array<BookSummary & { basis: RightsBasis | null; note: string | null; licence_name: string | null; licence_url: string | null }>
+  > {
     return this.db
       .selectFrom('books as b')
       .leftJoin('book_rights_basis as r', 'r.book_id', 'b.id')

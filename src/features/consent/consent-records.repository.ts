@@ -42,11 +42,32 @@ function withNames(q: From) {
     .leftJoin('users as ur', 'ur.id', 'c.recorded_by')
     .leftJoin('users as uv', 'uv.id', 'c.revoked_by')
     .select([
-      'c.id', 'c.book_id', 'c.rights_holder_id', 'c.status', 'c.method', 'c.allow_download', 'c.non_commercial', 'c.territory',
-      'c.limits_note', 'c.terms', 'c.recorded_by', 'c.revoked_at', 'c.revoked_by', 'c.revoked_reason', 'c.expired_at',
-      'c.created_at', 'c.updated_at', 'h.name as holder_name', 'h.kind as holder_kind', 'b.title as book_title',
-      'b.status as book_status', 'ur.display_name as recorded_by_name', 'uv.display_name as revoked_by_name',
-      day('c.granted_on').as('granted_on'), day('c.starts_on').as('starts_on'), day('c.ends_on').as('ends_on'),
+      'c.id',
+      'c.book_id',
+      'c.rights_holder_id',
+      'c.status',
+      'c.method',
+      'c.allow_download',
+      'c.non_commercial',
+      'c.territory',
+      'c.limits_note',
+      'c.terms',
+      'c.recorded_by',
+      'c.revoked_at',
+      'c.revoked_by',
+      'c.revoked_reason',
+      'c.expired_at',
+      'c.created_at',
+      'c.updated_at',
+      'h.name as holder_name',
+      'h.kind as holder_kind',
+      'b.title as book_title',
+      'b.status as book_status',
+      'ur.display_name as recorded_by_name',
+      'uv.display_name as revoked_by_name',
+      day('c.granted_on').as('granted_on'),
+      day('c.starts_on').as('starts_on'),
+      day('c.ends_on').as('ends_on'),
     ]);
 }
 
@@ -59,7 +80,11 @@ export class ConsentRecordsRepository {
   }
 
   async insert(values: NewConsent, at: Date, db: Database = this.db): Promise<number> {
-    const row = await db.insertInto('consent_records').values({ ...values, updated_at: at }).returning('id').executeTakeFirstOrThrow();
+    const row = await db
+      .insertInto('consent_records')
+      .values({ ...values, updated_at: at })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     return row.id;
   }
 
@@ -98,7 +123,12 @@ export class ConsentRecordsRepository {
   }
 
   listByStatus(status: ConsentStatus, limit: number): Promise<ConsentView[]> {
-    return withNames(this.base(this.db)).where('c.status', '=', status).orderBy('c.updated_at', 'desc').orderBy('c.id', 'desc').limit(limit).execute();
+    return withNames(this.base(this.db))
+      .where('c.status', '=', status)
+      .orderBy('c.updated_at', 'desc')
+      .orderBy('c.id', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   /** Granted consents whose end date has passed; locked, so two expiry runs never both take them. */
@@ -114,12 +144,25 @@ export class ConsentRecordsRepository {
       .execute();
   }
 
-  async grant(id: number, fields: { granted_on: string; starts_on: string; ends_on: string | null; terms?: string }, at: Date, db: Database): Promise<void> {
-    await db.updateTable('consent_records').set({ ...fields, status: 'granted', updated_at: at }).where('id', '=', id).execute();
+  async grant(
+    id: number,
+    fields: { granted_on: string; starts_on: string; ends_on: string | null; terms?: string },
+    at: Date,
+    db: Database,
+  ): Promise<void> {
+    await db
+      .updateTable('consent_records')
+      .set({ ...fields, status: 'granted', updated_at: at })
+      .where('id', '=', id)
+      .execute();
   }
 
   async revoke(id: number, by: number | null, reason: string, at: Date, db: Database): Promise<void> {
-    await db.updateTable('consent_records').set({ status: 'revoked', revoked_at: at, revoked_by: by, revoked_reason: reason, updated_at: at }).where('id', '=', id).execute();
+    await db
+      .updateTable('consent_records')
+      .set({ status: 'revoked', revoked_at: at, revoked_by: by, revoked_reason: reason, updated_at: at })
+      .where('id', '=', id)
+      .execute();
   }
 
   async expire(id: number, at: Date, db: Database): Promise<void> {
@@ -127,7 +170,15 @@ export class ConsentRecordsRepository {
   }
 
   async insertEvidence(
-    values: { consent_id: number; sha256: string; storage_key: string; mime_type: EvidenceType; size_bytes: number; original_name: string; uploaded_by: number | null },
+    values: {
+      consent_id: number;
+      sha256: string;
+      storage_key: string;
+      mime_type: EvidenceType;
+      size_bytes: number;
+      original_name: string;
+      uploaded_by: number | null;
+    },
     db: Database = this.db,
   ): Promise<ConsentEvidence | undefined> {
     return db

@@ -57,9 +57,30 @@ export function createConsentServices(deps: {
   const takedownsRepo = new TakedownsRepository(db);
   const audit = new AuditLog(new AuditRepository(db), clock);
   const publishGate = new ConsentPublishGate(bookRights, records, clock);
-  const takedowns = new TakedownService(bookRights, takedownsRepo, publishGate, audit, deps.jobs, clock, log.child({ component: 'consent' }), deps.books);
+  const takedowns = new TakedownService(
+    bookRights,
+    takedownsRepo,
+    publishGate,
+    audit,
+    deps.jobs,
+    clock,
+    log.child({ component: 'consent' }),
+    deps.books,
+  );
   const rightsHolders = new RightsHoldersService(db, holdersRepo, bookRights, records, audit, clock);
-  const consent = new ConsentService(db, records, bookRights, holdersRepo, rightsHolders, publishGate, takedowns, audit, storage, clock, deps.checkPdf);
+  const consent = new ConsentService(
+    db,
+    records,
+    bookRights,
+    holdersRepo,
+    rightsHolders,
+    publishGate,
+    takedowns,
+    audit,
+    storage,
+    clock,
+    deps.checkPdf,
+  );
   return {
     publishGate,
     bookEvents: new ConsentBookEvents(audit, takedownsRepo),

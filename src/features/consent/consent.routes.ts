@@ -104,14 +104,25 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
   router.post('/:id/revoke', loadConsent, formView('consent/consent'), async (req, res) => {
     const id = parseInput(idParam, req.params.id);
     const { takedown } = await consent.revoke(id, parseInput(revokeSchema, req.body).reason, req.user!);
-    flash(req, takedown === 'withdrawn' ? 'consent.flash.revokedWithdrawn' : takedown === 'deferred' ? 'consent.flash.revokedDeferred' : 'consent.flash.revoked');
+    flash(
+      req,
+      takedown === 'withdrawn'
+        ? 'consent.flash.revokedWithdrawn'
+        : takedown === 'deferred'
+          ? 'consent.flash.revokedDeferred'
+          : 'consent.flash.revoked',
+    );
     res.redirect(303, consentPath(id));
   });
 
   router.post('/:id/evidence', loadConsent, formView('consent/consent'), evidenceUpload(ctx), async (req, res) => {
     try {
       const id = parseInput(idParam, req.params.id);
-      await consent.addEvidence(id, uploadedFiles(req).map((f) => ({ path: f.path, originalName: f.originalname })), req.user!);
+      await consent.addEvidence(
+        id,
+        uploadedFiles(req).map((f) => ({ path: f.path, originalName: f.originalname })),
+        req.user!,
+      );
       flash(req, 'consent.flash.evidenceAdded');
       res.redirect(303, consentPath(id));
     } finally {

@@ -12,8 +12,13 @@ const date = z
   .refine((v) => v === '' || isValidIsoDate(v), 'consent.validation.date')
   .transform((v) => v || null);
 /** An HTML checkbox: present ("on", "yes", "1", "true") or absent. */
-const checkbox = z.preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.union([z.string(), z.undefined()])).transform((v) => v !== undefined && ['on', 'yes', '1', 'true'].includes(v.toLowerCase()));
-const optionalId = z.preprocess((v) => (v === '' || v === undefined ? undefined : v), z.coerce.number().int().positive('error.invalid').optional());
+const checkbox = z
+  .preprocess((v) => (Array.isArray(v) ? v.at(-1) : v), z.union([z.string(), z.undefined()]))
+  .transform((v) => v !== undefined && ['on', 'yes', '1', 'true'].includes(v.toLowerCase()));
+const optionalId = z.preprocess(
+  (v) => (v === '' || v === undefined ? undefined : v),
+  z.coerce.number().int().positive('error.invalid').optional(),
+);
 
 export const idParam = z.coerce.number().int().positive();
 
@@ -21,7 +26,11 @@ export const holderSchema = z.object({
   name: required(200),
   kind: z.enum(HOLDER_KINDS, 'consent.validation.kind'),
   phone: text(50),
-  email: z.string().trim().default('').pipe(z.union([z.literal(''), z.email('validation.email')])),
+  email: z
+    .string()
+    .trim()
+    .default('')
+    .pipe(z.union([z.literal(''), z.email('validation.email')])),
   zalo: text(100),
   address: text(500),
   notes: text(4000),
@@ -46,7 +55,11 @@ export const basisSchema = z
     basis: z.enum(RIGHTS_BASES, 'consent.validation.basis'),
     note: text(2000),
     licenceName: text(200),
-    licenceUrl: z.string().trim().default('').pipe(z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'consent.validation.url' })])),
+    licenceUrl: z
+      .string()
+      .trim()
+      .default('')
+      .pipe(z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'consent.validation.url' })])),
     allowDownload: checkbox,
   })
   .refine((v) => v.basis !== 'public_domain' || v.note !== '', { path: ['note'], message: 'consent.validation.publicDomainReason' })
@@ -89,8 +102,18 @@ export type GrantInput = z.infer<typeof grantSchema>;
 export const revokeSchema = z.object({ reason: required(2000) });
 
 export const auditFilterSchema = z.object({
-  entity: z.string().trim().max(40).optional().transform((v) => v || undefined),
-  action: z.string().trim().max(60).optional().transform((v) => v || undefined),
+  entity: z
+    .string()
+    .trim()
+    .max(40)
+    .optional()
+    .transform((v) => v || undefined),
+  action: z
+    .string()
+    .trim()
+    .max(60)
+    .optional()
+    .transform((v) => v || undefined),
   book: optionalId,
   actor: optionalId,
   from: date.optional(),

@@ -24,8 +24,17 @@ export interface UploadedEvidence {
 /** What the audit log keeps of a consent record (before/after). */
 export function consentSnapshot(c: ConsentView): Record<string, unknown> {
   return {
-    status: c.status, holder: c.holder_name, method: c.method, grantedOn: c.granted_on, startsOn: c.starts_on, endsOn: c.ends_on,
-    allowDownload: c.allow_download, nonCommercial: c.non_commercial, territory: c.territory, limitsNote: c.limits_note, terms: c.terms,
+    status: c.status,
+    holder: c.holder_name,
+    method: c.method,
+    grantedOn: c.granted_on,
+    startsOn: c.starts_on,
+    endsOn: c.ends_on,
+    allowDownload: c.allow_download,
+    nonCommercial: c.non_commercial,
+    territory: c.territory,
+    limitsNote: c.limits_note,
+    terms: c.terms,
     ...(c.revoked_reason ? { revokedReason: c.revoked_reason } : {}),
   };
 }
@@ -61,7 +70,16 @@ export class ConsentService {
     const evidence = await this.consents.evidenceFor(consents.map((c) => c.id));
     const today = libraryToday(this.clock);
     const holders = required.map((h) => ({ ...h, consents: consents.filter((c) => c.rights_holder_id === h.rights_holder_id) }));
-    return { book, basis, holders, consents, evidence: groupEvidence(evidence), evaluation, today, isCurrent: (c: ConsentView) => isCurrent(c, today) };
+    return {
+      book,
+      basis,
+      holders,
+      consents,
+      evidence: groupEvidence(evidence),
+      evaluation,
+      today,
+      isCurrent: (c: ConsentView) => isCurrent(c, today),
+    };
   }
 
   async get(consentId: number) {
@@ -81,21 +99,43 @@ export class ConsentService {
       const holder = (await this.holdersRepo.findById(holderId, trx))!;
       const role = input.role;
       if (await this.bookRights.ensureHolder(bookId, holderId, role, trx)) {
-        await this.audit.record({ actor, entity: 'book_rights', entityId: bookId, bookId, action: 'book_rights.holder_added', after: { holderId, holder: holder.name, role } }, trx);
+        await this.audit.record(
+          {
+            actor,
+            entity: 'book_rights',
+            entityId: bookId,
+            bookId,
+            action: 'book_rights.holder_added',
+            after: { holderId, holder: holder.name, role },
+          },
+          trx,
+        );
       }
       const granted = input.status === 'granted';
       const id = await this.consents.insert(
         {
-          book_id: bookId, rights_holder_id: holderId, status: input.status, method: input.method,
-          granted_on: granted ? input.grantedOn : null, starts_on: granted ? (input.startsOn ?? input.grantedOn) : input.startsOn, ends_on: input.endsOn,
-          allow_download: input.allowDownload, non_commercial: input.nonCommercial, territory: input.territory, limits_note: input.limitsNote,
-          terms: input.terms, recorded_by: actor?.id ?? null,
+          book_id: bookId,
+          rights_holder_id: holderId,
+          status: input.status,
+          method: input.method,
+          granted_on: granted ? input.grantedOn : null,
+          starts_on: granted ? (input.startsOn ?? input.grantedOn) : input.startsOn,
+          ends_on: input.endsOn,
+          allow_download: input.allowDownload,
+          non_commercial: input.nonCommercial,
+          territory: input.territory,
+          limits_note: input.limitsNote,
+          terms: input.terms,
+          recorded_by: actor?.id ?? null,
         },
         this.clock.now(),
         trx,
       );
       const created = (await this.consents.findById(id, trx))!;
-      await this.audit.record({ actor, entity: 'consent', entityId: id, bookId, action: 'consent.created', after: consentSnapshot(created) }, trx);
+      await this.audit.record(
+        { actor, entity: 'consent', entityId: id, bookId, action: 'consent.created', after: consentSnapshot(created) },
+        trx,
+      );
       await this.attachEvidence(id, bookId, stored, actor, trx);
       return id;
     };
@@ -113,7 +153,18 @@ export class ConsentService {
       const dates = { granted_on: input.grantedOn!, starts_on: input.startsOn ?? input.grantedOn!, ends_on: input.endsOn };
       await this.consents.grant(consentId, { ...dates, ...(input.terms ? { terms: input.terms } : {}) }, this.clock.now(), trx);
       const after = (await this.consents.findById(consentId, trx))!;
-      await this.audit.record({ actor, entity: 'consent', entityId: consentId, bookId: before.book_id, action: 'consent.granted', before: consentSnapshot(before), after: consentSnapshot(after) }, trx);
+      await this.audit.record(
+        {
+          actor,
+          entity: 'consent',
+          entityId: consentId,
+          bookId: before.book_id,
+          action: 'consent.granted',
+          before: consentSnapshot(before),
+          after: consentSnapshot(after),
+        },
+        trx,
+      );
     });
   }
 
@@ -130,7 +181,19 @@ export class ConsentService {
       const before = (await this.consents.findById(consentId, trx))!;
       await this.consents.revoke(consentId, actor?.id ?? null, reason, this.clock.now(), trx);
       const after = (await this.consents.findById(consentId, trx))!;
-      await this.audit.record({ actor, entity: 'consent', entityId: consentId, bookId: before.book_id, action: 'consent.revoked', before: consentSnapshot(before), after: consentSnapshot(after), reason }, trx);
+      await this.audit.record(
+        {
+          actor,
+          entity: 'consent',
+          entityId: consentId,
+          bookId: before.book_id,
+          action: 'consent.revoked',
+          before: consentSnapshot(before),
+          after: consentSnapshot(after),
+          reason,
+        },
+        trx,
+      );
       // Queued even for a draft: a publish racing with this revocation is caught by the job's re-check.
       await this.takedowns.enqueueBackup(before.book_id, 'revoked', consentId, actor?.id ?? null, trx);
       return before.book_id;
@@ -170,9 +233,24 @@ export class ConsentService {
         allow_download: input.basis === 'consent' ? true : input.allowDownload,
       };
       await this.bookRights.upsertBasis(bookId, fields, actor?.id ?? null, this.clock.now(), trx);
-      if (book.status === 'published' && !(await this.gate.evaluate(bookId, trx)).allowed) throw invalid({ basis: 'consent.basis.wouldUnpublish' }, 'consent.basis.wouldUnpublish');
-      const snap = (b: typeof fields | undefined) => (b ? { basis: b.basis, note: b.note, licenceName: b.licence_name, licenceUrl: b.licence_url, allowDownload: b.allow_download } : { basis: 'consent' });
-      await this.audit.record({ actor, entity: 'book_rights', entityId: bookId, bookId, action: 'book_rights.basis_set', before: snap(before), after: snap(fields) }, trx);
+      if (book.status === 'published' && !(await this.gate.evaluate(bookId, trx)).allowed)
+        throw invalid({ basis: 'consent.basis.wouldUnpublish' }, 'consent.basis.wouldUnpublish');
+      const snap = (b: typeof fields | undefined) =>
+        b
+          ? { basis: b.basis, note: b.note, licenceName: b.licence_name, licenceUrl: b.licence_url, allowDownload: b.allow_download }
+          : { basis: 'consent' };
+      await this.audit.record(
+        {
+          actor,
+          entity: 'book_rights',
+          entityId: bookId,
+          bookId,
+          action: 'book_rights.basis_set',
+          before: snap(before),
+          after: snap(fields),
+        },
+        trx,
+      );
     };
     return db ? run(db) : this.db.transaction().execute(run);
   }
@@ -202,11 +280,15 @@ export class ConsentService {
       return input.rightsHolderId;
     }
     const kind = input.newHolderKind || kindForRole(input.role);
-    return (await this.holders.create({ name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' }, actor, trx)).id;
+    return (
+      await this.holders.create({ name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' }, actor, trx)
+    ).id;
   }
 
   /** Validates every file before storing any, so a bad file rejects the whole submission. */
-  private async storeFiles(files: UploadedEvidence[]): Promise<Array<UploadedEvidence & { key: string; v: Awaited<ReturnType<typeof validateEvidence>> }>> {
+  private async storeFiles(
+    files: UploadedEvidence[],
+  ): Promise<Array<UploadedEvidence & { key: string; v: Awaited<ReturnType<typeof validateEvidence>> }>> {
     const checked = [];
     for (const f of files) {
       try {
@@ -221,14 +303,38 @@ export class ConsentService {
     return out;
   }
 
-  private async attachEvidence(consentId: number, bookId: number, stored: Array<{ originalName: string; key: string; v: Awaited<ReturnType<typeof validateEvidence>> }>, actor: MaybeActor, trx: Database) {
+  private async attachEvidence(
+    consentId: number,
+    bookId: number,
+    stored: Array<{ originalName: string; key: string; v: Awaited<ReturnType<typeof validateEvidence>> }>,
+    actor: MaybeActor,
+    trx: Database,
+  ) {
     for (const f of stored) {
       const row = await this.consents.insertEvidence(
-        { consent_id: consentId, sha256: f.v.sha256, storage_key: f.key, mime_type: f.v.mimeType, size_bytes: f.v.sizeBytes, original_name: f.originalName.slice(0, 255), uploaded_by: actor?.id ?? null },
+        {
+          consent_id: consentId,
+          sha256: f.v.sha256,
+          storage_key: f.key,
+          mime_type: f.v.mimeType,
+          size_bytes: f.v.sizeBytes,
+          original_name: f.originalName.slice(0, 255),
+          uploaded_by: actor?.id ?? null,
+        },
         trx,
       );
       if (row) {
-        await this.audit.record({ actor, entity: 'evidence', entityId: row.id, bookId, action: 'evidence.added', after: { consentId, file: row.original_name, type: row.mime_type, sha256: row.sha256, bytes: row.size_bytes } }, trx);
+        await this.audit.record(
+          {
+            actor,
+            entity: 'evidence',
+            entityId: row.id,
+            bookId,
+            action: 'evidence.added',
+            after: { consentId, file: row.original_name, type: row.mime_type, sha256: row.sha256, bytes: row.size_bytes },
+          },
+          trx,
+        );
       }
     }
   }

@@ -44,7 +44,15 @@ export function formatDate(isoDate: string | null | undefined): string {
   return `${d}/${m}/${y}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat('en-GB', { timeZone: LIBRARY_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false });
+const timeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: LIBRARY_TIME_ZONE,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+});
 
 /** dd/mm/yyyy HH:MM in the library's time zone (audit log, revocations). */
 export function formatDateTime(at: Date | null | undefined): string {

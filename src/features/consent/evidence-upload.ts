@@ -17,7 +17,10 @@ export function evidenceUpload(ctx: AppContext) {
   const upload = multer({
     storage: multer.diskStorage({
       destination: (_req, _file, cb) => {
-        fs.mkdir(tmpDir, { recursive: true }).then(() => cb(null, tmpDir), (err: Error) => cb(err, tmpDir));
+        fs.mkdir(tmpDir, { recursive: true }).then(
+          () => cb(null, tmpDir),
+          (err: Error) => cb(err, tmpDir),
+        );
       },
       filename: (_req, _file, cb) => cb(null, `${Date.now()}-${crypto.randomBytes(8).toString('hex')}.evidence`),
     }),
@@ -31,7 +34,12 @@ export function evidenceUpload(ctx: AppContext) {
       if (!err) return next();
       void removeUploads(req).finally(() => {
         if (err instanceof multer.MulterError) {
-          const key = err.code === 'LIMIT_FILE_SIZE' ? 'consent.evidence.tooLarge' : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE' ? 'consent.evidence.tooMany' : 'error.invalid';
+          const key =
+            err.code === 'LIMIT_FILE_SIZE'
+              ? 'consent.evidence.tooLarge'
+              : err.code === 'LIMIT_FILE_COUNT' || err.code === 'LIMIT_UNEXPECTED_FILE'
+                ? 'consent.evidence.tooMany'
+                : 'error.invalid';
           next(invalid({ evidence: key }, key));
         } else next(err);
       });

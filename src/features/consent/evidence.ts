@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import type { EvidenceType } from '../../db/schema/consent.ts';
 import type { MessageKey } from '../../http/i18n/index.ts';
 import type { Storage } from '../../infra/storage.ts';
-import { isPdfRejection } from '../catalogue/pdf-engine.ts';
+import { isPdfRejection } from '../../pdf/pdf-engine.ts';
 
 export const EVIDENCE_MAX_BYTES = 20 * 1024 * 1024;
 export const EVIDENCE_MAX_FILES = 5;
@@ -39,7 +39,10 @@ function jpegHasFrame(bytes: Buffer): boolean {
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) return false;
     const marker = bytes[i + 1];
-    if (marker === 0xff) { i++; continue; }
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return true;
     if (marker === 0xda || marker === 0xd9) return false; // scan or end before any frame header
     i += 2 + bytes.readUInt16BE(i + 2);

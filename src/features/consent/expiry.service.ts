@@ -45,7 +45,16 @@ export class ConsentExpiryService {
         await this.consents.expire(due.id, now, trx);
         const after = (await this.consents.findById(due.id, trx))!;
         await this.audit.record(
-          { actor: null, entity: 'consent', entityId: due.id, bookId: due.book_id, action: 'consent.expired', before: consentSnapshot(before), after: consentSnapshot(after), reason: `ends_on ${due.ends_on} < ${today}` },
+          {
+            actor: null,
+            entity: 'consent',
+            entityId: due.id,
+            bookId: due.book_id,
+            action: 'consent.expired',
+            before: consentSnapshot(before),
+            after: consentSnapshot(after),
+            reason: `ends_on ${due.ends_on} < ${today}`,
+          },
           trx,
         );
         const published = before.book_status === 'published';

@@ -16,21 +16,51 @@ import { defaultRole } from './rights-holders.service.ts';
  *   consent_date, consent_until   YYYY-MM-DD or DD/MM/YYYY
  *   allow_download yes | no (default no)
  */
-export const CONSENT_MANIFEST_COLUMNS = ['basis', 'basis_note', 'licence', 'rights_holder', 'rights_holder_kind', 'consent_date', 'consent_until', 'allow_download'];
+export const CONSENT_MANIFEST_COLUMNS = [
+  'basis',
+  'basis_note',
+  'licence',
+  'rights_holder',
+  'rights_holder_kind',
+  'consent_date',
+  'consent_until',
+  'allow_download',
+];
 
 export type ConsentImportSpec =
-  | { basis: 'consent'; holders: Array<{ name: string; kind: HolderKind }>; grantedOn: string; endsOn: string | null; allowDownload: boolean; terms: string }
+  | {
+      basis: 'consent';
+      holders: Array<{ name: string; kind: HolderKind }>;
+      grantedOn: string;
+      endsOn: string | null;
+      allowDownload: boolean;
+      terms: string;
+    }
   | { basis: 'public_domain'; note: string; allowDownload: boolean }
   | { basis: 'open_licence'; licenceName: string; licenceUrl: string | null; note: string; allowDownload: boolean }
   | null;
 
 const BASIS_ALIASES: Record<string, RightsBasis> = {
-  consent: 'consent', 'đồng ý': 'consent',
-  'public-domain': 'public_domain', public_domain: 'public_domain', 'public domain': 'public_domain', 'công cộng': 'public_domain',
-  'open-licence': 'open_licence', open_licence: 'open_licence', 'open-license': 'open_licence', 'open licence': 'open_licence', 'giấy phép mở': 'open_licence',
+  consent: 'consent',
+  'đồng ý': 'consent',
+  'public-domain': 'public_domain',
+  public_domain: 'public_domain',
+  'public domain': 'public_domain',
+  'công cộng': 'public_domain',
+  'open-licence': 'open_licence',
+  open_licence: 'open_licence',
+  'open-license': 'open_licence',
+  'open licence': 'open_licence',
+  'giấy phép mở': 'open_licence',
 };
 const KIND_ALIASES: Record<string, HolderKind> = {
-  'tác giả': 'author', 'người thừa kế': 'heir', 'nhà xuất bản': 'publisher', nxb: 'publisher', 'dịch giả': 'translator', 'tổ chức': 'organisation', organization: 'organisation',
+  'tác giả': 'author',
+  'người thừa kế': 'heir',
+  'nhà xuất bản': 'publisher',
+  nxb: 'publisher',
+  'dịch giả': 'translator',
+  'tổ chức': 'organisation',
+  organization: 'organisation',
 };
 const YES = ['yes', 'y', 'có', 'co', '1', 'true'];
 const NO = ['no', 'n', 'không', 'khong', '0', 'false', ''];
@@ -78,12 +108,29 @@ export function parseConsentColumns(row: Record<string, string>): { spec: Consen
   if (basis === 'open_licence') {
     if (!cell('licence')) err('consent.import.licence');
     const licence = licenceFrom(cell('licence'));
-    return { spec: errors.length ? null : { basis, licenceName: licence.name, licenceUrl: licence.url, note: cell('basis_note'), allowDownload: rawDownload ? allowDownload : true }, errors };
+    return {
+      spec: errors.length
+        ? null
+        : {
+            basis,
+            licenceName: licence.name,
+            licenceUrl: licence.url,
+            note: cell('basis_note'),
+            allowDownload: rawDownload ? allowDownload : true,
+          },
+      errors,
+    };
   }
 
-  const names = cell('rights_holder').split(';').map((s) => s.trim()).filter(Boolean);
+  const names = cell('rights_holder')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (names.length === 0) err('consent.import.holder');
-  const kinds = cell('rights_holder_kind').split(';').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const kinds = cell('rights_holder_kind')
+    .split(';')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (kinds.length > 1 && kinds.length !== names.length) err('consent.import.kindCount');
   const holders = names.map((name, i) => {
     const raw = kinds.length > 1 ? kinds[i] : (kinds[0] ?? 'author');
@@ -110,7 +157,18 @@ export async function applyConsentColumns(ctx: AppContext, bookId: number, spec:
   const { consent, rightsHolders } = ctx.services;
   await ctx.db.transaction().execute(async (trx) => {
     if (spec.basis !== 'consent') {
-      await consent.setBasis(bookId, { basis: spec.basis, note: spec.note, licenceName: spec.basis === 'open_licence' ? spec.licenceName : '', licenceUrl: spec.basis === 'open_licence' ? (spec.licenceUrl ?? '') : '', allowDownload: spec.allowDownload }, actor, trx);
+      await consent.setBasis(
+        bookId,
+        {
+          basis: spec.basis,
+          note: spec.note,
+          licenceName: spec.basis === 'open_licence' ? spec.licenceName : '',
+          licenceUrl: spec.basis === 'open_licence' ? (spec.licenceUrl ?? '') : '',
+          allowDownload: spec.allowDownload,
+        },
+        actor,
+        trx,
+      );
       return;
     }
     for (const h of spec.holders) {
@@ -119,9 +177,20 @@ export async function applyConsentColumns(ctx: AppContext, bookId: number, spec:
       await consent.record(
         bookId,
         {
-          rightsHolderId: holder.id, newHolderName: '', newHolderKind: '', role, status: 'granted', method: 'other',
-          grantedOn: spec.grantedOn, startsOn: spec.grantedOn, endsOn: spec.endsOn, allowDownload: spec.allowDownload,
-          nonCommercial: true, territory: '', limitsNote: '', terms: spec.terms,
+          rightsHolderId: holder.id,
+          newHolderName: '',
+          newHolderKind: '',
+          role,
+          status: 'granted',
+          method: 'other',
+          grantedOn: spec.grantedOn,
+          startsOn: spec.grantedOn,
+          endsOn: spec.endsOn,
+          allowDownload: spec.allowDownload,
+          nonCommercial: true,
+          territory: '',
+          limitsNote: '',
+          terms: spec.terms,
         },
         [],
         actor,

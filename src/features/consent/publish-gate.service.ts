@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { translator, type Lang, type MessageKey } from '../../http/i18n/index.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { PublishDecision, PublishGate } from '../catalogue/publish-gate.ts';
+import type { PublishDecision, PublishGate } from '../catalogue/books/publish-gate.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
 import type { GateEvaluation, GateProblem } from './consent.types.ts';

@@ -51,7 +51,9 @@ export class ConsentRegisterService {
               .filter((h) => h.book_id === b.id)
               .map((h) => {
                 // The consent relied upon: the current one (latest first), else the latest on record.
-                const mine = consents.filter((c) => c.book_id === b.id && c.rights_holder_id === h.rights_holder_id).sort((x, y) => y.id - x.id);
+                const mine = consents
+                  .filter((c) => c.book_id === b.id && c.rights_holder_id === h.rights_holder_id)
+                  .sort((x, y) => y.id - x.id);
                 const consent = mine.find((c) => isCurrent(c, today)) ?? mine[0] ?? null;
                 return { name: h.name, role: h.role, consent, evidenceCount: consent ? (evidenceCount.get(consent.id) ?? 0) : 0 };
               })
@@ -74,17 +76,53 @@ export class ConsentRegisterService {
   async csv(lang: Lang): Promise<string> {
     const t = translator(lang);
     const { entries } = await this.entries();
-    const header = ['book_id', 'title', 'published_on', 'basis', 'basis_note', 'licence', 'licence_url', 'rights_holder', 'role', 'consent_id', 'consent_status', 'method', 'granted_on', 'starts_on', 'ends_on', 'allow_download', 'non_commercial', 'evidence_files'];
+    const header = [
+      'book_id',
+      'title',
+      'published_on',
+      'basis',
+      'basis_note',
+      'licence',
+      'licence_url',
+      'rights_holder',
+      'role',
+      'consent_id',
+      'consent_status',
+      'method',
+      'granted_on',
+      'starts_on',
+      'ends_on',
+      'allow_download',
+      'non_commercial',
+      'evidence_files',
+    ];
     const rows: string[][] = [header];
     for (const e of entries) {
-      const base = [String(e.bookId), e.title, formatDate(e.publishedOn), t(`consent.basis.${e.basis}` as MessageKey), e.note, e.licenceName ?? '', e.licenceUrl ?? ''];
+      const base = [
+        String(e.bookId),
+        e.title,
+        formatDate(e.publishedOn),
+        t(`consent.basis.${e.basis}` as MessageKey),
+        e.note,
+        e.licenceName ?? '',
+        e.licenceUrl ?? '',
+      ];
       if (e.holders.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '']);
       for (const h of e.holders) {
         const c = h.consent;
         rows.push([
-          ...base, h.name, t(`consent.role.${h.role}` as MessageKey), c ? String(c.id) : '', c ? t(`consent.status.${c.status}` as MessageKey) : '',
-          c ? t(`consent.method.${c.method}` as MessageKey) : '', formatDate(c?.granted_on), formatDate(c?.starts_on), formatDate(c?.ends_on),
-          c ? (c.allow_download ? t('consent.yes') : t('consent.no')) : '', c ? (c.non_commercial ? t('consent.yes') : t('consent.no')) : '', String(h.evidenceCount),
+          ...base,
+          h.name,
+          t(`consent.role.${h.role}` as MessageKey),
+          c ? String(c.id) : '',
+          c ? t(`consent.status.${c.status}` as MessageKey) : '',
+          c ? t(`consent.method.${c.method}` as MessageKey) : '',
+          formatDate(c?.granted_on),
+          formatDate(c?.starts_on),
+          formatDate(c?.ends_on),
+          c ? (c.allow_download ? t('consent.yes') : t('consent.no')) : '',
+          c ? (c.non_commercial ? t('consent.yes') : t('consent.no')) : '',
+          String(h.evidenceCount),
         ]);
       }
     }

@@ -29,11 +29,20 @@ export class RightsHoldersRepository {
   constructor(private readonly db: Database) {}
 
   async insert(fields: HolderFields, createdBy: number | null, db: Database = this.db): Promise<RightsHolder> {
-    return db.insertInto('rights_holders').values({ ...fields, created_by: createdBy }).returningAll().executeTakeFirstOrThrow();
+    return db
+      .insertInto('rights_holders')
+      .values({ ...fields, created_by: createdBy })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async update(id: number, fields: HolderFields, at: Date, db: Database = this.db): Promise<RightsHolder | undefined> {
-    return db.updateTable('rights_holders').set({ ...fields, updated_at: at }).where('id', '=', id).returningAll().executeTakeFirst();
+    return db
+      .updateTable('rights_holders')
+      .set({ ...fields, updated_at: at })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
   }
 
   findById(id: number, db: Database = this.db): Promise<RightsHolder | undefined> {
@@ -42,7 +51,10 @@ export class RightsHoldersRepository {
 
   /** The oldest holder with this name (case-insensitive), for the bulk import's "created if new". */
   findByName(name: string, kind: HolderKind | undefined, db: Database = this.db): Promise<RightsHolder | undefined> {
-    let q = db.selectFrom('rights_holders').selectAll().where(sql`lower(btrim(name))`, '=', name.trim().toLowerCase());
+    let q = db
+      .selectFrom('rights_holders')
+      .selectAll()
+      .where(sql`lower(btrim(name))`, '=', name.trim().toLowerCase());
     if (kind) q = q.where('kind', '=', kind);
     return q.orderBy('id').limit(1).executeTakeFirst();
   }
@@ -51,7 +63,13 @@ export class RightsHoldersRepository {
     let q = this.db
       .selectFrom('rights_holders as h')
       .selectAll('h')
-      .select((eb) => eb.selectFrom('book_rights_holders as bh').whereRef('bh.rights_holder_id', '=', 'h.id').select(eb.fn.countAll<number>().as('n')).as('book_count'))
+      .select((eb) =>
+        eb
+          .selectFrom('book_rights_holders as bh')
+          .whereRef('bh.rights_holder_id', '=', 'h.id')
+          .select(eb.fn.countAll<number>().as('n'))
+          .as('book_count'),
+      )
       .orderBy(sql`lower(h.name)`)
       .orderBy('h.id')
       .limit(filter.limit);

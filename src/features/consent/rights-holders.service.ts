@@ -21,7 +21,15 @@ export function kindForRole(role: BookHolderRole): HolderKind {
   return role === 'illustrator' || role === 'other' ? 'author' : role;
 }
 
-const snapshot = (h: RightsHolder) => ({ name: h.name, kind: h.kind, phone: h.phone, email: h.email, zalo: h.zalo, address: h.address, notes: h.notes });
+const snapshot = (h: RightsHolder) => ({
+  name: h.name,
+  kind: h.kind,
+  phone: h.phone,
+  email: h.email,
+  zalo: h.zalo,
+  address: h.address,
+  notes: h.notes,
+});
 
 /** Rights holders and which books need their consent. */
 export class RightsHoldersService {
@@ -37,7 +45,10 @@ export class RightsHoldersService {
   async create(input: HolderInput, actor: MaybeActor, db: Database = this.db): Promise<RightsHolder> {
     const run = async (trx: Database) => {
       const holder = await this.holders.insert(input, actor?.id ?? null, trx);
-      await this.audit.record({ actor, entity: 'rights_holder', entityId: holder.id, bookId: null, action: 'rights_holder.created', after: snapshot(holder) }, trx);
+      await this.audit.record(
+        { actor, entity: 'rights_holder', entityId: holder.id, bookId: null, action: 'rights_holder.created', after: snapshot(holder) },
+        trx,
+      );
       return holder;
     };
     return db === this.db ? this.db.transaction().execute(run) : run(db);
@@ -55,7 +66,18 @@ export class RightsHoldersService {
       const before = await this.holders.findById(id, trx);
       if (!before) throw notFound();
       const after = (await this.holders.update(id, input, this.clock.now(), trx))!;
-      await this.audit.record({ actor, entity: 'rights_holder', entityId: id, bookId: null, action: 'rights_holder.updated', before: snapshot(before), after: snapshot(after) }, trx);
+      await this.audit.record(
+        {
+          actor,
+          entity: 'rights_holder',
+          entityId: id,
+          bookId: null,
+          action: 'rights_holder.updated',
+          before: snapshot(before),
+          after: snapshot(after),
+        },
+        trx,
+      );
       return after;
     });
   }
@@ -102,7 +124,15 @@ export class RightsHoldersService {
   /** The book page's "add a rights holder" form: an existing holder, or a new one by name and kind. */
   async addRequiredHolder(bookId: number, input: AddHolderInput, actor: MaybeActor): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const holderId = input.rightsHolderId ?? (await this.create({ name: input.newHolderName, kind: input.newHolderKind || kindForRole(input.role), ...EMPTY_CONTACT }, actor, trx)).id;
+      const holderId =
+        input.rightsHolderId ??
+        (
+          await this.create(
+            { name: input.newHolderName, kind: input.newHolderKind || kindForRole(input.role), ...EMPTY_CONTACT },
+            actor,
+            trx,
+          )
+        ).id;
       await this.addToBook(bookId, holderId, input.role, actor, trx);
     });
   }
@@ -112,7 +142,18 @@ export class RightsHoldersService {
       const holder = await this.holders.findById(holderId, trx);
       const role = await this.bookRights.removeHolder(bookId, holderId, trx);
       if (!role || !holder) throw notFound();
-      await this.audit.record({ actor, entity: 'book_rights', entityId: bookId, bookId, action: 'book_rights.holder_removed', before: { holderId, holder: holder.name, role }, after: null }, trx);
+      await this.audit.record(
+        {
+          actor,
+          entity: 'book_rights',
+          entityId: bookId,
+          bookId,
+          action: 'book_rights.holder_removed',
+          before: { holderId, holder: holder.name, role },
+          after: null,
+        },
+        trx,
+      );
     });
   }
 }

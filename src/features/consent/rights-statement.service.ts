@@ -15,9 +15,15 @@ export class RightsStatementService {
   async statement(bookId: number, lang: Lang): Promise<RightsStatement> {
     const t = translator(lang);
     const basis = await this.bookRights.getBasis(bookId);
-    if (basis?.basis === 'public_domain') return { kind: 'public_domain', text: t('consent.statement.publicDomain'), licenceName: null, licenceUrl: null };
+    if (basis?.basis === 'public_domain')
+      return { kind: 'public_domain', text: t('consent.statement.publicDomain'), licenceName: null, licenceUrl: null };
     if (basis?.basis === 'open_licence') {
-      return { kind: 'open_licence', text: t('consent.statement.openLicence', { licence: basis.licence_name ?? '' }), licenceName: basis.licence_name, licenceUrl: basis.licence_url };
+      return {
+        kind: 'open_licence',
+        text: t('consent.statement.openLicence', { licence: basis.licence_name ?? '' }),
+        licenceName: basis.licence_name,
+        licenceUrl: basis.licence_url,
+      };
     }
     return { kind: 'consent', text: t('consent.statement.consent'), licenceName: null, licenceUrl: null };
   }

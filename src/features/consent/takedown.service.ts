@@ -41,7 +41,12 @@ export class TakedownService {
 
   /** Call inside the transaction that revokes/expires a consent. */
   async enqueueBackup(bookId: number, cause: TakedownCause, consentId: number, actorId: number | null, db: Database): Promise<void> {
-    await this.jobs.enqueue(TAKEDOWN_JOB, { bookId, cause, consentId, actorId }, { dedupeKey: `${TAKEDOWN_JOB}:${bookId}`, priority: 10 }, db);
+    await this.jobs.enqueue(
+      TAKEDOWN_JOB,
+      { bookId, cause, consentId, actorId },
+      { dedupeKey: `${TAKEDOWN_JOB}:${bookId}`, priority: 10 },
+      db,
+    );
   }
 
   /** Withdraws the book now if it is published and no longer allowed. Safe to repeat. */
@@ -55,7 +60,11 @@ export class TakedownService {
     const withdrawer = this.withdrawer();
     if (!withdrawer) throw new Error('the catalogue (BooksService.withdraw) is not available: cannot withdraw the book');
     const t = translator('vi');
-    await withdrawer.withdraw(bookId, actor, t(cause === 'revoked' ? 'consent.takedown.reasonRevoked' : 'consent.takedown.reasonExpired', { id: consentId ?? '' }));
+    await withdrawer.withdraw(
+      bookId,
+      actor,
+      t(cause === 'revoked' ? 'consent.takedown.reasonRevoked' : 'consent.takedown.reasonExpired', { id: consentId ?? '' }),
+    );
     await this.takedowns.markWithdrawn(bookId, this.clock.now());
     await this.audit.record({
       actor,

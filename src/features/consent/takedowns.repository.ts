@@ -5,16 +5,28 @@ import type { BookTakedown } from '../../db/schema/consent.ts';
 export class TakedownsRepository {
   constructor(private readonly db: Database) {}
 
-  async upsert(row: { book_id: number; cause: 'revoked' | 'expired'; consent_id: number | null; taken_down_at: Date }, db: Database = this.db): Promise<void> {
+  async upsert(
+    row: { book_id: number; cause: 'revoked' | 'expired'; consent_id: number | null; taken_down_at: Date },
+    db: Database = this.db,
+  ): Promise<void> {
     await db
       .insertInto('book_takedowns')
       .values({ ...row, withdrawn_at: null })
-      .onConflict((oc) => oc.column('book_id').doUpdateSet({ cause: row.cause, consent_id: row.consent_id, taken_down_at: row.taken_down_at, withdrawn_at: null }))
+      .onConflict((oc) =>
+        oc
+          .column('book_id')
+          .doUpdateSet({ cause: row.cause, consent_id: row.consent_id, taken_down_at: row.taken_down_at, withdrawn_at: null }),
+      )
       .execute();
   }
 
   async markWithdrawn(bookId: number, at: Date): Promise<void> {
-    await this.db.updateTable('book_takedowns').set({ withdrawn_at: at }).where('book_id', '=', bookId).where('withdrawn_at', 'is', null).execute();
+    await this.db
+      .updateTable('book_takedowns')
+      .set({ withdrawn_at: at })
+      .where('book_id', '=', bookId)
+      .where('withdrawn_at', 'is', null)
+      .execute();
   }
 
   find(bookId: number): Promise<BookTakedown | undefined> {

@@ -6,6 +6,7 @@ export function consentViewHelpers(_req: Request, res: Response, next: NextFunct
   res.locals.fmtDate = formatDate;
   res.locals.fmtTime = formatDateTime;
   res.locals.daysBetween = daysBetween;
-  res.locals.fmtBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
+  res.locals.fmtBytes = (n: number) =>
+    n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
   next();
 }

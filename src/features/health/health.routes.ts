@@ -8,7 +8,10 @@ type Check = { status: 'ok' } | { status: 'failing'; error: string };
 
 async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<Check> {
   try {
-    await Promise.race([fn(), new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref())]);
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs).unref()),
+    ]);
     return { status: 'ok' };
   } catch (err) {
     return { status: 'failing', error: (err as Error).message };
@@ -36,7 +39,10 @@ export function healthRoutes(ctx: AppContext): Router {
     ]);
     const checks = { database, search, storage };
     const ok = Object.values(checks).every((c) => c.status === 'ok');
-    res.status(ok ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ok ? 'ok' : 'failing', checks });
+    res
+      .status(ok ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json({ status: ok ? 'ok' : 'failing', checks });
   });
   return router;
 }

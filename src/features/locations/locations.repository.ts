@@ -34,11 +34,20 @@ export class LocationsRepository {
 
   /** Inserts with the given code; a code collision surfaces as a unique violation (locations_code_key). */
   async insert(code: string, fields: LocationFields): Promise<Location> {
-    return this.db.insertInto('locations').values({ code, ...fields }).returningAll().executeTakeFirstOrThrow();
+    return this.db
+      .insertInto('locations')
+      .values({ code, ...fields })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async update(id: number, fields: LocationFields, now: Date): Promise<Location | undefined> {
-    return this.db.updateTable('locations').set({ ...fields, updated_at: now }).where('id', '=', id).returningAll().executeTakeFirst();
+    return this.db
+      .updateTable('locations')
+      .set({ ...fields, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
   }
 
   async setActive(id: number, active: boolean, now: Date): Promise<Location | undefined> {
@@ -52,7 +61,12 @@ export class LocationsRepository {
 
   /** For poster pages about a book: its title, if it is published. */
   async publishedBookTitle(bookId: number): Promise<string | null> {
-    const row = await this.db.selectFrom('books').select('title').where('id', '=', bookId).where('status', '=', 'published').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('books')
+      .select('title')
+      .where('id', '=', bookId)
+      .where('status', '=', 'published')
+      .executeTakeFirst();
     return row?.title ?? null;
   }
 }

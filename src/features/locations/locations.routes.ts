@@ -15,7 +15,11 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
   const locations = ctx.services.locations;
   const base = () => ctx.config.publicBaseUrl;
 
-  const listLocals = async () => ({ locations: await locations.list(), kinds: LOCATION_KINDS, scanUrl: (code: string) => scanUrl(base(), code) });
+  const listLocals = async () => ({
+    locations: await locations.list(),
+    kinds: LOCATION_KINDS,
+    scanUrl: (code: string) => scanUrl(base(), code),
+  });
 
   router.get('/', async (_req, res) => {
     res.render('locations/list', await listLocals());
@@ -58,10 +62,16 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     },
   );
 
-  for (const [action, active] of [['deactivate', false], ['activate', true]] as const) {
+  for (const [action, active] of [
+    ['deactivate', false],
+    ['activate', true],
+  ] as const) {
     router.post(`/:id/${action}`, async (req, res) => {
       const loc = await locations.setActive(parseInput(idParam, req.params.id), active);
-      req.session.flash = { kind: 'info', text: translator(req.lang)(active ? 'locations.activated' : 'locations.deactivated', { name: loc.name }) };
+      req.session.flash = {
+        kind: 'info',
+        text: translator(req.lang)(active ? 'locations.activated' : 'locations.deactivated', { name: loc.name }),
+      };
       res.redirect(303, `/admin/locations/${loc.id}`);
     });
   }

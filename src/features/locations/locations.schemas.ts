@@ -16,7 +16,10 @@ export const locationSchema = z.object({
 });
 
 export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const bookQuery = z.union([z.literal(''), z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)]).optional().transform((v) => (v ? v : null));
+export const bookQuery = z
+  .union([z.literal(''), z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
+  .optional()
+  .transform((v) => (v ? v : null));
 export const posterQuery = z.object({ size: z.enum(['a4', 'a5']).catch('a4'), book: bookQuery.catch(null) });
 /** `512.png`, `1024.svg`…: one of the offered sizes and formats. */
 export const qrFile = z

@@ -52,7 +52,8 @@ export function scanRoutes(ctx: AppContext): Router {
     }
     const now = ctx.clock.now();
     const current = readVisitCookie(req.headers.cookie);
-    const sameSession = current && sessionAlive(current, now) && current.origin === origin && current.code === (origin === 'qr' ? loc.code : null);
+    const sameSession =
+      current && sessionAlive(current, now) && current.origin === origin && current.code === (origin === 'qr' ? loc.code : null);
     // Scanning starts a visit unless this browser is already in a session from the same poster place.
     events.recordScan(origin, loc.code, req, bookId, !sameSession);
     setVisitCookie(ctx, res, { origin, code: loc.code, refreshedAt: minutesOf(now) });

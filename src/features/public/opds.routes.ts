@@ -20,7 +20,10 @@ export function opdsRoutes(ctx: AppContext): Router {
   const base = ctx.config.publicBaseUrl;
 
   const send = (res: Response, kind: 'navigation' | 'acquisition', body: string) =>
-    res.type(`${kind === 'navigation' ? NAV_TYPE : ACQ_TYPE}; charset=utf-8`).set('Cache-Control', 'public, max-age=300').send(body);
+    res
+      .type(`${kind === 'navigation' ? NAV_TYPE : ACQ_TYPE}; charset=utf-8`)
+      .set('Cache-Control', 'public, max-age=300')
+      .send(body);
 
   const feed = (req: Request, id: string, title: string, selfHref: string, kind: FeedInput['kind'], extra: Link[] = []): FeedInput => ({
     base,
@@ -51,8 +54,20 @@ export function opdsRoutes(ctx: AppContext): Router {
     const now = ctx.clock.now();
     const categories = (await ctx.services.publicSite.categories()).filter((c) => c.books > 0);
     const entries = [
-      { id: 'urn:thu-vien-so:new', title: t('opds.new'), content: t('opds.newHint'), updated: now, link: { rel: REL.sortNew, href: '/opds/moi', type: ACQ_TYPE } },
-      { id: 'urn:thu-vien-so:popular', title: t('opds.popular'), content: t('opds.popularHint'), updated: now, link: { rel: REL.sortPopular, href: '/opds/pho-bien', type: ACQ_TYPE } },
+      {
+        id: 'urn:thu-vien-so:new',
+        title: t('opds.new'),
+        content: t('opds.newHint'),
+        updated: now,
+        link: { rel: REL.sortNew, href: '/opds/moi', type: ACQ_TYPE },
+      },
+      {
+        id: 'urn:thu-vien-so:popular',
+        title: t('opds.popular'),
+        content: t('opds.popularHint'),
+        updated: now,
+        link: { rel: REL.sortPopular, href: '/opds/pho-bien', type: ACQ_TYPE },
+      },
       ...categories.map((c) => ({
         id: `urn:thu-vien-so:category:${c.slug}`,
         title: c.name,
@@ -72,14 +87,28 @@ export function opdsRoutes(ctx: AppContext): Router {
   router.get('/opds/moi', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
     const [books, total] = await Promise.all([repo.newest(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
-    const f = feed(req, 'new', translator(req.lang)('opds.new'), `/opds/moi?trang=${page}`, 'acquisition', paging('/opds/moi', page, total));
+    const f = feed(
+      req,
+      'new',
+      translator(req.lang)('opds.new'),
+      `/opds/moi?trang=${page}`,
+      'acquisition',
+      paging('/opds/moi', page, total),
+    );
     send(res, 'acquisition', acquisitionFeed(f, await withDownload(req, books), { total, perPage: PER_PAGE, page }));
   });
 
   router.get('/opds/pho-bien', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
     const [books, total] = await Promise.all([repo.popular(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
-    const f = feed(req, 'popular', translator(req.lang)('opds.popular'), `/opds/pho-bien?trang=${page}`, 'acquisition', paging('/opds/pho-bien', page, total));
+    const f = feed(
+      req,
+      'popular',
+      translator(req.lang)('opds.popular'),
+      `/opds/pho-bien?trang=${page}`,
+      'acquisition',
+      paging('/opds/pho-bien', page, total),
+    );
     send(res, 'acquisition', acquisitionFeed(f, await withDownload(req, books), { total, perPage: PER_PAGE, page }));
   });
 
@@ -102,8 +131,19 @@ export function opdsRoutes(ctx: AppContext): Router {
     const results = await ctx.services.searchQuery.run({ q, page, sort: 'relevance' });
     const books = await repo.cardsByIds(results.books.map((b) => b.id));
     const t = translator(req.lang);
-    const f = feed(req, `search:${q}`, t('opds.searchTitle', { q }), `/opds/tim?q=${encodeURIComponent(q)}&trang=${page}`, 'acquisition', paging('/opds/tim', page, results.totalBooks, q));
-    send(res, 'acquisition', acquisitionFeed(f, await withDownload(req, books), { total: results.totalBooks, perPage: books.length || PER_PAGE, page }));
+    const f = feed(
+      req,
+      `search:${q}`,
+      t('opds.searchTitle', { q }),
+      `/opds/tim?q=${encodeURIComponent(q)}&trang=${page}`,
+      'acquisition',
+      paging('/opds/tim', page, results.totalBooks, q),
+    );
+    send(
+      res,
+      'acquisition',
+      acquisitionFeed(f, await withDownload(req, books), { total: results.totalBooks, perPage: books.length || PER_PAGE, page }),
+    );
   });
   return router;
 }

@@ -18,7 +18,8 @@ export const REL = {
 } as const;
 
 export const xml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
+  s
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
     // Characters XML 1.0 forbids (extracted PDF metadata sometimes carries them).
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
 
@@ -70,7 +71,8 @@ function head(f: FeedInput): string {
 
 export function navigationFeed(f: FeedInput, entries: NavEntry[]): string {
   const body = entries.map(
-    (e) => `<entry><title>${xml(e.title)}</title><id>${xml(e.id)}</id><updated>${e.updated.toISOString()}</updated><content type="text">${xml(e.content)}</content>${link(e.link, f.base)}</entry>`,
+    (e) =>
+      `<entry><title>${xml(e.title)}</title><id>${xml(e.id)}</id><updated>${e.updated.toISOString()}</updated><content type="text">${xml(e.content)}</content>${link(e.link, f.base)}</entry>`,
   );
   return `${head(f)}\n${body.join('\n')}\n</feed>\n`;
 }

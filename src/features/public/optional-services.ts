@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { AppContext } from '../../context.ts';
-import type { PublishGate } from '../catalogue/publish-gate.ts';
+import type { PublishGate } from '../catalogue/books/publish-gate.ts';
 import { currentLocation } from '../locations/location-context.ts';
 import type { ReaderEvent } from '../stats/events.ts';
 

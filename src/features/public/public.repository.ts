@@ -72,7 +72,17 @@ export class PublicRepository {
     const row = await this.db
       .selectFrom('books')
       .innerJoin('book_files', 'book_files.id', 'books.file_id')
-      .select([...cardColumns, 'books.status', 'books.withdrawn_at', 'books.publisher', 'books.isbn', 'books.tags', 'books.outline', 'books.needs_ocr', 'books.updated_at'])
+      .select([
+        ...cardColumns,
+        'books.status',
+        'books.withdrawn_at',
+        'books.publisher',
+        'books.isbn',
+        'books.tags',
+        'books.outline',
+        'books.needs_ocr',
+        'books.updated_at',
+      ])
       .select(['book_files.storage_key', 'book_files.size_bytes', 'book_files.sha256'])
       .where('books.id', '=', id)
       .executeTakeFirst();
@@ -93,7 +103,12 @@ export class PublicRepository {
   }
 
   async newest(limit: number, offset = 0): Promise<BookCard[]> {
-    const rows = await this.published().orderBy('books.published_at', 'desc').orderBy('books.id', 'desc').limit(limit).offset(offset).execute();
+    const rows = await this.published()
+      .orderBy('books.published_at', 'desc')
+      .orderBy('books.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
     return this.withLinks(rows);
   }
 
@@ -111,7 +126,11 @@ export class PublicRepository {
   }
 
   async countPublished(): Promise<number> {
-    const row = await this.db.selectFrom('books').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'published').executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('books')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'published')
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -137,12 +156,28 @@ export class PublicRepository {
   }
 
   async inCategory(categoryId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
-    const base = this.published().where((eb) => eb.exists(eb.selectFrom('book_categories').select('book_id').whereRef('book_categories.book_id', '=', 'books.id').where('book_categories.category_id', '=', categoryId)));
+    const base = this.published().where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('book_categories')
+          .select('book_id')
+          .whereRef('book_categories.book_id', '=', 'books.id')
+          .where('book_categories.category_id', '=', categoryId),
+      ),
+    );
     return this.paged(base, limit, offset);
   }
 
   async byAuthor(authorId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
-    const base = this.published().where((eb) => eb.exists(eb.selectFrom('book_authors').select('book_id').whereRef('book_authors.book_id', '=', 'books.id').where('book_authors.author_id', '=', authorId)));
+    const base = this.published().where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('book_authors')
+          .select('book_id')
+          .whereRef('book_authors.book_id', '=', 'books.id')
+          .where('book_authors.author_id', '=', authorId),
+      ),
+    );
     return this.paged(base, limit, offset);
   }
 
@@ -162,7 +197,12 @@ export class PublicRepository {
   }
 
   async pageText(bookId: number, pageNumber: number): Promise<string | undefined> {
-    const row = await this.db.selectFrom('book_pages').select('text').where('book_id', '=', bookId).where('page_number', '=', pageNumber).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('book_pages')
+      .select('text')
+      .where('book_id', '=', bookId)
+      .where('page_number', '=', pageNumber)
+      .executeTakeFirst();
     return row?.text;
   }
 
@@ -178,10 +218,17 @@ export class PublicRepository {
     return this.db.selectFrom('books').select(cardColumns).where('books.status', '=', 'published');
   }
 
-  private async paged(base: ReturnType<PublicRepository['published']>, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
+  private async paged(
+    base: ReturnType<PublicRepository['published']>,
+    limit: number,
+    offset: number,
+  ): Promise<{ books: BookCard[]; total: number }> {
     const [rows, count] = await Promise.all([
       base.orderBy('books.published_at', 'desc').orderBy('books.id', 'desc').limit(limit).offset(offset).execute(),
-      base.clearSelect().select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base
+        .clearSelect()
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { books: await this.withLinks(rows), total: Number(count.n) };
   }

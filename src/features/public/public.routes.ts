@@ -36,8 +36,14 @@ export function publicRoutes(ctx: AppContext): Router {
   // A plain link (works without JavaScript); the cookie holds only the language choice.
   router.get('/ngon-ngu/:lang', (req, res) => {
     const lang = isLang(req.params.lang) ? req.params.lang : LANGS[0];
-    res.cookie(LANG_COOKIE, lang, { maxAge: 365 * 24 * 3600 * 1000, sameSite: 'lax', httpOnly: true, secure: ctx.config.session.cookieSecure });
-    const back = typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/';
+    res.cookie(LANG_COOKIE, lang, {
+      maxAge: 365 * 24 * 3600 * 1000,
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: ctx.config.session.cookieSecure,
+    });
+    const back =
+      typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/';
     res.redirect(303, back);
   });
 
@@ -82,7 +88,10 @@ export function publicRoutes(ctx: AppContext): Router {
   });
 
   router.get('/manifest.webmanifest', (req, res) => {
-    res.type('application/manifest+json').set('Cache-Control', 'public, max-age=86400').send(JSON.stringify(webManifest(req.lang)));
+    res
+      .type('application/manifest+json')
+      .set('Cache-Control', 'public, max-age=86400')
+      .send(JSON.stringify(webManifest(req.lang)));
   });
   // The service worker must be served from the root to control every page of the site.
   let sw: string | undefined; // built once per process: the files it versions do not change while running

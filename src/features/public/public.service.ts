@@ -62,12 +62,14 @@ export class PublicSiteService {
 /** URLs of public pages, shared by views, OPDS and JSON answers. */
 export const links = {
   book: (b: { id: number; title: string }) => `/sach/${b.id}-${slugify(b.title) || 'sach'}`,
-  reader: (id: number, page?: number, query?: string) => `/doc/${id}${query ? `?q=${encodeURIComponent(query)}` : ''}${page ? `#page=${page}` : ''}`,
+  reader: (id: number, page?: number, query?: string) =>
+    `/doc/${id}${query ? `?q=${encodeURIComponent(query)}` : ''}${page ? `#page=${page}` : ''}`,
   pagePreview: (id: number) => `/sach/${id}/trang-1.webp`,
   textPage: (id: number, page: number, query?: string) => `/doc/${id}/trang/${page}${query ? `?q=${encodeURIComponent(query)}` : ''}`,
   pdf: (id: number) => `/sach/${id}/tep.pdf`,
   download: (id: number) => `/sach/${id}/tep.pdf?download=1`,
-  cover: (b: { id: number; coverVersion: number }, width: 200 | 400, ext: 'webp' | 'jpg') => `/sach/${b.id}/bia-${width}.${ext}?v=${b.coverVersion}`,
+  cover: (b: { id: number; coverVersion: number }, width: 200 | 400, ext: 'webp' | 'jpg') =>
+    `/sach/${b.id}/bia-${width}.${ext}?v=${b.coverVersion}`,
   category: (slug: string) => `/the-loai/${encodeURIComponent(slug)}`,
   author: (slug: string) => `/tac-gia/${encodeURIComponent(slug)}`,
   search: (q: string) => `/tim-kiem?q=${encodeURIComponent(q)}`,

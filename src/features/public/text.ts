@@ -8,7 +8,10 @@ export interface Segment {
 /** Lower case without Vietnamese diacritics ("Đường" → "duong"); keeps one char per input char. */
 export function foldChar(c: string): string {
   if (c === 'đ' || c === 'Đ') return 'd';
-  return c.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return c
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 export function fold(text: string): string {
@@ -16,12 +19,17 @@ export function fold(text: string): string {
 }
 
 export function slugify(text: string): string {
-  return fold(text).replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+  return fold(text)
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 80);
 }
 
 /** Words worth highlighting in a query (accent-folded, at least two letters). */
 export function queryTerms(query: string): string[] {
-  const words = fold(query).split(/[^\p{L}\p{N}]+/u).filter((w) => w.length >= 2);
+  const words = fold(query)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length >= 2);
   return [...new Set(words)].slice(0, 12);
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../../infra/logger.ts';
 import type { Storage } from '../../infra/storage.ts';
-import type { PdfEngine } from '../catalogue/pdf-engine.ts';
+import type { PdfEngine } from '../../pdf/pdf-engine.ts';
 
 /** Wide enough to read on a phone held upright (390 CSS px at 2× is sharp enough for print-size text). */
 export const PREVIEW_WIDTH = 720;
@@ -15,9 +15,7 @@ export const PREVIEW_WIDTH = 720;
 export class PagePreviews {
   private readonly inFlight = new Map<number, Promise<boolean>>();
 
-  constructor(
-    private readonly d: { storage: Storage; pdf: () => PdfEngine; log: Logger },
-  ) {}
+  constructor(private readonly d: { storage: Storage; pdf: () => PdfEngine; log: Logger }) {}
 
   key(bookId: number): string {
     return `${bookId}/page-1.webp`;

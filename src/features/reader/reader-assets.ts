@@ -23,7 +23,10 @@ export function readerAssets(): Router {
   router.get('/:file', (req, res, next) => {
     const rel = FILES[req.params.file];
     if (!rel) return next();
-    res.sendFile(path.join(pdfjsRoot, rel), { maxAge: '7d', headers: { 'Content-Type': rel.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' } });
+    res.sendFile(path.join(pdfjsRoot, rel), {
+      maxAge: '7d',
+      headers: { 'Content-Type': rel.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8' },
+    });
   });
   router.use('/images', express.static(path.join(pdfjsRoot, 'legacy/web/images'), opts));
   router.use('/cmaps', express.static(path.join(pdfjsRoot, 'cmaps'), opts));

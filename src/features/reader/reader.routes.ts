@@ -85,13 +85,21 @@ export function readerRoutes(ctx: AppContext): Router {
     } else {
       headers['Content-Disposition'] = 'inline';
     }
-    res.sendFile(ctx.storage.path('books', book.file.storageKey), { acceptRanges: true, cacheControl: false, lastModified: true, headers }, (err) => sendFileFailed(err, res, next));
+    res.sendFile(
+      ctx.storage.path('books', book.file.storageKey),
+      { acceptRanges: true, cacheControl: false, lastModified: true, headers },
+      (err) => sendFileFailed(err, res, next),
+    );
   });
 
   router.get('/sach/:id/trang-1.webp', async (req, res, next) => {
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     // Revalidated like the PDF itself, so a withdrawn book's first page stops being served at once.
-    res.sendFile(previews.path(book.id), { cacheControl: false, headers: { 'Cache-Control': 'no-cache', 'X-Robots-Tag': 'noindex' } }, (err) => sendFileFailed(err, res, next));
+    res.sendFile(
+      previews.path(book.id),
+      { cacheControl: false, headers: { 'Cache-Control': 'no-cache', 'X-Robots-Tag': 'noindex' } },
+      (err) => sendFileFailed(err, res, next),
+    );
   });
 
   router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {
@@ -99,10 +107,14 @@ export function readerRoutes(ctx: AppContext): Router {
     const p = coverParams.safeParse(req.params);
     if (!p.success || !book.hasCover) throw notFound();
     const current = req.query.v === String(book.coverVersion);
-    res.sendFile(ctx.storage.path('covers', `${book.id}/${p.data.width}.${p.data.ext}`), {
-      cacheControl: false,
-      headers: { 'Cache-Control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=3600' },
-    }, (err) => sendFileFailed(err, res, next));
+    res.sendFile(
+      ctx.storage.path('covers', `${book.id}/${p.data.width}.${p.data.ext}`),
+      {
+        cacheControl: false,
+        headers: { 'Cache-Control': current ? 'public, max-age=31536000, immutable' : 'public, max-age=3600' },
+      },
+      (err) => sendFileFailed(err, res, next),
+    );
   });
   return router;
 }
@@ -113,7 +125,10 @@ function sendFileFailed(err: unknown, res: Response, next: NextFunction): void {
   const e = err as NodeJS.ErrnoException & { status?: number; headers?: Record<string, string> };
   if (e.code === 'ENOENT') return next(notFound());
   if (e.status && e.status >= 400 && e.status < 500) {
-    res.status(e.status).set(e.headers ?? {}).end();
+    res
+      .status(e.status)
+      .set(e.headers ?? {})
+      .end();
     return;
   }
   next(err);
@@ -131,7 +146,8 @@ export function readerBeaconRoutes(ctx: AppContext): Router {
   router.post('/api/doc/:id/da-doc', express.json({ limit: '1kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
-    if (body.success) recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages: Math.min(body.data.pages, ctx.services.reader.pageCount(book)) }, req);
+    if (body.success)
+      recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages: Math.min(body.data.pages, ctx.services.reader.pageCount(book)) }, req);
     res.status(204).end();
   });
   return router;

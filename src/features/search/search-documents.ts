@@ -32,7 +32,20 @@ export interface PageDocument {
 
 /** What the indexer reads from PostgreSQL for one book. */
 export interface BookForIndex {
-  book: Pick<Book, 'id' | 'title' | 'description' | 'language' | 'publication_year' | 'tags' | 'published_at' | 'page_count' | 'has_cover' | 'cover_version' | 'needs_ocr'>;
+  book: Pick<
+    Book,
+    | 'id'
+    | 'title'
+    | 'description'
+    | 'language'
+    | 'publication_year'
+    | 'tags'
+    | 'published_at'
+    | 'page_count'
+    | 'has_cover'
+    | 'cover_version'
+    | 'needs_ocr'
+  >;
   authors: Array<{ name: string; slug: string }>;
   categories: Array<{ name: string; slug: string }>;
 }

@@ -4,8 +4,8 @@ import type { Clock } from '../../infra/clock.ts';
 import type { JobsRepository } from '../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { SearchClient } from '../../infra/search-client.ts';
-import type { BookPagesRepository } from '../catalogue/book-pages.repository.ts';
-import type { BooksRepository } from '../catalogue/books.repository.ts';
+import type { BookPagesRepository } from '../catalogue/books/book-pages.repository.ts';
+import type { BooksRepository } from '../catalogue/books/books.repository.ts';
 import { pageDocumentId, toBookDocument, toPageDocuments, type BookForIndex } from './search-documents.ts';
 import { ensureIndex, ensureSearchIndexes, forgetEnsuredIndexes, waitOk } from './search-settings.ts';
 
@@ -193,7 +193,11 @@ export class SearchIndexer {
     const expedited = await this.d.jobs.expedite(SYNC_BOOK_JOB);
     let enqueued = 0;
     for (const { id } of await this.d.books.indexPendingIds(1000)) {
-      const jobId = await this.d.jobs.enqueue(SYNC_BOOK_JOB, { bookId: id }, { dedupeKey: `search-book:${id}`, maxAttempts: 1000, priority: 50 });
+      const jobId = await this.d.jobs.enqueue(
+        SYNC_BOOK_JOB,
+        { bookId: id },
+        { dedupeKey: `search-book:${id}`, maxAttempts: 1000, priority: 50 },
+      );
       if (jobId !== null) enqueued++;
     }
     if (expedited || enqueued) this.d.log.info({ expedited, enqueued }, 'search index catching up');

@@ -20,8 +20,16 @@ export const PASSAGES_PER_PAGE = 6;
 
 export const searchParamsSchema = z.object({
   q: z.string().trim().max(200).catch('').default(''),
-  category: z.string().regex(/^[a-z0-9-]{1,80}$/).optional().catch(undefined),
-  language: z.string().regex(/^[a-z]{2,3}$/).optional().catch(undefined),
+  category: z
+    .string()
+    .regex(/^[a-z0-9-]{1,80}$/)
+    .optional()
+    .catch(undefined),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}$/)
+    .optional()
+    .catch(undefined),
   sort: z.enum(SORTS).catch('relevance').default('relevance'),
   page: z.coerce.number().int().min(1).max(500).catch(1).default(1),
 });
@@ -107,7 +115,19 @@ export class SearchQueryService {
         page: p.page,
         hitsPerPage: BOOKS_PER_PAGE,
         facets: ['categorySlugs', 'language'],
-        attributesToRetrieve: ['id', 'title', 'authors', 'authorSlugs', 'categories', 'categorySlugs', 'year', 'language', 'pageCount', 'hasCover', 'coverVersion'],
+        attributesToRetrieve: [
+          'id',
+          'title',
+          'authors',
+          'authorSlugs',
+          'categories',
+          'categorySlugs',
+          'year',
+          'language',
+          'pageCount',
+          'hasCover',
+          'coverVersion',
+        ],
         attributesToHighlight: ['title'],
         ...highlight,
       },
@@ -141,7 +161,15 @@ export class SearchQueryService {
       await ensureSearchIndexes(this.search);
       return await fn();
     } catch (err) {
-      throw new AppError(503, 'search_unavailable', 'search.unavailable', {}, {}, { headers: { 'Retry-After': '30', 'Cache-Control': 'no-store' } }, { cause: err });
+      throw new AppError(
+        503,
+        'search_unavailable',
+        'search.unavailable',
+        {},
+        {},
+        { headers: { 'Retry-After': '30', 'Cache-Control': 'no-store' } },
+        { cause: err },
+      );
     }
   }
 
@@ -199,7 +227,9 @@ export class SearchQueryService {
   /** As-you-type suggestions: book titles (a single cheap query). */
   async suggest(q: string): Promise<Array<{ id: number; title: string; url: string }>> {
     if (!q.trim()) return [];
-    const res = await this.query(() => this.search.client.index(this.search.indexName('books')).search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'] }));
+    const res = await this.query(() =>
+      this.search.client.index(this.search.indexName('books')).search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'] }),
+    );
     const visible = await this.books.publishedIds(res.hits.map((h) => h.id));
     return res.hits.filter((h) => visible.has(h.id)).map((h) => ({ id: h.id, title: h.title, url: links.book(h) }));
   }
@@ -207,21 +237,25 @@ export class SearchQueryService {
   /** Hits inside one book, for the reader's search panel (page index: one document per page). */
   async inBook(bookId: number, q: string, limit = 50): Promise<Array<{ pageNumber: number; segments: Segment[]; snippetHtml: string }>> {
     if (!q.trim()) return [];
-    const res = await this.query(() => this.search.client.index(this.search.indexName('pages')).search<PageDoc>(q, {
-      filter: [`bookId = ${bookId}`],
-      matchingStrategy: 'all',
-      limit,
-      attributesToRetrieve: ['pageNumber'],
-      attributesToCrop: ['text'],
-      cropLength: 24,
-      attributesToHighlight: ['text'],
-      highlightPreTag: HL_PRE,
-      highlightPostTag: HL_POST,
-    }));
+    const res = await this.query(() =>
+      this.search.client.index(this.search.indexName('pages')).search<PageDoc>(q, {
+        filter: [`bookId = ${bookId}`],
+        matchingStrategy: 'all',
+        limit,
+        attributesToRetrieve: ['pageNumber'],
+        attributesToCrop: ['text'],
+        cropLength: 24,
+        attributesToHighlight: ['text'],
+        highlightPreTag: HL_PRE,
+        highlightPostTag: HL_POST,
+      }),
+    );
     // In page order, as a reader leafs through the book (sorted here: pageNumber needs no sortable setting).
-    return [...res.hits].sort((a, b) => a.pageNumber - b.pageNumber).map((h) => {
-      const segments = markedSegments(h._formatted?.text ?? '');
-      return { pageNumber: h.pageNumber, segments, snippetHtml: segmentsToHtml(segments) };
-    });
+    return [...res.hits]
+      .sort((a, b) => a.pageNumber - b.pageNumber)
+      .map((h) => {
+        const segments = markedSegments(h._formatted?.text ?? '');
+        return { pageNumber: h.pageNumber, segments, snippetHtml: segmentsToHtml(segments) };
+      });
   }
 }

@@ -16,14 +16,16 @@ export function searchRoutes(ctx: AppContext): Router {
     const params = searchParamsSchema.parse(req.query);
     const [results, categories] = await Promise.all([search.run(params), ctx.services.publicSite.categories()]);
     // Only the first page is a new search; later pages are the same demand.
-    if (params.q && params.page === 1) recordEvent(ctx, { kind: 'search', query: params.q, resultCount: results.totalBooks + results.totalPassages }, req);
+    if (params.q && params.page === 1)
+      recordEvent(ctx, { kind: 'search', query: params.q, resultCount: results.totalBooks + results.totalPassages }, req);
     res.render('public/search', { results, categories, q: params.q });
   });
 
   router.get('/api/search', async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
     const r = await search.run(params);
-    if (params.q && params.page === 1) recordEvent(ctx, { kind: 'search', query: params.q, resultCount: r.totalBooks + r.totalPassages }, req);
+    if (params.q && params.page === 1)
+      recordEvent(ctx, { kind: 'search', query: params.q, resultCount: r.totalBooks + r.totalPassages }, req);
     res.set('Cache-Control', 'no-store').json({
       query: params,
       totalBooks: r.totalBooks,

@@ -35,7 +35,10 @@ const schema = z.object({
   compare: z.enum(['none', 'previous', 'custom']).catch('none'),
   cfrom: z.string().optional(),
   cto: z.string().optional(),
-  location: z.string().regex(/^(all|direct|inactive|[1-9][0-9]{0,15})$/).catch('all'),
+  location: z
+    .string()
+    .regex(/^(all|direct|inactive|[1-9][0-9]{0,15})$/)
+    .catch('all'),
   by: z.enum(['auto', 'day', 'week']).catch('auto'),
 });
 
@@ -45,7 +48,9 @@ const schema = z.object({
  * falls back to the default (last 30 days, every place).
  */
 export function parseStatsQuery(query: unknown, now: Date): StatsQuery {
-  const q = schema.parse(typeof query === 'object' && query ? { range: '30d', compare: 'none', location: 'all', by: 'auto', ...query } : {});
+  const q = schema.parse(
+    typeof query === 'object' && query ? { range: '30d', compare: 'none', location: 'all', by: 'auto', ...query } : {},
+  );
   const today = localDay(now);
   let preset: Preset = q.range;
   let range = presetRange(preset, today);
@@ -104,7 +109,9 @@ export function locationKeyOf(location: string): number | null {
 export function monthRange(month: unknown): DayRange | null {
   if (typeof month !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return null;
   const from = `${month}-01`;
-  const next = month.endsWith('-12') ? `${Number(month.slice(0, 4)) + 1}-01-01` : `${month.slice(0, 5)}${String(Number(month.slice(5)) + 1).padStart(2, '0')}-01`;
+  const next = month.endsWith('-12')
+    ? `${Number(month.slice(0, 4)) + 1}-01-01`
+    : `${month.slice(0, 5)}${String(Number(month.slice(5)) + 1).padStart(2, '0')}-01`;
   return { from, to: addDays(next, -1) };
 }
 

@@ -32,7 +32,9 @@ export class EventsRepository {
         insert into stats_events (occurred_at, kind, origin, location_id, book_id, query, result_count, pages, visitor_hash, device, is_bot, starts_visit)
         select * from unnest(${col('occurred_at')}::timestamptz[], ${col('kind')}::text[], ${col('origin')}::text[], ${col('location_id')}::bigint[],
           ${col('book_id')}::bigint[], ${col('query')}::text[], ${col('result_count')}::int[], ${col('pages')}::int[],
-          ${col('visitor_hash')}::bytea[], ${col('device')}::text[], ${col('is_bot')}::boolean[], ${col('starts_visit')}::boolean[])`.execute(trx);
+          ${col('visitor_hash')}::bytea[], ${col('device')}::text[], ${col('is_bot')}::boolean[], ${col('starts_visit')}::boolean[])`.execute(
+        trx,
+      );
       await this.jobs.enqueue(ROLLUP_JOB, {}, { dedupeKey: ROLLUP_JOB, runAt: rollupAt, maxAttempts: 20 }, trx);
     });
   }
@@ -44,7 +46,11 @@ export class EventsRepository {
 
   /** The day's salt, creating it if this is the first visitor of the day (first writer wins across processes). */
   async saltForToday(day: string, candidate: Buffer): Promise<Buffer> {
-    await this.db.insertInto('stats_salts').values({ day, salt: candidate }).onConflict((oc) => oc.column('day').doNothing()).execute();
+    await this.db
+      .insertInto('stats_salts')
+      .values({ day, salt: candidate })
+      .onConflict((oc) => oc.column('day').doNothing())
+      .execute();
     const salt = await this.saltFor(day);
     if (!salt) throw new Error(`salt for ${day} vanished`);
     return salt;
@@ -57,7 +63,10 @@ export class EventsRepository {
   }
 
   async countSalts(): Promise<number> {
-    const r = await this.db.selectFrom('stats_salts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.db
+      .selectFrom('stats_salts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -70,7 +79,12 @@ export class EventsRepository {
 
   /** A read-only check for anonymous beacons: only published books can have readers. */
   async isPublishedBook(bookId: number): Promise<boolean> {
-    const row = await this.db.selectFrom('books').select('id').where('id', '=', bookId).where('status', '=', 'published').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('books')
+      .select('id')
+      .where('id', '=', bookId)
+      .where('status', '=', 'published')
+      .executeTakeFirst();
     return row !== undefined;
   }
 }

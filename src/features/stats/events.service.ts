@@ -61,7 +61,10 @@ export class EventsService {
         return;
       }
       const visit = req ? (req.visit ?? readVisitCookie(req.headers.cookie)) : null;
-      this.push({ kind: event.kind, origin: visit?.origin ?? 'direct', locationCode: visit?.code ?? null, ...fields, startsVisit: false }, req);
+      this.push(
+        { kind: event.kind, origin: visit?.origin ?? 'direct', locationCode: visit?.code ?? null, ...fields, startsVisit: false },
+        req,
+      );
     } catch (err) {
       this.log.warn({ err }, 'statistics event not recorded');
     }
@@ -74,7 +77,19 @@ export class EventsService {
 
   /** A session that began without a QR code (visit-tracking middleware). */
   recordDirectVisit(req: EventRequest): void {
-    this.push({ kind: 'visit', origin: 'direct', locationCode: null, bookId: null, query: null, resultCount: null, pages: null, startsVisit: false }, req);
+    this.push(
+      {
+        kind: 'visit',
+        origin: 'direct',
+        locationCode: null,
+        bookId: null,
+        query: null,
+        resultCount: null,
+        pages: null,
+        startsVisit: false,
+      },
+      req,
+    );
   }
 
   private push(e: Omit<PendingEvent, 'at' | 'isBot' | 'ip' | 'userAgent'>, req?: EventRequest): void {

@@ -40,7 +40,9 @@ export class RollupRepository {
    */
   async foldNextChunk(upper: number, chunk: number): Promise<{ from: number; to: number; events: number } | null> {
     return this.db.transaction().execute(async (trx) => {
-      const state = await sql<{ last: number }>`select last_event_id as last from stats_rollup_state where name = 'events' for update`.execute(trx);
+      const state = await sql<{
+        last: number;
+      }>`select last_event_id as last from stats_rollup_state where name = 'events' for update`.execute(trx);
       const lo = Number(state.rows[0]?.last ?? 0);
       if (lo >= upper) return null;
       const hi = Math.min(lo + chunk, upper);
@@ -55,9 +57,12 @@ export class RollupRepository {
         count(*) filter (where kind = 'search' and not is_bot),
         count(*) filter (where kind = 'search' and not is_bot and result_count = 0),
         count(*) filter (where kind = 'download' and not is_bot)`;
-      const addCounters = (t: string) => sql.raw(
-        ['visits', 'scans', 'bot_hits', 'book_opens', 'pages_read', 'searches', 'zero_searches', 'downloads'].map((c) => `${c} = ${t}.${c} + excluded.${c}`).join(', '),
-      );
+      const addCounters = (t: string) =>
+        sql.raw(
+          ['visits', 'scans', 'bot_hits', 'book_opens', 'pages_read', 'searches', 'zero_searches', 'downloads']
+            .map((c) => `${c} = ${t}.${c} + excluded.${c}`)
+            .join(', '),
+        );
       const counted = await sql<{ n: number }>`select count(*)::int as n from stats_events where id > ${lo} and id <= ${hi}`.execute(trx);
 
       await sql`

@@ -28,7 +28,7 @@ export class RollupService {
     let chunks = 0;
     let budget = opts.maxEvents ?? Number.POSITIVE_INFINITY;
     // Loop while new events keep arriving, so a rollup that ran during a burst does not leave its tail.
-    for (let upper = await this.repo.committedUpperBound(); ; ) {
+    for (let upper = await this.repo.committedUpperBound(); ;) {
       const done = await this.repo.foldNextChunk(upper, Math.min(this.chunk, budget));
       if (done) {
         events += done.events;

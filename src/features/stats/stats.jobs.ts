@@ -23,5 +23,9 @@ export async function registerStatsJobs(ctx: AppContext): Promise<void> {
 /** Job timing follows the database's real clock (the runner compares run_at with now()). */
 async function scheduleMaintenance(ctx: AppContext, hoursAhead: number): Promise<void> {
   const hour = Math.floor(Date.now() / HOUR_MS) + hoursAhead;
-  await ctx.jobs.enqueue(MAINTENANCE_JOB, {}, { dedupeKey: `${MAINTENANCE_JOB}:${hour}`, runAt: new Date(hour * HOUR_MS + 5 * 60_000), maxAttempts: 3 });
+  await ctx.jobs.enqueue(
+    MAINTENANCE_JOB,
+    {},
+    { dedupeKey: `${MAINTENANCE_JOB}:${hour}`, runAt: new Date(hour * HOUR_MS + 5 * 60_000), maxAttempts: 3 },
+  );
 }

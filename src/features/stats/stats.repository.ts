@@ -102,7 +102,9 @@ export class StatsRepository {
 
   private async siteUniques(range: DayRange): Promise<number> {
     const r = await sql<{ n: string | number }>`
-      select coalesce(sum(uniques), 0) as n from stats_daily_site where day between ${range.from}::date and ${range.to}::date`.execute(this.db);
+      select coalesce(sum(uniques), 0) as n from stats_daily_site where day between ${range.from}::date and ${range.to}::date`.execute(
+      this.db,
+    );
     return Number(r.rows[0]?.n ?? 0);
   }
 
@@ -185,7 +187,9 @@ export class StatsRepository {
         from (${booksSource(range, locationKey)}) src
         group by 1 order by 2 desc, 3 desc, 1 limit ${limit}
       )
-      select d.*, b.title from d left join books b on b.id = d.book_id order by d.opens desc, d.pages_read desc, d.book_id`.execute(this.db);
+      select d.*, b.title from d left join books b on b.id = d.book_id order by d.opens desc, d.pages_read desc, d.book_id`.execute(
+      this.db,
+    );
     return r.rows.map((row) => ({
       bookId: Number(row.book_id),
       title: (row.title as string | null) ?? null,
@@ -205,7 +209,12 @@ export class StatsRepository {
       select c.slug, c.name, sum(d.opens) as opens, sum(d.pages_read) as pages_read
       from d join book_categories bc on bc.book_id = d.book_id join categories c on c.id = bc.category_id
       group by c.id, c.slug, c.name order by 3 desc, 4 desc, c.name limit ${limit}`.execute(this.db);
-    return r.rows.map((row) => ({ slug: String(row.slug), name: String(row.name), opens: Number(row.opens), pagesRead: Number(row.pages_read) }));
+    return r.rows.map((row) => ({
+      slug: String(row.slug),
+      name: String(row.name),
+      opens: Number(row.opens),
+      pagesRead: Number(row.pages_read),
+    }));
   }
 
   /** Most frequent searches, or (zeroOnly) the searches that found nothing: what readers miss. */
@@ -213,7 +222,9 @@ export class StatsRepository {
     const r = await sql<Record<string, string | number>>`
       select query, sum(searches) as searches, sum(zero_results) as zero_results
       from (${searchesSource(range, locationKey)}) src
-      group by 1 ${zeroOnly ? sql`having sum(zero_results) > 0 order by 3 desc, 2 desc` : sql`order by 2 desc, 3 desc`}, 1 limit ${limit}`.execute(this.db);
+      group by 1 ${zeroOnly ? sql`having sum(zero_results) > 0 order by 3 desc, 2 desc` : sql`order by 2 desc, 3 desc`}, 1 limit ${limit}`.execute(
+      this.db,
+    );
     return r.rows.map((row) => ({ query: String(row.query), searches: Number(row.searches), zeroResults: Number(row.zero_results) }));
   }
 
@@ -227,7 +238,9 @@ export class StatsRepository {
         select date_trunc('month', published_at at time zone ${STATS_TIME_ZONE})::date as month, count(*) as books
         from books where published_at is not null group by 1
       )
-      select to_char(m.month, 'YYYY-MM') as month, coalesce(b.books, 0) as books from m left join b on b.month = m.month order by m.month`.execute(this.db);
+      select to_char(m.month, 'YYYY-MM') as month, coalesce(b.books, 0) as books from m left join b on b.month = m.month order by m.month`.execute(
+      this.db,
+    );
     return r.rows.map((row) => ({ month: row.month, books: Number(row.books) }));
   }
 

@@ -39,10 +39,18 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
 
   // The printable monthly report (?month=YYYY-MM, default: the current month).
   router.get('/report', async (req, res) => {
-    const month = typeof req.query.month === 'string' && monthRange(req.query.month) ? req.query.month : localDay(ctx.clock.now()).slice(0, 7);
+    const month =
+      typeof req.query.month === 'string' && monthRange(req.query.month) ? req.query.month : localDay(ctx.clock.now()).slice(0, 7);
     const range = monthRange(month)!;
     const base = parseStatsQuery({ location: req.query.location }, ctx.clock.now());
-    const query: StatsQuery = { ...base, preset: 'custom', range, compare: previousPeriodMonth(month) ?? previousPeriod(range), compareMode: 'custom', granularity: 'day' };
+    const query: StatsQuery = {
+      ...base,
+      preset: 'custom',
+      range,
+      compare: previousPeriodMonth(month) ?? previousPeriod(range),
+      compareMode: 'custom',
+      granularity: 'day',
+    };
     const dashboard = await stats.dashboard(query);
     res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query) });
   });

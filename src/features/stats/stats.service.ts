@@ -66,20 +66,34 @@ export class StatsService {
   async dashboard(query: StatsQuery): Promise<Dashboard> {
     await this.catchUp();
     const { range, locationKey } = query;
-    const [totals, compareTotals, series, locations, topBooks, topCategories, topSearches, zeroSearches, newBooks, headline, places] = await Promise.all([
-      this.repo.totals(range, locationKey),
-      query.compare ? this.repo.totals(query.compare, locationKey) : Promise.resolve(null),
-      this.repo.series(range, locationKey, query.granularity),
-      this.repo.byLocation(range),
-      this.repo.topBooks(range, locationKey, TOP_LIMIT),
-      this.repo.topCategories(range, locationKey, TOP_LIMIT),
-      this.repo.topSearches(range, locationKey, TOP_LIMIT, false),
-      this.repo.topSearches(range, locationKey, TOP_LIMIT, true),
-      this.repo.newBooksPerMonth(range.to, 12),
-      this.repo.headline(),
-      this.locations.list(),
-    ]);
-    return { query, totals, compareTotals, series, locations, topBooks, topCategories, topSearches, zeroSearches, newBooks, headline, places };
+    const [totals, compareTotals, series, locations, topBooks, topCategories, topSearches, zeroSearches, newBooks, headline, places] =
+      await Promise.all([
+        this.repo.totals(range, locationKey),
+        query.compare ? this.repo.totals(query.compare, locationKey) : Promise.resolve(null),
+        this.repo.series(range, locationKey, query.granularity),
+        this.repo.byLocation(range),
+        this.repo.topBooks(range, locationKey, TOP_LIMIT),
+        this.repo.topCategories(range, locationKey, TOP_LIMIT),
+        this.repo.topSearches(range, locationKey, TOP_LIMIT, false),
+        this.repo.topSearches(range, locationKey, TOP_LIMIT, true),
+        this.repo.newBooksPerMonth(range.to, 12),
+        this.repo.headline(),
+        this.locations.list(),
+      ]);
+    return {
+      query,
+      totals,
+      compareTotals,
+      series,
+      locations,
+      topBooks,
+      topCategories,
+      topSearches,
+      zeroSearches,
+      newBooks,
+      headline,
+      places,
+    };
   }
 
   async headline(): Promise<Headline> {
@@ -103,18 +117,35 @@ export class StatsService {
       }
       case 'series': {
         const s = await this.repo.series(range, locationKey, query.granularity);
-        return { columns: ['bucket', 'visits', 'uniques', 'scans', 'bookOpens', 'pagesRead', 'searches'], rows: s.map((p) => [p.bucket, p.visits, p.uniques, p.scans, p.bookOpens, p.pagesRead, p.searches]) };
+        return {
+          columns: ['bucket', 'visits', 'uniques', 'scans', 'bookOpens', 'pagesRead', 'searches'],
+          rows: s.map((p) => [p.bucket, p.visits, p.uniques, p.scans, p.bookOpens, p.pagesRead, p.searches]),
+        };
       }
       case 'locations': {
         const l = await this.repo.byLocation(range);
         return {
           columns: ['locationKey', 'place', 'code', 'visits', 'uniques', 'scans', 'botHits', 'bookOpens', 'pagesRead', 'searches'],
-          rows: l.map((r) => [r.locationKey, r.name ?? '', r.code ?? '', r.visits, r.uniques, r.scans, r.botHits, r.bookOpens, r.pagesRead, r.searches]),
+          rows: l.map((r) => [
+            r.locationKey,
+            r.name ?? '',
+            r.code ?? '',
+            r.visits,
+            r.uniques,
+            r.scans,
+            r.botHits,
+            r.bookOpens,
+            r.pagesRead,
+            r.searches,
+          ]),
         };
       }
       case 'books': {
         const b = await this.repo.topBooks(range, locationKey, EXPORT_LIMIT);
-        return { columns: ['bookId', 'title', 'opens', 'pagesRead', 'downloads', 'scans'], rows: b.map((r) => [r.bookId, r.title ?? '', r.opens, r.pagesRead, r.downloads, r.scans]) };
+        return {
+          columns: ['bookId', 'title', 'opens', 'pagesRead', 'downloads', 'scans'],
+          rows: b.map((r) => [r.bookId, r.title ?? '', r.opens, r.pagesRead, r.downloads, r.scans]),
+        };
       }
       case 'categories': {
         const c = await this.repo.topCategories(range, locationKey, EXPORT_LIMIT);

@@ -17,7 +17,12 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
   const monthText = (m: string) => (req.lang === 'vi' ? `${m.slice(5, 7)}/${m.slice(0, 4)}` : m);
 
   /** The current filters as a query string (for CSV links and the report link). */
-  const filters = new URLSearchParams({ range: query.preset, location: query.location, compare: query.compareMode, by: query.granularity === 'week' ? 'week' : 'auto' });
+  const filters = new URLSearchParams({
+    range: query.preset,
+    location: query.location,
+    compare: query.compareMode,
+    by: query.granularity === 'week' ? 'week' : 'auto',
+  });
   if (query.preset === 'custom') {
     filters.set('from', query.range.from);
     filters.set('to', query.range.to);
@@ -29,12 +34,20 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
   const exportUrl = (table: string) => `/admin/stats/export/${table}.csv?${filters.toString()}`;
 
   const placeName = (row: Pick<LocationRow, 'locationKey' | 'name'>) =>
-    row.locationKey === DIRECT_KEY ? t('stats.place.direct') : row.locationKey === INACTIVE_KEY ? t('stats.place.inactive') : (row.name ?? `#${row.locationKey}`);
+    row.locationKey === DIRECT_KEY
+      ? t('stats.place.direct')
+      : row.locationKey === INACTIVE_KEY
+        ? t('stats.place.inactive')
+        : (row.name ?? `#${row.locationKey}`);
 
   const delta = (current: number, previous: number | undefined) => {
     if (previous === undefined) return null;
     const pct = percentChange(current, previous);
-    return { pct, text: pct === null ? t('stats.compare.new') : `${pct > 0 ? '+' : ''}${nf.format(pct)}%`, dir: pct === null || pct > 0 ? 'up' : pct < 0 ? 'down' : 'same' };
+    return {
+      pct,
+      text: pct === null ? t('stats.compare.new') : `${pct > 0 ? '+' : ''}${nf.format(pct)}%`,
+      dir: pct === null || pct > 0 ? 'up' : pct < 0 ? 'down' : 'same',
+    };
   };
 
   const headlineText = (d: Dashboard) => {
@@ -59,9 +72,21 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
         ],
         num,
       ),
-      locations: barChart(d.locations.filter((l) => l.visits > 0 || l.scans > 0).slice(0, 15).map((l) => ({ label: placeName(l), value: l.visits })), num),
-      categories: barChart(d.topCategories.slice(0, 10).map((c) => ({ label: c.name, value: c.opens })), num),
-      newBooks: barChart(d.newBooks.map((m) => ({ label: monthText(m.month), value: m.books })), num),
+      locations: barChart(
+        d.locations
+          .filter((l) => l.visits > 0 || l.scans > 0)
+          .slice(0, 15)
+          .map((l) => ({ label: placeName(l), value: l.visits })),
+        num,
+      ),
+      categories: barChart(
+        d.topCategories.slice(0, 10).map((c) => ({ label: c.name, value: c.opens })),
+        num,
+      ),
+      newBooks: barChart(
+        d.newBooks.map((m) => ({ label: monthText(m.month), value: m.books })),
+        num,
+      ),
     };
   };
 

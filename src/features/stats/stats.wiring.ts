@@ -16,20 +16,22 @@ import { StatsService } from './stats.service.ts';
  * Builds the locations and statistics repositories and services, so that AppContext wires them
  * with one call (context.ts is shared by every feature; this keeps our edit there to a few lines).
  */
-export function createLocationsAndStats(deps: { db: Database; jobs: JobsRepository; clock: Clock; log: Logger; events?: Partial<EventsOptions> }) {
+export function createLocationsAndStats(deps: {
+  db: Database;
+  jobs: JobsRepository;
+  clock: Clock;
+  log: Logger;
+  events?: Partial<EventsOptions>;
+}) {
   const { db, clock, log } = deps;
   const locationsRepo = new LocationsRepository(db);
   const eventsRepo = new EventsRepository(db, deps.jobs);
   const locations = new LocationsService(locationsRepo, clock);
   const salts = new DailySalts(eventsRepo, clock);
-  const events = new EventsService(
-    eventsRepo,
-    salts,
-    (codes) => locations.idsByCodes(codes),
-    clock,
-    log.child({ component: 'events' }),
-    { ...DEFAULT_EVENTS_OPTIONS, ...deps.events },
-  );
+  const events = new EventsService(eventsRepo, salts, (codes) => locations.idsByCodes(codes), clock, log.child({ component: 'events' }), {
+    ...DEFAULT_EVENTS_OPTIONS,
+    ...deps.events,
+  });
   const rollupRepo = new RollupRepository(db);
   const statsRepo = new StatsRepository(db);
   const rollup = new RollupService(rollupRepo, salts, clock, log.child({ component: 'rollup' }));

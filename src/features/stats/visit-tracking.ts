@@ -2,7 +2,15 @@ import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../../context.ts';
 import type { Origin } from './events.ts';
 import { isBot } from './visitor.ts';
-import { encodeVisitCookie, minutesOf, readVisitCookie, REFRESH_MINUTES, sessionAlive, VISIT_COOKIE, type VisitCookie } from './visit-cookie.ts';
+import {
+  encodeVisitCookie,
+  minutesOf,
+  readVisitCookie,
+  REFRESH_MINUTES,
+  sessionAlive,
+  VISIT_COOKIE,
+  type VisitCookie,
+} from './visit-cookie.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -25,11 +33,15 @@ const COOKIE_MAX_AGE_S = 12 * 3600;
  */
 export function setVisitCookie(ctx: AppContext, res: Response, value: VisitCookie): void {
   const secure = ctx.config.session.cookieSecure ? '; Secure' : '';
-  res.append('Set-Cookie', `${VISIT_COOKIE}=${encodeVisitCookie(value)}; Max-Age=${COOKIE_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`);
+  res.append(
+    'Set-Cookie',
+    `${VISIT_COOKIE}=${encodeVisitCookie(value)}; Max-Age=${COOKIE_MAX_AGE_S}; Path=/; HttpOnly; SameSite=Lax${secure}`,
+  );
 }
 
 // Not reader pages: staff pages, files, APIs, the scan endpoint itself, health checks.
-const NOT_PAGES = /^\/(admin|static|api|q|healthz|readyz|dang-nhap|dang-xuat|thiet-lap|dat-mat-khau|ngon-ngu|opds|manifest|sw\.js|favicon)(\/|$|\.)/;
+const NOT_PAGES =
+  /^\/(admin|static|api|q|healthz|readyz|dang-nhap|dang-xuat|thiet-lap|dat-mat-khau|ngon-ngu|opds|manifest|sw\.js|favicon)(\/|$|\.)/;
 const FILE = /\.[a-z0-9]{2,5}$/i;
 
 /** A page a person asked for (not an image, script, PDF range or fetch). */

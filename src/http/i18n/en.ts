@@ -12,7 +12,8 @@ export const en: Record<MessageKey, string> = {
   'nav.signOut': 'Sign out',
   'nav.language': 'Tiếng Việt',
   'nav.skipToContent': 'Skip to main content',
-  'footer.text': 'The Youth Union digital library — books shared free and non-commercially with the consent of their authors and rights holders.',
+  'footer.text':
+    'The Youth Union digital library — books shared free and non-commercially with the consent of their authors and rights holders.',
 
   'home.title': 'Digital library',
   'home.welcome': 'Welcome to the free ebook library.',
@@ -54,7 +55,8 @@ export const en: Record<MessageKey, string> = {
 
   'users.title': 'Accounts',
   'users.create': 'Create an account',
-  'users.createHint': 'Leave the password empty to create an invitation link: send it (Zalo, email…) so the person chooses their own password.',
+  'users.createHint':
+    'Leave the password empty to create an invitation link: send it (Zalo, email…) so the person chooses their own password.',
   'users.created': 'Account {email} created.',
   'users.inviteLink': 'Invitation link (single use, expires in 7 days):',
   'users.resetLink': 'Password reset link (single use, expires in 7 days):',
@@ -70,7 +72,8 @@ export const en: Record<MessageKey, string> = {
   'users.you': '(you)',
 
   'jobs.title': 'Background jobs',
-  'jobs.intro': 'Work done in the background (book processing, search indexing…). Failed jobs are retried automatically; those that failed for good are listed here.',
+  'jobs.intro':
+    'Work done in the background (book processing, search indexing…). Failed jobs are retried automatically; those that failed for good are listed here.',
   'jobs.retry': 'Retry',
   'jobs.retried': 'Job #{id} queued again.',
   'jobs.none': 'No jobs.',
@@ -133,7 +136,8 @@ export const en: Record<MessageKey, string> = {
   'public.description': 'About this book',
   'public.toc': 'Contents',
   'public.rights': 'Rights',
-  'public.rightsDefault': 'Shared free of charge for non-commercial use, with the consent of the author or rights holder. Please do not use it commercially.',
+  'public.rightsDefault':
+    'Shared free of charge for non-commercial use, with the consent of the author or rights holder. Please do not use it commercially.',
   'public.share': 'Share',
   'public.shareLink': 'Link to this book',
   'public.shareHint': 'Copy the link and paste it into Zalo, Messenger… to send it to friends.',
@@ -158,7 +162,8 @@ export const en: Record<MessageKey, string> = {
   'search.apply': 'Apply',
   'search.noResults': 'No books found for “{q}” yet.',
   'search.noBooks': 'No matching books yet.',
-  'search.noResultsHint': 'Try fewer words, check the spelling, or browse the categories below. We have noted your search to add the books you need.',
+  'search.noResultsHint':
+    'Try fewer words, check the spelling, or browse the categories below. We have noted your search to add the books you need.',
   'search.tryCategories': 'Browse by category',
   'search.summary': '{books} books, {passages} passages inside books',
   'search.books': 'Books',
@@ -244,7 +249,8 @@ export const en: Record<MessageKey, string> = {
   'consent.gate.downloadAllowed': 'Readers may read it online and download it.',
   'consent.gate.readOnly': 'Readers may read it online only, not download it.',
   'consent.gate.blocked': 'This book cannot be published yet. Missing:',
-  'consent.gate.noHolders': 'No rights holder (author, translator, publisher…) has been recorded, and the book is not recorded as public domain or openly licensed.',
+  'consent.gate.noHolders':
+    'No rights holder (author, translator, publisher…) has been recorded, and the book is not recorded as public domain or openly licensed.',
   'consent.gate.basisIncomplete': 'The "{basis}" basis is incomplete (reason or licence name missing).',
   'consent.gate.holderMissing': 'No consent from {holder} ({role}) yet.',
   'consent.gate.holderPending': 'Still waiting for consent from {holder} ({role}).',
@@ -270,21 +276,24 @@ export const en: Record<MessageKey, string> = {
   'consent.basis.title': 'Legal basis for sharing',
   'consent.basis.legend': 'The book is shared on the basis of',
   'consent.basis.note': 'Reason / note',
-  'consent.basis.noteHint': 'Required for public domain, e.g. "the author died in 1950, more than 50 years ago under Vietnam\'s IP law", "anonymous folk work", "state document".',
+  'consent.basis.noteHint':
+    'Required for public domain, e.g. "the author died in 1950, more than 50 years ago under Vietnam\'s IP law", "anonymous folk work", "state document".',
   'consent.basis.licenceName': 'Licence name',
   'consent.basis.licenceHint': 'For example: CC BY 4.0, CC BY-NC-SA 4.0.',
   'consent.basis.licenceUrl': 'Licence link',
   'consent.basis.allowDownload': 'Allow readers to download (public domain / open licence)',
   'consent.basis.save': 'Save the legal basis',
-  'consent.basis.wouldUnpublish': 'The book is published: this change would leave it without a legal basis. Withdraw it first, or record the consents before changing.',
+  'consent.basis.wouldUnpublish':
+    'The book is published: this change would leave it without a legal basis. Withdraw it first, or record the consents before changing.',
   'consent.holders.title': 'Rights holders',
   'consent.holders.requiredTitle': 'Who must consent',
-  'consent.holders.requiredHint': 'Everyone on this list needs a current consent before the book can be published (unless it is public domain or openly licensed).',
+  'consent.holders.requiredHint':
+    'Everyone on this list needs a current consent before the book can be published (unless it is public domain or openly licensed).',
   'consent.holders.noneForBook': 'Nobody is listed yet.',
   'consent.holders.add': 'Add a rights holder',
   'consent.holders.remove': 'Remove from the list',
   'consent.holders.chooseOrNew': '— Choose an existing holder, or type a new one below —',
-  'consent.holders.newName': 'Or a new holder\'s name',
+  'consent.holders.newName': "Or a new holder's name",
   'consent.holders.search': 'Search by name',
   'consent.holders.searchButton': 'Search',
   'consent.holders.none': 'No rights holders yet.',
@@ -386,7 +395,7 @@ export const en: Record<MessageKey, string> = {
   'consent.register.title': 'Consent register',
   'consent.register.intro': 'The {count} books being shared, with their legal basis, rights holders and dates — as of {date}.',
   'consent.register.csv': 'Download as a spreadsheet (CSV)',
-  'consent.register.printHint': 'Use your browser\'s Print command to print this page.',
+  'consent.register.printHint': "Use your browser's Print command to print this page.",
   'consent.register.empty': 'No book is published yet.',
   'consent.register.basis': 'Legal basis',
   'consent.register.holdersAndDates': 'Rights holders and dates',
@@ -394,7 +403,8 @@ export const en: Record<MessageKey, string> = {
   'consent.register.granted': 'granted {date}',
   'consent.register.evidence': '{count} evidence file(s)',
   'consent.audit.title': 'Audit log',
-  'consent.audit.intro': 'Every change to books\' publication state and to consent records. Entries can only be added, never edited or deleted.',
+  'consent.audit.intro':
+    "Every change to books' publication state and to consent records. Entries can only be added, never edited or deleted.",
   'consent.audit.none': 'No entries.',
   'consent.audit.when': 'When',
   'consent.audit.who': 'Who',
@@ -414,20 +424,23 @@ export const en: Record<MessageKey, string> = {
   'consent.audit.filter': 'Filter',
   'consent.audit.older': 'Older entries',
   'consent.gone.title': 'This book is no longer shared',
-  'consent.gone.revoked': 'The rights holder has withdrawn their consent to share this book, so the library took it down on {date}. We respect the decision of authors and rights holders. Thank you for understanding.',
-  'consent.gone.expired': 'The period for which the rights holder allowed this book to be shared has ended, so the library took it down on {date}. It may return if the consent is renewed.',
+  'consent.gone.revoked':
+    'The rights holder has withdrawn their consent to share this book, so the library took it down on {date}. We respect the decision of authors and rights holders. Thank you for understanding.',
+  'consent.gone.expired':
+    'The period for which the rights holder allowed this book to be shared has ended, so the library took it down on {date}. It may return if the consent is renewed.',
   'consent.gone.more': 'Find other books in the library',
   'consent.import.badBasis': 'basis "{value}" is not valid (consent, public-domain or open-licence)',
   'consent.import.badYesNo': 'allow_download "{value}" must be yes or no',
   'consent.import.publicDomainNote': 'a public-domain book needs its reason in basis_note',
   'consent.import.licence': 'an open licence needs its name or URL in licence',
-  'consent.import.holder': 'rights_holder (the rights holder\'s name) is required',
+  'consent.import.holder': "rights_holder (the rights holder's name) is required",
   'consent.import.kindCount': 'rights_holder_kind must list one kind per name in rights_holder (or a single kind)',
   'consent.import.badKind': 'rights holder kind "{value}" is not valid (author, heir, publisher, translator, organisation)',
   'consent.import.badDate': 'date "{value}" is not valid (YYYY-MM-DD or DD/MM/YYYY)',
   'consent.import.consentDate': 'consent_date (the date consent was given) is required',
   'locations.title': 'QR code locations',
-  'locations.intro': 'Places where the library’s QR posters hang (community houses, cafés, schools…). Each has its own short code, so we know where readers come from.',
+  'locations.intro':
+    'Places where the library’s QR posters hang (community houses, cafés, schools…). Each has its own short code, so we know where readers come from.',
   'locations.none': 'No locations yet. Create the first one below.',
   'locations.create': 'Add a location',
   'locations.created': 'Location “{name}” added.',
@@ -437,7 +450,8 @@ export const en: Record<MessageKey, string> = {
   'locations.active': 'Active',
   'locations.inactive': 'Inactive',
   'locations.deactivate': 'Deactivate this location',
-  'locations.deactivateHint': 'Its history is kept. Its QR code still opens the library but is no longer attributed to this place (it counts as “QR code of an inactive location”).',
+  'locations.deactivateHint':
+    'Its history is kept. Its QR code still opens the library but is no longer attributed to this place (it counts as “QR code of an inactive location”).',
   'locations.activate': 'Reactivate',
   'locations.activateHint': 'Scans of this location’s QR code will be attributed to it again.',
   'locations.activated': 'Location “{name}” is active again.',
@@ -471,7 +485,8 @@ export const en: Record<MessageKey, string> = {
   'locations.poster.free': 'Free · No sign-in · No app to install',
   'locations.poster.printHint': 'Use the browser’s Print command (Ctrl+P), pick the right paper size and turn off “Headers and footers”.',
   'locations.bookPoster.title': 'A poster for one book',
-  'locations.bookPoster.intro': 'The QR code leads straight to the book’s page and is still attributed to this location. Enter the book number (the number in its /sach/… address).',
+  'locations.bookPoster.intro':
+    'The QR code leads straight to the book’s page and is still attributed to this location. Enter the book number (the number in its /sach/… address).',
   'locations.bookPoster.bookId': 'Book number',
   'locations.bookPoster.submit': 'Make the poster',
 
@@ -486,7 +501,8 @@ export const en: Record<MessageKey, string> = {
   'stats.range.custom': 'Custom',
   'stats.from': 'From',
   'stats.to': 'To',
-  'stats.customHint': 'To use “From – To”, choose the “Custom” period. To compare with another period, choose “Compare with: custom period”.',
+  'stats.customHint':
+    'To use “From – To”, choose the “Custom” period. To compare with another period, choose “Compare with: custom period”.',
   'stats.location': 'Location',
   'stats.place.all': 'All locations',
   'stats.place.direct': 'Direct (no QR code)',
@@ -619,11 +635,13 @@ export const en: Record<MessageKey, string> = {
   'catalogue.book.pages': 'Pages',
   'catalogue.book.pageN': 'page {n}',
   'catalogue.book.inIndex': 'in search',
-  'catalogue.book.needsOcrHint': '{n} pages have no text layer (a scanned book). Readers can still read it and find it by title, author and category; the text of those pages is not searchable until OCR.',
+  'catalogue.book.needsOcrHint':
+    '{n} pages have no text layer (a scanned book). Readers can still read it and find it by title, author and category; the text of those pages is not searchable until OCR.',
   'catalogue.legacy.tcvn3': 'TCVN3/ABC',
   'catalogue.legacy.vni': 'VNI',
   'catalogue.legacy.unknown': 'an unidentified legacy encoding',
-  'catalogue.book.legacyHint': 'The text uses a legacy font encoding ({encoding}) on {n} pages. What could be recognised was converted to Unicode for search; please check the title and description.',
+  'catalogue.book.legacyHint':
+    'The text uses a legacy font encoding ({encoding}) on {n} pages. What could be recognised was converted to Unicode for search; please check the title and description.',
   'catalogue.book.reingest': 'Process the PDF again',
   'catalogue.book.reingestQueued': 'The PDF will be processed again.',
   'catalogue.book.state': 'Status',
@@ -633,7 +651,8 @@ export const en: Record<MessageKey, string> = {
   'catalogue.book.withdraw': 'Withdraw the book',
   'catalogue.book.withdrawReason': 'Reason (optional)',
   'catalogue.book.withdrawn': 'Book withdrawn; it disappeared from search after {ms} ms.',
-  'catalogue.book.withdrawnPending': 'Book withdrawn. The search server is not answering; the book will be removed from search as soon as it is back.',
+  'catalogue.book.withdrawnPending':
+    'Book withdrawn. The search server is not answering; the book will be removed from search as soon as it is back.',
   'catalogue.book.toDraft': 'Back to draft',
   'catalogue.book.backToDraft': 'The book is a draft again.',
   'catalogue.book.delete': 'Delete book',
@@ -658,7 +677,8 @@ export const en: Record<MessageKey, string> = {
   'catalogue.cover.notImage': 'This file is not a readable JPEG, PNG or WebP image.',
   'catalogue.upload.title': 'Upload books',
   'catalogue.upload.pdfs': 'Upload PDF files',
-  'catalogue.upload.hint': 'Choose one or more PDF files (at most {files} at a time, each at most {max} MB). Each file becomes a draft; its content is processed in the background.',
+  'catalogue.upload.hint':
+    'Choose one or more PDF files (at most {files} at a time, each at most {max} MB). Each file becomes a draft; its content is processed in the background.',
   'catalogue.upload.choose': 'Choose PDF files',
   'catalogue.upload.submit': 'Upload',
   'catalogue.upload.results': 'Upload results',
@@ -677,7 +697,8 @@ export const en: Record<MessageKey, string> = {
   'catalogue.reject.password': 'The PDF is protected by a password. Remove the password and upload it again.',
   'catalogue.reject.tooLarge': 'The file is larger than the {max} MB limit.',
   'catalogue.import.zipTitle': 'Import many books from a ZIP file',
-  'catalogue.import.zipHint': 'A ZIP file with PDF files (at most {max} MB). It may include a books.csv with the columns file, title, authors, categories, year, language, description.',
+  'catalogue.import.zipHint':
+    'A ZIP file with PDF files (at most {max} MB). It may include a books.csv with the columns file, title, authors, categories, year, language, description.',
   'catalogue.import.zipChoose': 'Choose a ZIP file',
   'catalogue.import.zipSubmit': 'Import books',
   'catalogue.import.notZip': 'This is not a ZIP file.',
@@ -723,7 +744,8 @@ export const en: Record<MessageKey, string> = {
   'catalogue.validation.year': 'The publication year is not valid.',
   'catalogue.validation.isbn': 'The ISBN is not valid (check digit).',
   'catalogue.validation.language': 'A language code has 2–3 letters, e.g. vi or en.',
-  'catalogue.cli.usage': 'Import books from a folder of PDFs:\n  npm run import -- <folder> [--manifest books.csv] [--publish]\n\n  --manifest  UTF-8 CSV with a header row; columns file, title, authors, categories, year, language, description\n  --publish   publish each book as soon as the publishing rules allow\nRunning it again skips files already imported.',
+  'catalogue.cli.usage':
+    'Import books from a folder of PDFs:\n  npm run import -- <folder> [--manifest books.csv] [--publish]\n\n  --manifest  UTF-8 CSV with a header row; columns file, title, authors, categories, year, language, description\n  --publish   publish each book as soon as the publishing rules allow\nRunning it again skips files already imported.',
   'catalogue.cli.folderMissing': 'Folder {folder} not found.',
   'catalogue.cli.manifestMissing': 'Cannot read the manifest {file}.',
   'catalogue.cli.found': 'Found {n} PDF files in {folder}.',

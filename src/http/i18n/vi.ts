@@ -134,7 +134,8 @@ export const vi = {
   'public.description': 'Giới thiệu',
   'public.toc': 'Mục lục',
   'public.rights': 'Bản quyền',
-  'public.rightsDefault': 'Sách được chia sẻ miễn phí, phi thương mại, với sự đồng ý của tác giả hoặc chủ sở hữu bản quyền. Vui lòng không dùng vào mục đích thương mại.',
+  'public.rightsDefault':
+    'Sách được chia sẻ miễn phí, phi thương mại, với sự đồng ý của tác giả hoặc chủ sở hữu bản quyền. Vui lòng không dùng vào mục đích thương mại.',
   'public.share': 'Chia sẻ',
   'public.shareLink': 'Liên kết đến sách này',
   'public.shareHint': 'Sao chép liên kết rồi dán vào Zalo, Messenger… để gửi cho bạn bè.',
@@ -159,7 +160,8 @@ export const vi = {
   'search.apply': 'Áp dụng',
   'search.noResults': 'Chưa tìm thấy sách nào cho “{q}”.',
   'search.noBooks': 'Chưa có sách nào phù hợp.',
-  'search.noResultsHint': 'Bạn thử gõ ít chữ hơn, kiểm tra chính tả, hoặc xem các thể loại dưới đây. Chúng tôi đã ghi nhận để bổ sung sách bạn cần.',
+  'search.noResultsHint':
+    'Bạn thử gõ ít chữ hơn, kiểm tra chính tả, hoặc xem các thể loại dưới đây. Chúng tôi đã ghi nhận để bổ sung sách bạn cần.',
   'search.tryCategories': 'Xem theo thể loại',
   'search.summary': '{books} cuốn sách, {passages} đoạn trong sách',
   'search.books': 'Sách',
@@ -245,7 +247,8 @@ export const vi = {
   'consent.gate.downloadAllowed': 'Bạn đọc được đọc trực tuyến và tải về.',
   'consent.gate.readOnly': 'Bạn đọc chỉ được đọc trực tuyến, không được tải về.',
   'consent.gate.blocked': 'Chưa thể xuất bản sách này. Còn thiếu:',
-  'consent.gate.noHolders': 'Chưa ghi nhận chủ sở hữu quyền nào (tác giả, dịch giả, nhà xuất bản…) và sách cũng chưa được ghi là thuộc phạm vi công cộng hay có giấy phép mở.',
+  'consent.gate.noHolders':
+    'Chưa ghi nhận chủ sở hữu quyền nào (tác giả, dịch giả, nhà xuất bản…) và sách cũng chưa được ghi là thuộc phạm vi công cộng hay có giấy phép mở.',
   'consent.gate.basisIncomplete': 'Cơ sở "{basis}" chưa ghi đủ thông tin (lý do hoặc tên giấy phép).',
   'consent.gate.holderMissing': 'Chưa có sự đồng ý của {holder} ({role}).',
   'consent.gate.holderPending': 'Đang chờ {holder} ({role}) đồng ý.',
@@ -271,16 +274,19 @@ export const vi = {
   'consent.basis.title': 'Cơ sở pháp lý để chia sẻ',
   'consent.basis.legend': 'Sách được chia sẻ dựa trên',
   'consent.basis.note': 'Lý do / ghi chú',
-  'consent.basis.noteHint': 'Bắt buộc với phạm vi công cộng, ví dụ: "Tác giả mất năm 1950, đã quá 50 năm theo Luật Sở hữu trí tuệ", "Văn học dân gian khuyết danh", "Văn bản nhà nước".',
+  'consent.basis.noteHint':
+    'Bắt buộc với phạm vi công cộng, ví dụ: "Tác giả mất năm 1950, đã quá 50 năm theo Luật Sở hữu trí tuệ", "Văn học dân gian khuyết danh", "Văn bản nhà nước".',
   'consent.basis.licenceName': 'Tên giấy phép',
   'consent.basis.licenceHint': 'Ví dụ: CC BY 4.0, CC BY-NC-SA 4.0.',
   'consent.basis.licenceUrl': 'Đường dẫn giấy phép',
   'consent.basis.allowDownload': 'Cho phép bạn đọc tải về (với phạm vi công cộng / giấy phép mở)',
   'consent.basis.save': 'Lưu cơ sở pháp lý',
-  'consent.basis.wouldUnpublish': 'Sách đang được xuất bản: thay đổi này sẽ để sách không còn cơ sở pháp lý. Hãy gỡ sách trước, hoặc ghi nhận sự đồng ý trước khi đổi.',
+  'consent.basis.wouldUnpublish':
+    'Sách đang được xuất bản: thay đổi này sẽ để sách không còn cơ sở pháp lý. Hãy gỡ sách trước, hoặc ghi nhận sự đồng ý trước khi đổi.',
   'consent.holders.title': 'Chủ sở hữu quyền',
   'consent.holders.requiredTitle': 'Những người cần đồng ý',
-  'consent.holders.requiredHint': 'Mỗi người trong danh sách này phải có sự đồng ý còn hiệu lực thì sách mới được xuất bản (trừ khi sách thuộc phạm vi công cộng hoặc có giấy phép mở).',
+  'consent.holders.requiredHint':
+    'Mỗi người trong danh sách này phải có sự đồng ý còn hiệu lực thì sách mới được xuất bản (trừ khi sách thuộc phạm vi công cộng hoặc có giấy phép mở).',
   'consent.holders.noneForBook': 'Chưa có ai trong danh sách.',
   'consent.holders.add': 'Thêm người cần đồng ý',
   'consent.holders.remove': 'Bỏ khỏi danh sách',
@@ -385,7 +391,8 @@ export const vi = {
   'consent.validation.terms': 'Hãy ghi nội dung đã thỏa thuận.',
   'consent.validation.endBeforeStart': 'Ngày hết hạn phải sau ngày bắt đầu.',
   'consent.register.title': 'Sổ đăng ký đồng ý chia sẻ',
-  'consent.register.intro': 'Danh sách {count} cuốn sách đang được chia sẻ, với cơ sở pháp lý, chủ sở hữu quyền và thời hạn — lập ngày {date}.',
+  'consent.register.intro':
+    'Danh sách {count} cuốn sách đang được chia sẻ, với cơ sở pháp lý, chủ sở hữu quyền và thời hạn — lập ngày {date}.',
   'consent.register.csv': 'Tải về bảng tính (CSV)',
   'consent.register.printHint': 'Dùng lệnh In của trình duyệt để in trang này.',
   'consent.register.empty': 'Chưa có sách nào được xuất bản.',
@@ -415,8 +422,10 @@ export const vi = {
   'consent.audit.filter': 'Lọc',
   'consent.audit.older': 'Xem các mục cũ hơn',
   'consent.gone.title': 'Sách này không còn được chia sẻ',
-  'consent.gone.revoked': 'Chủ sở hữu quyền đã rút lại sự đồng ý chia sẻ cuốn sách này, nên thư viện đã gỡ sách từ ngày {date}. Chúng tôi tôn trọng quyết định của tác giả và chủ sở hữu quyền. Cảm ơn bạn đã thông cảm.',
-  'consent.gone.expired': 'Thời hạn chủ sở hữu quyền cho phép chia sẻ cuốn sách này đã kết thúc, nên thư viện đã gỡ sách từ ngày {date}. Sách có thể trở lại nếu được đồng ý gia hạn.',
+  'consent.gone.revoked':
+    'Chủ sở hữu quyền đã rút lại sự đồng ý chia sẻ cuốn sách này, nên thư viện đã gỡ sách từ ngày {date}. Chúng tôi tôn trọng quyết định của tác giả và chủ sở hữu quyền. Cảm ơn bạn đã thông cảm.',
+  'consent.gone.expired':
+    'Thời hạn chủ sở hữu quyền cho phép chia sẻ cuốn sách này đã kết thúc, nên thư viện đã gỡ sách từ ngày {date}. Sách có thể trở lại nếu được đồng ý gia hạn.',
   'consent.gone.more': 'Tìm sách khác trong thư viện',
   'consent.import.badBasis': 'cột basis "{value}" không hợp lệ (consent, public-domain hoặc open-licence)',
   'consent.import.badYesNo': 'cột allow_download "{value}" phải là yes hoặc no',
@@ -428,7 +437,8 @@ export const vi = {
   'consent.import.badDate': 'ngày "{value}" không hợp lệ (YYYY-MM-DD hoặc DD/MM/YYYY)',
   'consent.import.consentDate': 'cần ngày đồng ý ở cột consent_date',
   'locations.title': 'Điểm đặt mã QR',
-  'locations.intro': 'Nơi dán áp phích mã QR của thư viện (nhà văn hóa, quán cà phê, trường học…). Mỗi điểm có một mã ngắn riêng, để biết bạn đọc đến từ đâu.',
+  'locations.intro':
+    'Nơi dán áp phích mã QR của thư viện (nhà văn hóa, quán cà phê, trường học…). Mỗi điểm có một mã ngắn riêng, để biết bạn đọc đến từ đâu.',
   'locations.none': 'Chưa có điểm nào. Hãy tạo điểm đầu tiên bên dưới.',
   'locations.create': 'Thêm điểm mới',
   'locations.created': 'Đã thêm điểm “{name}”.',
@@ -438,7 +448,8 @@ export const vi = {
   'locations.active': 'Đang hoạt động',
   'locations.inactive': 'Ngừng hoạt động',
   'locations.deactivate': 'Ngừng hoạt động điểm này',
-  'locations.deactivateHint': 'Số liệu cũ được giữ nguyên. Mã QR vẫn mở được thư viện nhưng không còn ghi nhận cho điểm này (được tính là “mã QR của điểm đã ngừng”).',
+  'locations.deactivateHint':
+    'Số liệu cũ được giữ nguyên. Mã QR vẫn mở được thư viện nhưng không còn ghi nhận cho điểm này (được tính là “mã QR của điểm đã ngừng”).',
   'locations.activate': 'Hoạt động trở lại',
   'locations.activateHint': 'Lượt quét mã QR của điểm này sẽ lại được ghi nhận cho điểm.',
   'locations.activated': 'Điểm “{name}” đã hoạt động trở lại.',
@@ -472,7 +483,8 @@ export const vi = {
   'locations.poster.free': 'Miễn phí · Không cần đăng nhập · Không cần cài ứng dụng',
   'locations.poster.printHint': 'Dùng lệnh In của trình duyệt (Ctrl+P), chọn đúng khổ giấy và tắt “Đầu trang và chân trang”.',
   'locations.bookPoster.title': 'Áp phích cho một cuốn sách',
-  'locations.bookPoster.intro': 'Mã QR dẫn thẳng tới trang của cuốn sách, và vẫn ghi nhận cho điểm này. Nhập mã số sách (số trong địa chỉ /sach/…).',
+  'locations.bookPoster.intro':
+    'Mã QR dẫn thẳng tới trang của cuốn sách, và vẫn ghi nhận cho điểm này. Nhập mã số sách (số trong địa chỉ /sach/…).',
   'locations.bookPoster.bookId': 'Mã số sách',
   'locations.bookPoster.submit': 'Tạo áp phích',
 
@@ -487,7 +499,8 @@ export const vi = {
   'stats.range.custom': 'Tùy chọn',
   'stats.from': 'Từ ngày',
   'stats.to': 'Đến ngày',
-  'stats.customHint': 'Để dùng “Từ ngày – Đến ngày”, chọn khoảng thời gian “Tùy chọn”. Để so sánh với một khoảng khác, chọn “So sánh với: khoảng tùy chọn”.',
+  'stats.customHint':
+    'Để dùng “Từ ngày – Đến ngày”, chọn khoảng thời gian “Tùy chọn”. Để so sánh với một khoảng khác, chọn “So sánh với: khoảng tùy chọn”.',
   'stats.location': 'Điểm',
   'stats.place.all': 'Tất cả các điểm',
   'stats.place.direct': 'Trực tiếp (không quét mã QR)',
@@ -620,11 +633,13 @@ export const vi = {
   'catalogue.book.pages': 'Số trang',
   'catalogue.book.pageN': 'trang {n}',
   'catalogue.book.inIndex': 'đã có trong tìm kiếm',
-  'catalogue.book.needsOcrHint': '{n} trang không có lớp chữ (sách scan). Bạn đọc vẫn đọc được sách, và tìm thấy sách theo tên, tác giả, thể loại; nội dung các trang đó chưa tìm kiếm được cho đến khi có OCR.',
+  'catalogue.book.needsOcrHint':
+    '{n} trang không có lớp chữ (sách scan). Bạn đọc vẫn đọc được sách, và tìm thấy sách theo tên, tác giả, thể loại; nội dung các trang đó chưa tìm kiếm được cho đến khi có OCR.',
   'catalogue.legacy.tcvn3': 'TCVN3/ABC',
   'catalogue.legacy.vni': 'VNI',
   'catalogue.legacy.unknown': 'một bảng mã cũ chưa xác định',
-  'catalogue.book.legacyHint': 'Chữ trong sách dùng phông cũ ({encoding}) ở {n} trang. Phần nhận ra được đã được chuyển sang Unicode để tìm kiếm; hãy kiểm tra lại tên sách và giới thiệu.',
+  'catalogue.book.legacyHint':
+    'Chữ trong sách dùng phông cũ ({encoding}) ở {n} trang. Phần nhận ra được đã được chuyển sang Unicode để tìm kiếm; hãy kiểm tra lại tên sách và giới thiệu.',
   'catalogue.book.reingest': 'Xử lý lại tệp PDF',
   'catalogue.book.reingestQueued': 'Đã xếp lịch xử lý lại tệp PDF.',
   'catalogue.book.state': 'Trạng thái',
@@ -659,7 +674,8 @@ export const vi = {
   'catalogue.cover.notImage': 'Tệp này không phải ảnh JPEG, PNG hay WebP đọc được.',
   'catalogue.upload.title': 'Tải sách lên',
   'catalogue.upload.pdfs': 'Tải lên tệp PDF',
-  'catalogue.upload.hint': 'Chọn một hoặc nhiều tệp PDF (tối đa {files} tệp mỗi lần, mỗi tệp không quá {max} MB). Mỗi tệp thành một bản nháp; nội dung được xử lý ở chế độ nền.',
+  'catalogue.upload.hint':
+    'Chọn một hoặc nhiều tệp PDF (tối đa {files} tệp mỗi lần, mỗi tệp không quá {max} MB). Mỗi tệp thành một bản nháp; nội dung được xử lý ở chế độ nền.',
   'catalogue.upload.choose': 'Chọn tệp PDF',
   'catalogue.upload.submit': 'Tải lên',
   'catalogue.upload.results': 'Kết quả tải lên',
@@ -678,7 +694,8 @@ export const vi = {
   'catalogue.reject.password': 'Tệp PDF được bảo vệ bằng mật khẩu. Hãy gỡ mật khẩu rồi tải lên lại.',
   'catalogue.reject.tooLarge': 'Tệp lớn hơn giới hạn {max} MB.',
   'catalogue.import.zipTitle': 'Nhập nhiều sách từ tệp ZIP',
-  'catalogue.import.zipHint': 'Tệp ZIP chứa các tệp PDF (tối đa {max} MB). Có thể kèm tệp books.csv với các cột file, title, authors, categories, year, language, description.',
+  'catalogue.import.zipHint':
+    'Tệp ZIP chứa các tệp PDF (tối đa {max} MB). Có thể kèm tệp books.csv với các cột file, title, authors, categories, year, language, description.',
   'catalogue.import.zipChoose': 'Chọn tệp ZIP',
   'catalogue.import.zipSubmit': 'Nhập sách',
   'catalogue.import.notZip': 'Đây không phải tệp ZIP.',
@@ -724,7 +741,8 @@ export const vi = {
   'catalogue.validation.year': 'Năm xuất bản không hợp lệ.',
   'catalogue.validation.isbn': 'ISBN không hợp lệ (sai số kiểm tra).',
   'catalogue.validation.language': 'Mã ngôn ngữ gồm 2–3 chữ cái, ví dụ vi hoặc en.',
-  'catalogue.cli.usage': 'Nhập sách từ một thư mục PDF:\n  npm run import -- <thư mục> [--manifest books.csv] [--publish]\n\n  --manifest  tệp CSV (UTF-8, có dòng tiêu đề) với các cột file, title, authors, categories, year, language, description\n  --publish   xuất bản mỗi sách ngay khi quy định xuất bản cho phép\nChạy lại lệnh sẽ bỏ qua các tệp đã nhập.',
+  'catalogue.cli.usage':
+    'Nhập sách từ một thư mục PDF:\n  npm run import -- <thư mục> [--manifest books.csv] [--publish]\n\n  --manifest  tệp CSV (UTF-8, có dòng tiêu đề) với các cột file, title, authors, categories, year, language, description\n  --publish   xuất bản mỗi sách ngay khi quy định xuất bản cho phép\nChạy lại lệnh sẽ bỏ qua các tệp đã nhập.',
   'catalogue.cli.folderMissing': 'Không tìm thấy thư mục {folder}.',
   'catalogue.cli.manifestMissing': 'Không đọc được tệp danh mục {file}.',
   'catalogue.cli.found': 'Tìm thấy {n} tệp PDF trong {folder}.',

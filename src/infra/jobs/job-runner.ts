@@ -124,9 +124,14 @@ export class JobRunner {
   private execute(job: Job): void {
     const handler = this.handlers.get(job.type);
     const abort = new AbortController();
-    const renew = setInterval(() => {
-      this.repo.renewLease(job.id, this.workerId, this.leaseMs).catch((err) => this.log.warn({ err, jobId: job.id }, 'lease renewal failed'));
-    }, Math.max(this.leaseMs / 3, 50));
+    const renew = setInterval(
+      () => {
+        this.repo
+          .renewLease(job.id, this.workerId, this.leaseMs)
+          .catch((err) => this.log.warn({ err, jobId: job.id }, 'lease renewal failed'));
+      },
+      Math.max(this.leaseMs / 3, 50),
+    );
     renew.unref?.();
     const promise = (async () => {
       const started = Date.now();
@@ -157,7 +162,10 @@ export class JobRunner {
       const permanent = err instanceof PermanentJobError || job.attempts >= job.max_attempts;
       const retryIn = permanent ? null : this.backoff(job.attempts);
       await this.repo.markFailed(job.id, this.workerId, message.slice(0, 4000), retryIn);
-      this.log[permanent ? 'error' : 'warn']({ jobId: job.id, type: job.type, attempt: job.attempts, err, retryIn }, permanent ? 'job failed' : 'job failed; will retry');
+      this.log[permanent ? 'error' : 'warn'](
+        { jobId: job.id, type: job.type, attempt: job.attempts, err, retryIn },
+        permanent ? 'job failed' : 'job failed; will retry',
+      );
     } catch (dbErr) {
       // The lease will expire and the job will be retried: nothing is lost.
       this.log.error({ err: dbErr, jobId: job.id }, 'could not record job failure');

@@ -29,7 +29,9 @@ export class JobsRepository {
         last_error: null,
         finished_at: null,
       })
-      .onConflict((oc) => oc.column('dedupe_key').where('dedupe_key', 'is not', null).where('status', 'in', ['queued', 'running']).doNothing())
+      .onConflict((oc) =>
+        oc.column('dedupe_key').where('dedupe_key', 'is not', null).where('status', 'in', ['queued', 'running']).doNothing(),
+      )
       .returning('id')
       .executeTakeFirst();
     return row?.id ?? null;
@@ -143,7 +145,11 @@ export class JobsRepository {
   }
 
   async countByStatus(): Promise<Record<JobStatus, number>> {
-    const rows = await this.db.selectFrom('jobs').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('status')
+      .execute();
     const out: Record<JobStatus, number> = { queued: 0, running: 0, succeeded: 0, failed: 0 };
     for (const r of rows) out[r.status] = Number(r.n);
     return out;

@@ -18,13 +18,20 @@ describe('CSRF', () => {
 
     const other = request.agent(env.app);
     const foreignToken = csrfFrom((await other.get('/dang-nhap')).text);
-    const forged = await request.agent(env.app).post('/dang-nhap').type('form').send({ _csrf: foreignToken, email: user.email, password: TEST_PASSWORD });
+    const forged = await request
+      .agent(env.app)
+      .post('/dang-nhap')
+      .type('form')
+      .send({ _csrf: foreignToken, email: user.email, password: TEST_PASSWORD });
     expect(forged.status).toBe(403);
   });
 
   it('rejects a signed-in admin action without the token and answers JSON clients in JSON', async () => {
     const { agent } = await signInAs(env.app, env.ctx, 'admin');
-    const res = await agent.post('/admin/users').set('Accept', 'application/json').send({ email: 'x@example.vn', displayName: 'X', role: 'leader' });
+    const res = await agent
+      .post('/admin/users')
+      .set('Accept', 'application/json')
+      .send({ email: 'x@example.vn', displayName: 'X', role: 'leader' });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('csrf');
     expect(await env.ctx.services.users.findByEmail('x@example.vn')).toBeUndefined();
@@ -37,7 +44,10 @@ describe('sign-in rate limiting', () => {
     const agent = request.agent(env.app);
     const token = csrfFrom((await agent.get('/dang-nhap')).text);
     for (let i = 0; i < 3; i++) {
-      const r = await agent.post('/dang-nhap').type('form').send({ _csrf: token, email: user.email, password: 'sai-mat-khau-' + i });
+      const r = await agent
+        .post('/dang-nhap')
+        .type('form')
+        .send({ _csrf: token, email: user.email, password: 'sai-mat-khau-' + i });
       expect(r.status).toBe(401);
       expect(r.text).toContain('Email hoặc mật khẩu không đúng.');
     }
@@ -51,7 +61,10 @@ describe('sign-in rate limiting', () => {
     const token = csrfFrom((await agent.get('/dang-nhap')).text);
     const statuses: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await agent.post('/dang-nhap').type('form').send({ _csrf: token, email: `khong-co-${i}@example.vn`, password: 'sai' });
+      const r = await agent
+        .post('/dang-nhap')
+        .type('form')
+        .send({ _csrf: token, email: `khong-co-${i}@example.vn`, password: 'sai' });
       statuses.push(r.status);
     }
     // 3 failures were spent by the previous test from the same address; 8 allowed in all.
@@ -89,14 +102,22 @@ describe('accounts', () => {
   it('invites a librarian by link; the link sets the password once and then stops working', async () => {
     await env.ctx.db.deleteFrom('login_rate_limits').execute();
     const { agent, csrf } = adminAgent;
-    const res = await agent.post('/admin/users').type('form').send({ _csrf: csrf, email: 'moi@example.vn', displayName: 'Trần Thị Mới', role: 'librarian', password: '' }).expect(200);
+    const res = await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: csrf, email: 'moi@example.vn', displayName: 'Trần Thị Mới', role: 'librarian', password: '' })
+      .expect(200);
     const link = /value="(http[^"]+\/dat-mat-khau\/[^"]+)"/.exec(res.text)?.[1];
     expect(link).toBeDefined();
     const path = new URL(link!).pathname;
     const visitor = request.agent(env.app);
     const form = await visitor.get(path).expect(200);
     expect(form.text).toContain('moi@example.vn');
-    await visitor.post(path).type('form').send({ _csrf: csrfFrom(form.text), password: 'mat-khau-moi-123', passwordConfirm: 'mat-khau-moi-123' }).expect(303);
+    await visitor
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), password: 'mat-khau-moi-123', passwordConfirm: 'mat-khau-moi-123' })
+      .expect(303);
     await signedInAgent(env.app, 'moi@example.vn', 'mat-khau-moi-123');
     await visitor.get(path).expect(410);
   });
@@ -124,7 +145,10 @@ describe('accounts', () => {
   it('rejects a duplicate email with a field error and only same-site redirects after sign-in', async () => {
     const { agent, csrf } = adminAgent;
     const existing = await createUser(env.ctx, 'leader');
-    const dup = await agent.post('/admin/users').type('form').send({ _csrf: csrf, email: existing.email.toUpperCase(), displayName: 'Trùng', role: 'leader' });
+    const dup = await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ _csrf: csrf, email: existing.email.toUpperCase(), displayName: 'Trùng', role: 'leader' });
     expect(dup.status).toBe(400);
     expect(dup.text).toContain('Email này đã có tài khoản.');
 
@@ -132,7 +156,10 @@ describe('accounts', () => {
     const user = await createUser(env.ctx, 'leader');
     const visitor = request.agent(env.app);
     const token = csrfFrom((await visitor.get('/dang-nhap')).text);
-    const res = await visitor.post('/dang-nhap').type('form').send({ _csrf: token, email: user.email, password: TEST_PASSWORD, next: '//evil.example/' });
+    const res = await visitor
+      .post('/dang-nhap')
+      .type('form')
+      .send({ _csrf: token, email: user.email, password: TEST_PASSWORD, next: '//evil.example/' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/admin');
   });

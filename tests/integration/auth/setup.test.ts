@@ -22,7 +22,13 @@ describe('first-run setup', () => {
     const res = await agent
       .post('/setup')
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), displayName: 'Nguyễn Văn An', email: 'an@example.vn', password: 'mot-mat-khau-dai', passwordConfirm: 'khac-hoan-toan' })
+      .send({
+        _csrf: csrfFrom(page.text),
+        displayName: 'Nguyễn Văn An',
+        email: 'an@example.vn',
+        password: 'mot-mat-khau-dai',
+        passwordConfirm: 'khac-hoan-toan',
+      })
       .expect(400);
     expect(res.text).toContain('Hai mật khẩu không khớp nhau.');
     expect(res.text).toContain('value="Nguyễn Văn An"');
@@ -35,7 +41,16 @@ describe('first-run setup', () => {
     const tokens = await Promise.all(agents.map(async (a) => csrfFrom((await a.get('/setup').expect(200)).text)));
     const results = await Promise.all(
       agents.map((a, i) =>
-        a.post('/setup').type('form').send({ _csrf: tokens[i], displayName: `Admin ${i}`, email: `admin${i}@example.vn`, password: 'mat-khau-rat-dai', passwordConfirm: 'mat-khau-rat-dai' }),
+        a
+          .post('/setup')
+          .type('form')
+          .send({
+            _csrf: tokens[i],
+            displayName: `Admin ${i}`,
+            email: `admin${i}@example.vn`,
+            password: 'mat-khau-rat-dai',
+            passwordConfirm: 'mat-khau-rat-dai',
+          }),
       ),
     );
     const statuses = results.map((r) => r.status).sort();
@@ -48,7 +63,18 @@ describe('first-run setup', () => {
 
   it('the database itself refuses a second setup administrator', async () => {
     await expect(
-      env.ctx.db.insertInto('users').values({ email: 'x@example.vn', display_name: 'X', role: 'admin', password_hash: null, created_via_setup: true, disabled_at: null, last_login_at: null }).execute(),
+      env.ctx.db
+        .insertInto('users')
+        .values({
+          email: 'x@example.vn',
+          display_name: 'X',
+          role: 'admin',
+          password_hash: null,
+          created_via_setup: true,
+          disabled_at: null,
+          last_login_at: null,
+        })
+        .execute(),
     ).rejects.toMatchObject({ code: '23505' });
   });
 
@@ -59,7 +85,9 @@ describe('first-run setup', () => {
   });
 
   it('the administrator can sign in and out', async () => {
-    const { agent, csrf } = await signedInAgent(env.app, 'admin0@example.vn', 'mat-khau-rat-dai').catch(() => signedInAgent(env.app, 'admin1@example.vn', 'mat-khau-rat-dai'));
+    const { agent, csrf } = await signedInAgent(env.app, 'admin0@example.vn', 'mat-khau-rat-dai').catch(() =>
+      signedInAgent(env.app, 'admin1@example.vn', 'mat-khau-rat-dai'),
+    );
     await agent.get('/admin/users').expect(200);
     await agent.post('/dang-xuat').type('form').send({ _csrf: csrf }).expect(303);
     const after = await agent.get('/admin/users').expect(303);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
-import type { PublishGate } from '../../../src/features/catalogue/publish-gate.ts';
+import type { PublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { countDocs, drainJobs, openTheGate, searchBooks, seedPublishedBook } from './support.ts';
@@ -38,7 +38,16 @@ describe('book admin pages', () => {
     const bad = await librarian.agent
       .post(`/admin/books/${id}`)
       .type('form')
-      .send(form({ title: 'Bỉ vỏ (bản mới)', authors: 'Nguyên Hồng', language: 'vi', publicationYear: '1938', isbn: '978-0-306-40615-8', description: 'Tiểu thuyết' }))
+      .send(
+        form({
+          title: 'Bỉ vỏ (bản mới)',
+          authors: 'Nguyên Hồng',
+          language: 'vi',
+          publicationYear: '1938',
+          isbn: '978-0-306-40615-8',
+          description: 'Tiểu thuyết',
+        }),
+      )
       .expect(400);
     expect(bad.text).toContain('ISBN không hợp lệ');
     expect(bad.text).toContain('value="Bỉ vỏ (bản mới)"');
@@ -48,10 +57,28 @@ describe('book admin pages', () => {
     await librarian.agent
       .post(`/admin/books/${id}`)
       .type('form')
-      .send(form({ title: 'Bỉ vỏ (bản mới)', authors: 'Nguyên Hồng; Tô Hoài', language: 'vi', publicationYear: '1938', isbn: '978-0-306-40615-7', description: 'Tiểu thuyết', categories: [String(lichSu.id), String(vhvn.id)], tags: 'hiện thực, Sài Gòn', publisher: 'NXB Văn học' }))
+      .send(
+        form({
+          title: 'Bỉ vỏ (bản mới)',
+          authors: 'Nguyên Hồng; Tô Hoài',
+          language: 'vi',
+          publicationYear: '1938',
+          isbn: '978-0-306-40615-7',
+          description: 'Tiểu thuyết',
+          categories: [String(lichSu.id), String(vhvn.id)],
+          tags: 'hiện thực, Sài Gòn',
+          publisher: 'NXB Văn học',
+        }),
+      )
       .expect(303);
     const book = (await env.ctx.repos.books.findById(id))!;
-    expect(book).toMatchObject({ title: 'Bỉ vỏ (bản mới)', isbn: '9780306406157', publication_year: 1938, publisher: 'NXB Văn học', tags: ['hiện thực', 'Sài Gòn'] });
+    expect(book).toMatchObject({
+      title: 'Bỉ vỏ (bản mới)',
+      isbn: '9780306406157',
+      publication_year: 1938,
+      publisher: 'NXB Văn học',
+      tags: ['hiện thực', 'Sài Gòn'],
+    });
     expect(book.edited_fields).toContain('title');
     expect((await env.ctx.repos.books.authorsOf(id)).map((a) => a.name)).toEqual(['Nguyên Hồng', 'Tô Hoài']);
     expect((await env.ctx.repos.books.categoriesOf(id)).map((c) => c.slug).sort()).toEqual(['lich-su', 'van-hoc-viet-nam']);
@@ -60,14 +87,22 @@ describe('book admin pages', () => {
   });
 
   it('publishes, withdraws promptly from both indexes (delay measured), and goes back to draft', async () => {
-    const id = await seedPublishedBook(env.ctx, { title: 'Vợ nhặt', authors: ['Kim Lân'], pages: ['Cái đói đã tràn đến xóm này tự lúc nào.', 'Trang hai.'] }, { publish: false });
+    const id = await seedPublishedBook(
+      env.ctx,
+      { title: 'Vợ nhặt', authors: ['Kim Lân'], pages: ['Cái đói đã tràn đến xóm này tự lúc nào.', 'Trang hai.'] },
+      { publish: false },
+    );
     await librarian.agent.post(`/admin/books/${id}/publish`).type('form').send(form({})).expect(303);
     await drainJobs(env.ctx);
     expect(await searchBooks(env.ctx, 'vo nhat kim lan')).toEqual([id]);
     expect(await countDocs(env.ctx, 'pages', `bookId = ${id}`)).toBe(2);
 
     const started = performance.now();
-    await librarian.agent.post(`/admin/books/${id}/withdraw`).type('form').send(form({ reason: 'Tác giả yêu cầu' })).expect(303);
+    await librarian.agent
+      .post(`/admin/books/${id}/withdraw`)
+      .type('form')
+      .send(form({ reason: 'Tác giả yêu cầu' }))
+      .expect(303);
     // No job runs here: the request itself removed the book from both indexes.
     expect(await countDocs(env.ctx, 'books', `id = ${id}`)).toBe(0);
     expect(await countDocs(env.ctx, 'pages', `bookId = ${id}`)).toBe(0);
@@ -87,7 +122,9 @@ describe('book admin pages', () => {
 
   it('shows the publish gate’s reasons and refuses to publish', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Sách chưa có đồng ý', pages: ['x'] }, { publish: false });
-    const blocking: PublishGate = { check: async () => ({ allowed: false, reasons: ['Chưa có giấy đồng ý của tác giả Nguyễn Văn A.'], allowDownload: false }) };
+    const blocking: PublishGate = {
+      check: async () => ({ allowed: false, reasons: ['Chưa có giấy đồng ý của tác giả Nguyễn Văn A.'], allowDownload: false }),
+    };
     (env.ctx.services as { publishGate: PublishGate }).publishGate = blocking;
     try {
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
@@ -122,10 +159,27 @@ describe('book admin pages', () => {
   });
 
   it('names a legacy font encoding in words the librarian knows, not by its code', async () => {
-    const cases = { tcvn3: 'phông cũ (TCVN3/ABC) ở 2 trang', vni: 'phông cũ (VNI) ở 2 trang', 'unknown-legacy': 'phông cũ (một bảng mã cũ chưa xác định) ở 2 trang' };
+    const cases = {
+      tcvn3: 'phông cũ (TCVN3/ABC) ở 2 trang',
+      vni: 'phông cũ (VNI) ở 2 trang',
+      'unknown-legacy': 'phông cũ (một bảng mã cũ chưa xác định) ở 2 trang',
+    };
     for (const [code, shown] of Object.entries(cases)) {
       const id = await seedPublishedBook(env.ctx, { title: `Sách ${code}`, pages: ['a', 'b'] }, { publish: false });
-      await env.ctx.db.transaction().execute((trx) => env.ctx.repos.books.saveExtraction(trx, id, { pageCount: 2, outline: [], pdfMetadata: {}, needsOcr: false, legacyEncoding: code, textlessPages: [], legacyPages: [1, 2], at: env.ctx.clock.now() }));
+      await env.ctx.db
+        .transaction()
+        .execute((trx) =>
+          env.ctx.repos.books.saveExtraction(trx, id, {
+            pageCount: 2,
+            outline: [],
+            pdfMetadata: {},
+            needsOcr: false,
+            legacyEncoding: code,
+            textlessPages: [],
+            legacyPages: [1, 2],
+            at: env.ctx.clock.now(),
+          }),
+        );
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
       expect(page, code).toContain(shown);
       expect(page, code).not.toContain(`(${code})`);
@@ -135,16 +189,31 @@ describe('book admin pages', () => {
   it('answers the ingest status as JSON', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Trạng thái', pages: ['a', 'b', 'c'] }, { publish: false });
     const res = await librarian.agent.get(`/admin/books/${id}/status`).set('Accept', 'application/json').expect(200);
-    expect(res.body).toMatchObject({ id, status: 'draft', ingestStatus: 'indexed', ingestLabel: 'Đã xử lý xong', pageCount: 3, done: true });
+    expect(res.body).toMatchObject({
+      id,
+      status: 'draft',
+      ingestStatus: 'indexed',
+      ingestLabel: 'Đã xử lý xong',
+      pageCount: 3,
+      done: true,
+    });
   });
 });
 
 describe('categories', () => {
   it('creates with an ASCII slug and refuses a slug in use', async () => {
-    await librarian.agent.post('/admin/categories').type('form').send(form({ name: 'Sách nói & Âm nhạc' })).expect(303);
+    await librarian.agent
+      .post('/admin/categories')
+      .type('form')
+      .send(form({ name: 'Sách nói & Âm nhạc' }))
+      .expect(303);
     const created = await env.ctx.repos.categories.findBySlug('sach-noi-am-nhac');
     expect(created?.category.name).toBe('Sách nói & Âm nhạc');
-    const dup = await librarian.agent.post('/admin/categories').type('form').send(form({ name: 'Lịch sử 2', slug: 'lich-su' })).expect(400);
+    const dup = await librarian.agent
+      .post('/admin/categories')
+      .type('form')
+      .send(form({ name: 'Lịch sử 2', slug: 'lich-su' }))
+      .expect(400);
     expect(dup.text).toContain('Đường dẫn này đã được dùng.');
   });
 
@@ -152,8 +221,15 @@ describe('categories', () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Địa lý Việt Nam', categories: ['dia-ly'], pages: ['Sông Hồng.'] });
     await drainJobs(env.ctx);
     const cat = (await env.ctx.repos.categories.findBySlug('dia-ly'))!.category;
-    await librarian.agent.post(`/admin/categories/${cat.id}`).type('form').send(form({ name: 'Địa lý & Môi trường', slug: 'dia-ly-moi-truong', position: String(cat.position) })).expect(303);
-    expect(await env.ctx.repos.categories.findBySlug('dia-ly')).toMatchObject({ redirected: true, category: { id: cat.id, slug: 'dia-ly-moi-truong' } });
+    await librarian.agent
+      .post(`/admin/categories/${cat.id}`)
+      .type('form')
+      .send(form({ name: 'Địa lý & Môi trường', slug: 'dia-ly-moi-truong', position: String(cat.position) }))
+      .expect(303);
+    expect(await env.ctx.repos.categories.findBySlug('dia-ly')).toMatchObject({
+      redirected: true,
+      category: { id: cat.id, slug: 'dia-ly-moi-truong' },
+    });
     expect((await env.ctx.repos.books.findById(id))!.index_pending).toBe(true);
     await drainJobs(env.ctx);
     const doc = await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(id);
@@ -166,7 +242,11 @@ describe('categories', () => {
     const b = (await env.ctx.repos.categories.findBySlug('ky-nang-song'))!.category;
     const id = await seedPublishedBook(env.ctx, { title: 'Bóng đá học đường', categories: ['the-thao'], pages: ['Sút bóng.'] });
     await drainJobs(env.ctx);
-    await librarian.agent.post(`/admin/categories/${a.id}/merge`).type('form').send(form({ into: String(b.id) })).expect(303);
+    await librarian.agent
+      .post(`/admin/categories/${a.id}/merge`)
+      .type('form')
+      .send(form({ into: String(b.id) }))
+      .expect(303);
     expect(await env.ctx.repos.categories.findById(a.id)).toBeUndefined();
     expect((await env.ctx.repos.books.categoriesOf(id)).map((c) => c.slug)).toEqual(['ky-nang-song']);
     expect((await env.ctx.repos.categories.findBySlug('the-thao'))?.category.id).toBe(b.id);
@@ -174,7 +254,11 @@ describe('categories', () => {
     expect(await searchBooks(env.ctx, 'bong da', 'categorySlugs = "ky-nang-song"')).toEqual([id]);
 
     const before = (await env.ctx.repos.categories.list()).map((c) => c.id);
-    await librarian.agent.post(`/admin/categories/${before[1]}/move`).type('form').send(form({ direction: 'up' })).expect(303);
+    await librarian.agent
+      .post(`/admin/categories/${before[1]}/move`)
+      .type('form')
+      .send(form({ direction: 'up' }))
+      .expect(303);
     const after = (await env.ctx.repos.categories.list()).map((c) => c.id);
     expect(after.slice(0, 2)).toEqual([before[1], before[0]]);
     const page = await flashOf(librarian.agent, '/admin/categories');

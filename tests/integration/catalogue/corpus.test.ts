@@ -89,7 +89,9 @@ describe.skipIf(!CORPUS)('the real PDF corpus (../shared/corpus)', () => {
       if (states.every((s) => s.ingest_status === 'indexed' || s.ingest_status === 'failed')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    console.log(`[measure] corpus ingest (${ids.length} books) took ${Math.round((performance.now() - started) / 1000)} s with ${env.config.jobs.concurrency} jobs`);
+    console.log(
+      `[measure] corpus ingest (${ids.length} books) took ${Math.round((performance.now() - started) / 1000)} s with ${env.config.jobs.concurrency} jobs`,
+    );
     for (const [rel, id] of bookIds) {
       const exp = EXPECTED[rel] as { pages: number; outline: number };
       const book = (await env.ctx.repos.books.findById(id))!;
@@ -116,7 +118,9 @@ describe.skipIf(!CORPUS)('the real PDF corpus (../shared/corpus)', () => {
     const summary = [];
     for (const rel of bookIds.keys()) {
       const b = await get(rel);
-      summary.push(`${rel}: ${b.page_count} p, ocr=${b.needs_ocr}, legacy=${b.legacy_encoding ?? '-'} (${b.legacy_pages.length} p), cover=${b.has_cover}, title="${b.title}"`);
+      summary.push(
+        `${rel}: ${b.page_count} p, ocr=${b.needs_ocr}, legacy=${b.legacy_encoding ?? '-'} (${b.legacy_pages.length} p), cover=${b.has_cover}, title="${b.title}"`,
+      );
     }
     console.log(`[corpus]\n${summary.join('\n')}`);
   });

@@ -19,10 +19,22 @@ let folder: string;
 beforeAll(async () => {
   env = await createTestEnv();
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-import-'));
-  const book = (title: string, author: string, text: string) => makePdf({ lang: 'vi', info: { title, author }, pages: [{ text: [text] }, { text: ['Trang hai của ' + title] }], outline: [{ title: 'Mở đầu', page: 1 }] });
+  const book = (title: string, author: string, text: string) =>
+    makePdf({
+      lang: 'vi',
+      info: { title, author },
+      pages: [{ text: [text] }, { text: ['Trang hai của ' + title] }],
+      outline: [{ title: 'Mở đầu', page: 1 }],
+    });
   await fs.mkdir(path.join(folder, 'lich-su'));
-  await fs.writeFile(path.join(folder, 'lich-su', 'dai-viet.pdf'), await book('Đại Việt sử ký', 'Ngô Sĩ Liên', 'Họ Hồng Bàng, Kinh Dương Vương húy là Lộc Tục.'));
-  await fs.writeFile(path.join(folder, 'lao-hac.pdf'), await book('Lão Hạc', 'Nam Cao', 'Chao ôi! Đối với những người ở quanh ta, nếu ta không cố mà tìm hiểu họ.'));
+  await fs.writeFile(
+    path.join(folder, 'lich-su', 'dai-viet.pdf'),
+    await book('Đại Việt sử ký', 'Ngô Sĩ Liên', 'Họ Hồng Bàng, Kinh Dương Vương húy là Lộc Tục.'),
+  );
+  await fs.writeFile(
+    path.join(folder, 'lao-hac.pdf'),
+    await book('Lão Hạc', 'Nam Cao', 'Chao ôi! Đối với những người ở quanh ta, nếu ta không cố mà tìm hiểu họ.'),
+  );
   await fs.writeFile(path.join(folder, 'khong-ten.pdf'), await book('Tiêu đề trong PDF', 'Tác giả trong PDF', 'Cánh đồng lúa chín vàng.'));
   await fs.writeFile(path.join(folder, 'hong.pdf'), 'đây không phải PDF');
   await fs.writeFile(
@@ -86,7 +98,13 @@ describe('npm run import', () => {
     // Manifest values win; missing columns fall back to the PDF's own metadata.
     expect(Object.keys(byTitle).sort()).toEqual(['Lão Hạc', 'Tiêu đề trong PDF', 'Đại Việt sử ký toàn thư']);
     const daiViet = (await env.ctx.repos.books.findById(byTitle['Đại Việt sử ký toàn thư'].id))!;
-    expect(daiViet).toMatchObject({ status: 'published', publication_year: 1697, description: 'Bộ quốc sử', page_count: 2, index_pending: false });
+    expect(daiViet).toMatchObject({
+      status: 'published',
+      publication_year: 1697,
+      description: 'Bộ quốc sử',
+      page_count: 2,
+      index_pending: false,
+    });
     expect((await env.ctx.repos.books.authorsOf(daiViet.id)).map((a) => a.name)).toEqual(['Ngô Sĩ Liên', 'Lê Văn Hưu']);
     const laoHac = byTitle['Lão Hạc'].id;
     expect((await env.ctx.repos.books.authorsOf(laoHac)).map((a) => a.name)).toEqual(['Nam Cao']);

@@ -10,8 +10,20 @@ import { connectSearch } from '../../../src/infra/search-client.ts';
 
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel, { child: 'ingest' });
-const search = await connectSearch({ url: process.env.MEILI_URL!, masterKey: process.env.MEILI_MASTER_KEY || undefined, prefix: config.search.indexPrefix, log });
-const ctx = createContext({ config, log, databaseUrl: process.env.TEST_DATABASE_URL!, search, sessionSecret: 'x'.repeat(40), jobs: { leaseMs: 1500, backoffBaseMs: 50 } });
+const search = await connectSearch({
+  url: process.env.MEILI_URL!,
+  masterKey: process.env.MEILI_MASTER_KEY || undefined,
+  prefix: config.search.indexPrefix,
+  log,
+});
+const ctx = createContext({
+  config,
+  log,
+  databaseUrl: process.env.TEST_DATABASE_URL!,
+  search,
+  sessionSecret: 'x'.repeat(40),
+  jobs: { leaseMs: 1500, backoffBaseMs: 50 },
+});
 registerCatalogueJobs(ctx);
 ctx.jobs.start();
 process.stdout.write('ready\n');

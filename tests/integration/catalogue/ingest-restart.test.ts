@@ -57,7 +57,11 @@ describe('restart in the middle of an ingest', () => {
     const pdf = CORPUS
       ? await fs.readFile(corpusFile('vi/_viet-su-toan-thu.pdf'))
       : tinyPdf({ title: 'Sách dài', pages: Array.from({ length: 400 }, (_, i) => `Trang so ${i + 1}: noi dung kiem thu khoi dong lai.`) });
-    const res = await agent.post(`/admin/books/upload?_csrf=${encodeURIComponent(csrf)}`).set('Accept', 'application/json').attach('files', pdf, 'sach-dai.pdf').expect(200);
+    const res = await agent
+      .post(`/admin/books/upload?_csrf=${encodeURIComponent(csrf)}`)
+      .set('Accept', 'application/json')
+      .attach('files', pdf, 'sach-dai.pdf')
+      .expect(200);
     const id: number = res.body.results[0].bookId;
     // First ingest here, publish, so the pages index holds the book.
     await drainJobs(env.ctx);

@@ -16,11 +16,36 @@ if (!CORPUS) console.warn(`[catalogue tests] ${corpusDir} is absent: tests on th
 export const corpusFile = (rel: string) => path.join(CORPUS ?? corpusDir, rel);
 
 /** Everything a rejected upload could leave behind: rows, stored files, temporary files. */
-export async function storageState(ctx: AppContext): Promise<{ books: number; files: number; pages: number; stored: string[]; tmp: string[]; jobs: number }> {
-  const count = async (table: 'books' | 'book_files' | 'book_pages') => Number((await ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+export async function storageState(
+  ctx: AppContext,
+): Promise<{ books: number; files: number; pages: number; stored: string[]; tmp: string[]; jobs: number }> {
+  const count = async (table: 'books' | 'book_files' | 'book_pages') =>
+    Number(
+      (
+        await ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const list = async (dir: string) => (await fsp.readdir(path.join(ctx.config.storageDir, dir)).catch(() => [] as string[])).sort();
-  const jobs = Number((await ctx.db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('type', '=', 'catalogue.ingest').executeTakeFirstOrThrow()).n);
-  return { books: await count('books'), files: await count('book_files'), pages: await count('book_pages'), stored: await list('books'), tmp: await list('tmp'), jobs };
+  const jobs = Number(
+    (
+      await ctx.db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('type', '=', 'catalogue.ingest')
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+  return {
+    books: await count('books'),
+    files: await count('book_files'),
+    pages: await count('book_pages'),
+    stored: await list('books'),
+    tmp: await list('tmp'),
+    jobs,
+  };
 }
 
 export const sha256 = (data: Buffer) => crypto.createHash('sha256').update(data).digest('hex');
@@ -88,7 +113,11 @@ const SENTENCES = [
 export async function vietnameseBook(opts: { title: string; author?: string; pages: number; subject?: string }): Promise<VietnameseBook> {
   const pageTexts = Array.from({ length: opts.pages }, (_, i) => `Trang ${i + 1}. ${SENTENCES[i % SENTENCES.length]}`);
   const outline = [
-    { title: 'Chương một: Tôi sống độc lập', pageNumber: 1, children: opts.pages > 1 ? [{ title: 'Mục 1.1', pageNumber: 2, children: [] }] : [] },
+    {
+      title: 'Chương một: Tôi sống độc lập',
+      pageNumber: 1,
+      children: opts.pages > 1 ? [{ title: 'Mục 1.1', pageNumber: 2, children: [] }] : [],
+    },
   ];
   const pdf = await makeVietnamesePdf({ title: opts.title, author: opts.author, subject: opts.subject, pages: pageTexts, outline });
   return { pdf, sha256: sha256(pdf), pageTexts, outline };
@@ -96,8 +125,19 @@ export async function vietnameseBook(opts: { title: string; author?: string; pag
 
 type OutlineSpec = Array<{ title: string; pageNumber: number | null; children: unknown[] }>;
 
-function makeVietnamesePdf(spec: { title: string; author?: string; subject?: string; pages: string[]; outline: OutlineSpec }): Promise<Buffer> {
-  return makePdf({ lang: 'vi', info: { title: spec.title, author: spec.author, subject: spec.subject }, pages: spec.pages.map((t) => ({ text: [t] })), outline: toMakePdfOutline(spec.outline) });
+function makeVietnamesePdf(spec: {
+  title: string;
+  author?: string;
+  subject?: string;
+  pages: string[];
+  outline: OutlineSpec;
+}): Promise<Buffer> {
+  return makePdf({
+    lang: 'vi',
+    info: { title: spec.title, author: spec.author, subject: spec.subject },
+    pages: spec.pages.map((t) => ({ text: [t] })),
+    outline: toMakePdfOutline(spec.outline),
+  });
 }
 
 function toMakePdfOutline(nodes: OutlineSpec): OutlineSpecOfMakePdf[] {

@@ -41,15 +41,33 @@ afterAll(async () => {
 describe('search outbox', () => {
   it('keeps changes made while Meilisearch is down and catches up after it restarts', async () => {
     const ctx = env.ctx;
-    const a = await seedPublishedBook(ctx, { title: 'Số đỏ', authors: ['Vũ Trọng Phụng'], pages: ['Xuân Tóc Đỏ nhặt bóng ở sân quần vợt.'] });
-    const b = await seedPublishedBook(ctx, { title: 'Tắt đèn', authors: ['Ngô Tất Tố'], pages: ['Chị Dậu bán con, bán chó.', 'Trang hai.'] });
+    const a = await seedPublishedBook(ctx, {
+      title: 'Số đỏ',
+      authors: ['Vũ Trọng Phụng'],
+      pages: ['Xuân Tóc Đỏ nhặt bóng ở sân quần vợt.'],
+    });
+    const b = await seedPublishedBook(ctx, {
+      title: 'Tắt đèn',
+      authors: ['Ngô Tất Tố'],
+      pages: ['Chị Dậu bán con, bán chó.', 'Trang hai.'],
+    });
     await drainJobs(ctx);
     expect(await searchBooks(ctx, 'so do')).toEqual([a]);
 
     await meili.stop();
     const withdrawn = await ctx.services.books.withdraw(a, null, 'thử nghiệm');
     expect(withdrawn.removedInMs).toBeNull(); // could not remove now: left to the outbox
-    await ctx.services.books.updateMetadata(b, { title: 'Tắt đèn (tái bản)', authors: ['Ngô Tất Tố'], description: '', language: 'vi', publicationYear: 1939, publisher: null, isbn: null, categoryIds: [], tags: [] });
+    await ctx.services.books.updateMetadata(b, {
+      title: 'Tắt đèn (tái bản)',
+      authors: ['Ngô Tất Tố'],
+      description: '',
+      language: 'vi',
+      publicationYear: 1939,
+      publisher: null,
+      isbn: null,
+      categoryIds: [],
+      tags: [],
+    });
     await drainJobs(ctx); // the sync jobs fail and are scheduled for a retry
     const pendingWhileDown = (await ctx.repos.books.indexPendingIds(10)).map((r) => r.id).sort();
     expect(pendingWhileDown).toEqual([a, b].sort());

@@ -38,10 +38,17 @@ beforeAll(async () => {
     title: 'Lão Hạc',
     authors: ['Nam Cao'],
     categories: ['van-hoc-viet-nam'],
-    pages: ['Lão Hạc ơi! Lão hãy yên lòng mà nhắm mắt!', 'Chao ôi! Đối với những người ở quanh ta, nếu ta không cố mà tìm hiểu họ, thì ta chỉ thấy họ gàn dở, ngu ngốc, bần tiện, xấu xa, bỉ ổi…'],
+    pages: [
+      'Lão Hạc ơi! Lão hãy yên lòng mà nhắm mắt!',
+      'Chao ôi! Đối với những người ở quanh ta, nếu ta không cố mà tìm hiểu họ, thì ta chỉ thấy họ gàn dở, ngu ngốc, bần tiện, xấu xa, bỉ ổi…',
+    ],
   });
   // Decomposed (NFD) Unicode, as some PDFs produce it, must be found like composed text.
-  ids.nfd = await seedPublishedBook(ctx, { title: 'Truyện Kiều'.normalize('NFD'), authors: ['Nguyễn Du'], pages: ['Trăm năm trong cõi người ta, chữ tài chữ mệnh khéo là ghét nhau.'.normalize('NFD')] });
+  ids.nfd = await seedPublishedBook(ctx, {
+    title: 'Truyện Kiều'.normalize('NFD'),
+    authors: ['Nguyễn Du'],
+    pages: ['Trăm năm trong cõi người ta, chữ tài chữ mệnh khéo là ghét nhau.'.normalize('NFD')],
+  });
   await seedPublishedBook(ctx, { title: 'Bản nháp không được tìm thấy', pages: ['Dế Mèn bản nháp'] }, { publish: false });
   await drainJobs(ctx);
 });
@@ -83,7 +90,9 @@ describe('Vietnamese search without diacritics', () => {
   });
 
   it('books are filterable and sortable as the reader site needs', async () => {
-    const hits = await env.ctx.search.client.index(env.ctx.search.indexName('books')).search('', { filter: 'categorySlugs = "van-hoc-viet-nam"', sort: ['publishedAt:desc'], facets: ['categorySlugs', 'language'] });
+    const hits = await env.ctx.search.client
+      .index(env.ctx.search.indexName('books'))
+      .search('', { filter: 'categorySlugs = "van-hoc-viet-nam"', sort: ['publishedAt:desc'], facets: ['categorySlugs', 'language'] });
     expect(hits.hits.map((h) => Number(h.id)).sort()).toEqual([ids.deMen, ids.laoHac].sort());
     expect(hits.facetDistribution?.categorySlugs?.['van-hoc-viet-nam']).toBe(2);
   });
@@ -93,7 +102,15 @@ describe('Vietnamese search without diacritics', () => {
     expect(await searchBooks(env.ctx, 'ban nhap khong duoc tim thay')).toEqual([]);
     expect(await countDocs(env.ctx, 'pages', `bookId = ${ids.daiViet}`)).toBe(2);
     const doc = await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(ids.deMen);
-    expect(doc).toMatchObject({ id: ids.deMen, title: 'Dế Mèn phiêu lưu ký', authors: ['Tô Hoài'], authorSlugs: ['to-hoai'], language: 'vi', pageCount: 2, needsOcr: false });
+    expect(doc).toMatchObject({
+      id: ids.deMen,
+      title: 'Dế Mèn phiêu lưu ký',
+      authors: ['Tô Hoài'],
+      authorSlugs: ['to-hoai'],
+      language: 'vi',
+      pageCount: 2,
+      needsOcr: false,
+    });
     expect([...doc.categorySlugs].sort()).toEqual(['thieu-nhi', 'van-hoc-viet-nam']);
     expect(typeof doc.publishedAt).toBe('number');
     const page = await env.ctx.search.client.index(env.ctx.search.indexName('pages')).getDocument(`${ids.deMen}-2`);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../src/context.ts';
-import { openPublishGate } from '../../../src/features/catalogue/publish-gate.ts';
+import { openPublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 
 /**
  * Helpers for the catalogue's own tests. Publishing goes through BooksService.publish (the
@@ -39,15 +39,41 @@ export async function seedPublishedBook(ctx: AppContext, spec: SeedSpec, opts: {
   const sha256 = crypto.createHash('sha256').update(`${spec.title}:${crypto.randomUUID()}`).digest('hex');
   const books = ctx.repos.books;
   const id = await ctx.db.transaction().execute(async (trx) => {
-    const draft = await books.insertDraft(trx, { sha256, sizeBytes: 1, storageKey: `${sha256}.pdf`, originalName: `${spec.title}.pdf`, title: spec.title, createdBy: null, editedFields: [], description: spec.description, publicationYear: spec.year ?? null });
+    const draft = await books.insertDraft(trx, {
+      sha256,
+      sizeBytes: 1,
+      storageKey: `${sha256}.pdf`,
+      originalName: `${spec.title}.pdf`,
+      title: spec.title,
+      createdBy: null,
+      editedFields: [],
+      description: spec.description,
+      publicationYear: spec.year ?? null,
+    });
     await books.setAuthors(trx, draft.id, spec.authors ?? []);
     const cats = await ctx.repos.categories.findByNamesOrSlugs(spec.categories ?? []);
-    await books.setCategories(trx, draft.id, cats.map((c) => c.id));
+    await books.setCategories(
+      trx,
+      draft.id,
+      cats.map((c) => c.id),
+    );
     if (spec.tags) await books.updateMetadata(trx, draft.id, { tags: spec.tags });
-    await books.saveExtraction(trx, draft.id, { pageCount: spec.pages.length, outline: [], pdfMetadata: {}, needsOcr: false, legacyEncoding: null, textlessPages: [], legacyPages: [], at: ctx.clock.now() });
+    await books.saveExtraction(trx, draft.id, {
+      pageCount: spec.pages.length,
+      outline: [],
+      pdfMetadata: {},
+      needsOcr: false,
+      legacyEncoding: null,
+      textlessPages: [],
+      legacyPages: [],
+      at: ctx.clock.now(),
+    });
     return draft.id;
   });
-  await ctx.repos.bookPages.upsert(id, spec.pages.map((text, i) => ({ pageNumber: i + 1, text })));
+  await ctx.repos.bookPages.upsert(
+    id,
+    spec.pages.map((text, i) => ({ pageNumber: i + 1, text })),
+  );
   if (opts.publish !== false) await ctx.services.books.publish(id, null);
   return id;
 }
@@ -63,9 +89,12 @@ export async function searchPages(ctx: AppContext, q: string, filter?: string): 
 }
 
 export async function countDocs(ctx: AppContext, index: 'books' | 'pages', filter: string): Promise<number> {
-  const r = await ctx.search.client.index(ctx.search.indexName(index)).getDocuments({ filter, limit: 1 }).catch((err: unknown) => {
-    if ((err as { cause?: { code?: string } }).cause?.code === 'index_not_found') return { total: 0 };
-    throw err;
-  });
+  const r = await ctx.search.client
+    .index(ctx.search.indexName(index))
+    .getDocuments({ filter, limit: 1 })
+    .catch((err: unknown) => {
+      if ((err as { cause?: { code?: string } }).cause?.code === 'index_not_found') return { total: 0 };
+      throw err;
+    });
   return r.total;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
-import { coverKeys } from '../../../src/features/catalogue/covers.ts';
+import { coverKeys } from '../../../src/features/catalogue/books/covers.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { gradientPng, makePdf } from '../../helpers/make-pdf.ts';
@@ -38,8 +38,14 @@ async function expectNothingLeft(before: Awaited<ReturnType<typeof storageState>
 describe('uploading PDFs', () => {
   it('makes a draft per file at once and ingests them in the background', async () => {
     const a = await vietnameseBook({ title: 'Dế Mèn phiêu lưu ký', author: 'Tô Hoài', pages: 5 });
-    const b = tinyPdf({ pages: ['One', 'Two', 'Three'], outline: [{ title: 'Chương 1', page: 1, children: [{ title: 'Mục 1.1', page: 2 }] }] });
-    const res = await upload([{ name: 'de-men.pdf', data: a.pdf }, { name: 'Sách thứ hai.pdf', data: b }]).expect(200);
+    const b = tinyPdf({
+      pages: ['One', 'Two', 'Three'],
+      outline: [{ title: 'Chương 1', page: 1, children: [{ title: 'Mục 1.1', page: 2 }] }],
+    });
+    const res = await upload([
+      { name: 'de-men.pdf', data: a.pdf },
+      { name: 'Sách thứ hai.pdf', data: b },
+    ]).expect(200);
     expect(res.text.match(/<li class="result-created">/g)).toHaveLength(2);
     expect(res.text).toContain('Sách thứ hai.pdf'); // UTF-8 file name kept
     const list = await env.ctx.repos.books.list({ limit: 10, offset: 0 });
@@ -49,12 +55,19 @@ describe('uploading PDFs', () => {
     await drainJobs(env.ctx);
     const deMen = (await env.ctx.repos.books.findBySha256(a.sha256))!;
     const book = (await env.ctx.repos.books.findById(deMen.bookId))!;
-    expect(book).toMatchObject({ ingest_status: 'indexed', page_count: 5, title: 'Dế Mèn phiêu lưu ký', has_cover: true, needs_ocr: false });
+    expect(book).toMatchObject({
+      ingest_status: 'indexed',
+      page_count: 5,
+      title: 'Dế Mèn phiêu lưu ký',
+      has_cover: true,
+      needs_ocr: false,
+    });
     expect((await env.ctx.repos.books.authorsOf(book.id)).map((x) => x.name)).toEqual(['Tô Hoài']);
     expect(book.outline).toEqual(a.outline);
     const page2 = await env.ctx.repos.bookPages.find(book.id, 2);
     expect(page2?.text).toContain(a.pageTexts[1].slice(0, 20));
-    for (const w of [200, 400] as const) for (const f of ['webp', 'jpg'] as const) expect(await env.ctx.storage.exists('covers', coverKeys.file(book.id, w, f))).toBe(true);
+    for (const w of [200, 400] as const)
+      for (const f of ['webp', 'jpg'] as const) expect(await env.ctx.storage.exists('covers', coverKeys.file(book.id, w, f))).toBe(true);
 
     const other = (await env.ctx.repos.books.list({ q: 'thứ hai', limit: 5, offset: 0 })).rows[0];
     const second = (await env.ctx.repos.books.findById(other.id))!;
@@ -69,7 +82,11 @@ describe('uploading PDFs', () => {
     expect(first.body.results[0]).toMatchObject({ kind: 'created', name: 'mot.pdf' });
     const before = await storageState(env.ctx);
     const again = await upload([{ name: 'ten-khac.pdf', data: pdf }], true).expect(200);
-    expect(again.body.results[0]).toMatchObject({ kind: 'duplicate', bookId: first.body.results[0].bookId, url: `/admin/books/${first.body.results[0].bookId}` });
+    expect(again.body.results[0]).toMatchObject({
+      kind: 'duplicate',
+      bookId: first.body.results[0].bookId,
+      url: `/admin/books/${first.body.results[0].bookId}`,
+    });
     await expectNothingLeft(before);
   });
 
@@ -87,7 +104,13 @@ describe('uploading PDFs', () => {
   it('rejects a file over the size limit naming it, and keeps nothing of the request', async () => {
     const before = await storageState(env.ctx);
     const big = tinyPdf({ pages: ['x', 'y'], padBytesPerPage: 700 * 1024 });
-    const res = await upload([{ name: 'nho.pdf', data: tinyPdf({ pages: ['nhỏ'] }) }, { name: 'qua-lon.pdf', data: big }], true).expect(413);
+    const res = await upload(
+      [
+        { name: 'nho.pdf', data: tinyPdf({ pages: ['nhỏ'] }) },
+        { name: 'qua-lon.pdf', data: big },
+      ],
+      true,
+    ).expect(413);
     expect(res.body.error.message).toContain('qua-lon.pdf');
     expect(res.body.error.message).toContain('1 MB');
     await expectNothingLeft(before);
@@ -124,7 +147,14 @@ describe('uploading PDFs', () => {
     const res = await upload([{ name: 'scan.pdf', data: scan }], true).expect(200);
     await drainJobs(env.ctx);
     const book = (await env.ctx.repos.books.findById(res.body.results[0].bookId))!;
-    expect(book).toMatchObject({ ingest_status: 'indexed', page_count: 3, needs_ocr: true, textless_pages: [1, 2, 3], title: 'Sách scan', has_cover: true });
+    expect(book).toMatchObject({
+      ingest_status: 'indexed',
+      page_count: 3,
+      needs_ocr: true,
+      textless_pages: [1, 2, 3],
+      title: 'Sách scan',
+      has_cover: true,
+    });
     const page = await librarian.agent.get(`/admin/books/${book.id}`).expect(200);
     expect(page.text).toContain('Cần OCR');
   });
@@ -145,7 +175,11 @@ describe('uploading PDFs', () => {
     expect(img.headers['content-type']).toBe('image/jpeg');
     await env.ctx.services.books.reingest(id);
     await drainJobs(env.ctx);
-    expect((await env.ctx.repos.books.findById(id))!).toMatchObject({ cover_custom: true, cover_version: version + 1, ingest_status: 'indexed' });
+    expect((await env.ctx.repos.books.findById(id))!).toMatchObject({
+      cover_custom: true,
+      cover_version: version + 1,
+      ingest_status: 'indexed',
+    });
   });
 
   it('imports a ZIP of PDFs with a books.csv manifest', async () => {
@@ -154,9 +188,15 @@ describe('uploading PDFs', () => {
     const zip = await zipOf([
       { name: 'sach/lao-hac.pdf', data: lao.pdf },
       { name: 'sach/khong-phai.pdf', data: Buffer.from('hello') },
-      { name: 'books.csv', data: Buffer.from('file,title,authors,categories,year\nsach/lao-hac.pdf,Lão Hạc,Nam Cao,Văn học Việt Nam,1943\n') },
+      {
+        name: 'books.csv',
+        data: Buffer.from('file,title,authors,categories,year\nsach/lao-hac.pdf,Lão Hạc,Nam Cao,Văn học Việt Nam,1943\n'),
+      },
     ]);
-    const res = await librarian.agent.post(`/admin/books/import-zip?_csrf=${encodeURIComponent(librarian.csrf)}`).set('Accept', 'application/json').attach('zip', zip, 'nhap.zip');
+    const res = await librarian.agent
+      .post(`/admin/books/import-zip?_csrf=${encodeURIComponent(librarian.csrf)}`)
+      .set('Accept', 'application/json')
+      .attach('zip', zip, 'nhap.zip');
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const byName = Object.fromEntries(res.body.results.map((r: { name: string }) => [r.name, r]));
     expect(byName['sach/lao-hac.pdf']).toMatchObject({ kind: 'created', title: 'Lão Hạc' });

@@ -18,24 +18,43 @@ describe('audit log', () => {
     await t.env.ctx.services.consent.revoke(consentId, 'Tác giả đề nghị gỡ.', user);
 
     const entries = (await t.env.ctx.services.audit.list({ bookId: id, limit: 50 })).reverse();
-    expect(entries.map((e) => e.action)).toEqual([
-      'rights_holder.created',
-      'book_rights.holder_added',
-      'consent.created',
-      'book.published',
-      'consent.revoked',
-      'book.withdrawn',
-      'book.takedown',
-    ].filter((a) => a !== 'rights_holder.created')); // a holder is not tied to one book
+    expect(entries.map((e) => e.action)).toEqual(
+      [
+        'rights_holder.created',
+        'book_rights.holder_added',
+        'consent.created',
+        'book.published',
+        'consent.revoked',
+        'book.withdrawn',
+        'book.takedown',
+      ].filter((a) => a !== 'rights_holder.created'),
+    ); // a holder is not tied to one book
     const revoked = entries.find((e) => e.action === 'consent.revoked')!;
-    expect(revoked).toMatchObject({ actor_id: user.id, actor_name: user.display_name, entity: 'consent', entity_id: consentId, reason: 'Tác giả đề nghị gỡ.' });
+    expect(revoked).toMatchObject({
+      actor_id: user.id,
+      actor_name: user.display_name,
+      entity: 'consent',
+      entity_id: consentId,
+      reason: 'Tác giả đề nghị gỡ.',
+    });
     expect(revoked.occurred_at.toISOString()).toBe('2025-06-16T08:00:00.000Z');
     expect(revoked.before).toMatchObject({ status: 'granted', holder: 'Tác giả Kiểm Toán' });
     expect(revoked.after).toMatchObject({ status: 'revoked', revokedReason: 'Tác giả đề nghị gỡ.' });
-    expect(entries.find((e) => e.action === 'book.published')).toMatchObject({ actor_id: user.id, before: { status: 'draft' }, after: { status: 'published' } });
-    expect(entries.find((e) => e.action === 'book.withdrawn')).toMatchObject({ before: { status: 'published' }, after: { status: 'withdrawn' }, reason: expect.stringContaining(`#${consentId}`) });
+    expect(entries.find((e) => e.action === 'book.published')).toMatchObject({
+      actor_id: user.id,
+      before: { status: 'draft' },
+      after: { status: 'published' },
+    });
+    expect(entries.find((e) => e.action === 'book.withdrawn')).toMatchObject({
+      before: { status: 'published' },
+      after: { status: 'withdrawn' },
+      reason: expect.stringContaining(`#${consentId}`),
+    });
     const holderEntry = await t.env.ctx.services.audit.list({ entity: 'rights_holder', limit: 5 });
-    expect(holderEntry[0]).toMatchObject({ action: 'rights_holder.created', after: expect.objectContaining({ name: 'Tác giả Kiểm Toán' }) });
+    expect(holderEntry[0]).toMatchObject({
+      action: 'rights_holder.created',
+      after: expect.objectContaining({ name: 'Tác giả Kiểm Toán' }),
+    });
   });
 
   it('cannot be edited or deleted, even directly in the database', async () => {
@@ -64,7 +83,11 @@ describe('audit log', () => {
       const res = await agent[method]('/admin/audit/1').set('x-csrf-token', csrf);
       expect(res.status, method).toBe(404);
     }
-    expect(t.env.app.adminRouters.filter((r) => r.mountPath === '/admin/audit').flatMap((r) => r.router.stack.filter((l) => l.route).map((l) => Object.keys((l.route as unknown as { methods: object }).methods)))).toEqual([['get']]);
+    expect(
+      t.env.app.adminRouters
+        .filter((r) => r.mountPath === '/admin/audit')
+        .flatMap((r) => r.router.stack.filter((l) => l.route).map((l) => Object.keys((l.route as unknown as { methods: object }).methods))),
+    ).toEqual([['get']]);
     await t.staff.librarian.agent.get('/admin/audit').expect(403);
     await t.staff.leader.agent.get('/admin/audit').expect(403);
   });

@@ -34,7 +34,11 @@ describe('download gate on the reader site', () => {
 
   it('shows the public-domain or licence statement instead for those bases', async () => {
     const id = await draftBook(t.env.ctx, 'Bình Ngô đại cáo');
-    await t.env.ctx.services.consent.setBasis(id, { basis: 'public_domain', note: 'Tác phẩm thế kỷ XV.', licenceName: '', licenceUrl: '', allowDownload: true }, null);
+    await t.env.ctx.services.consent.setBasis(
+      id,
+      { basis: 'public_domain', note: 'Tác phẩm thế kỷ XV.', licenceName: '', licenceUrl: '', allowDownload: true },
+      null,
+    );
     await publishAndIndex(t.env.ctx, id);
     const page = await request(t.env.app).get(`/sach/${id}`).redirects(2).expect(200);
     expect(page.text).toContain('Tác phẩm thuộc phạm vi công cộng.');
@@ -48,14 +52,27 @@ describe('admin pages: book rights, rights holders, register', () => {
     const created = await agent
       .post('/admin/rights-holders')
       .type('form')
-      .send({ _csrf: csrf, name: 'Nguyễn Thị Thừa Kế', kind: 'heir', phone: '0901 234 567', email: 'thuake@example.vn', zalo: '0901234567', address: 'Huế', notes: 'Con gái của tác giả.' })
+      .send({
+        _csrf: csrf,
+        name: 'Nguyễn Thị Thừa Kế',
+        kind: 'heir',
+        phone: '0901 234 567',
+        email: 'thuake@example.vn',
+        zalo: '0901234567',
+        address: 'Huế',
+        notes: 'Con gái của tác giả.',
+      })
       .expect(303);
     const holderUrl = created.headers.location;
     const holderId = Number(holderUrl.split('/').pop());
     const a = await draftBook(t.env.ctx, 'Tuyển tập thơ A');
     const b = await draftBook(t.env.ctx, 'Tuyển tập thơ B');
     for (const bookId of [a, b]) {
-      await agent.post(`/admin/consents/books/${bookId}/holders`).type('form').send({ _csrf: csrf, rightsHolderId: String(holderId), role: 'heir' }).expect(303);
+      await agent
+        .post(`/admin/consents/books/${bookId}/holders`)
+        .type('form')
+        .send({ _csrf: csrf, rightsHolderId: String(holderId), role: 'heir' })
+        .expect(303);
     }
     const holderPage = await agent.get(holderUrl).expect(200);
     expect(holderPage.text).toContain('Tuyển tập thơ A');
@@ -65,7 +82,11 @@ describe('admin pages: book rights, rights holders, register', () => {
     expect(list.text).toContain('Nguyễn Thị Thừa Kế');
     expect(list.text).toMatch(/<td>2<\/td>/);
 
-    const bad = await agent.post(`/admin/rights-holders/${holderId}`).type('form').send({ _csrf: csrf, name: '', kind: 'heir', email: 'không-phải-email' }).expect(400);
+    const bad = await agent
+      .post(`/admin/rights-holders/${holderId}`)
+      .type('form')
+      .send({ _csrf: csrf, name: '', kind: 'heir', email: 'không-phải-email' })
+      .expect(400);
     expect(bad.text).toContain('Email không hợp lệ.');
     expect(bad.text).toContain('Vui lòng điền mục này.');
 
@@ -77,7 +98,12 @@ describe('admin pages: book rights, rights holders, register', () => {
 
   it('the consent register lists every published book with its basis, holders and dates (page and CSV), for leaders too', async () => {
     const id = await draftBook(t.env.ctx, 'Sách trong sổ đăng ký');
-    await recordConsent(t.env.ctx, id, { holder: 'Tác giả Sổ, "Bút danh"', grantedOn: '2025-05-20', endsOn: '2027-05-19', allowDownload: true });
+    await recordConsent(t.env.ctx, id, {
+      holder: 'Tác giả Sổ, "Bút danh"',
+      grantedOn: '2025-05-20',
+      endsOn: '2027-05-19',
+      allowDownload: true,
+    });
     await publishAndIndex(t.env.ctx, id);
     const draft = await draftBook(t.env.ctx, 'Sách nháp không vào sổ');
     await recordConsent(t.env.ctx, draft, { holder: 'Tác giả Nháp' });
@@ -94,8 +120,13 @@ describe('admin pages: book rights, rights holders, register', () => {
     const csv = await t.staff.leader.agent.get('/admin/consents/register/export.csv').expect(200);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(csv.headers['content-disposition']).toMatch(/^attachment; filename="so-dang-ky-dong-y-2025-06-15\.csv"$/);
-    const lines = csv.text.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('book_id,title,published_on,basis,basis_note,licence,licence_url,rights_holder,role,consent_id,consent_status,method,granted_on,starts_on,ends_on,allow_download,non_commercial,evidence_files');
+    const lines = csv.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'book_id,title,published_on,basis,basis_note,licence,licence_url,rights_holder,role,consent_id,consent_status,method,granted_on,starts_on,ends_on,allow_download,non_commercial,evidence_files',
+    );
     const row = lines.find((l) => l.includes('Sách trong sổ đăng ký'))!;
     expect(row).toContain('"Tác giả Sổ, ""Bút danh"""');
     expect(row).toContain('Đã đồng ý,Thư giấy,20/05/2025,20/05/2025,19/05/2027,Có,Có,0');

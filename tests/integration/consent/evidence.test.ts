@@ -25,14 +25,20 @@ const form = {
   terms: 'Tôi đồng ý cho Thư viện số chia sẻ miễn phí, phi thương mại, cả đọc trực tuyến và tải về.',
 };
 
-function postConsent(agent: Agent, csrf: string, files: Array<{ name: string; bytes: Buffer; type?: string }>, fields: Record<string, string> = form) {
+function postConsent(
+  agent: Agent,
+  csrf: string,
+  files: Array<{ name: string; bytes: Buffer; type?: string }>,
+  fields: Record<string, string> = form,
+) {
   const req = agent.post(`/admin/consents/books/${bookId}/consents?_csrf=${encodeURIComponent(csrf)}`);
   for (const [k, v] of Object.entries(fields)) req.field(k, v);
   for (const f of files) req.attach('evidence', f.bytes, { filename: f.name, contentType: f.type ?? 'application/octet-stream' });
   return req;
 }
 
-const tmpFiles = async () => (await fs.readdir(path.join(t.env.config.storageDir, 'tmp')).catch(() => [])).filter((f) => f.endsWith('.evidence'));
+const tmpFiles = async () =>
+  (await fs.readdir(path.join(t.env.config.storageDir, 'tmp')).catch(() => [])).filter((f) => f.endsWith('.evidence'));
 
 describe('evidence files', () => {
   it('accepts a scanned letter (PDF), a photo (JPEG) and a screenshot (PNG) with the consent, stored privately', async () => {
@@ -77,7 +83,12 @@ describe('evidence files', () => {
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.location).toMatch(/^\/dang-nhap/);
     await t.staff.leader.agent.get(`/admin/consents/evidence/${e.id}`).expect(403);
-    for (const url of [`/static/${e.storage_key}`, `/static/../storage/evidence/${e.storage_key}`, `/storage/evidence/${e.storage_key}`, `/evidence/${e.storage_key}`]) {
+    for (const url of [
+      `/static/${e.storage_key}`,
+      `/static/../storage/evidence/${e.storage_key}`,
+      `/storage/evidence/${e.storage_key}`,
+      `/evidence/${e.storage_key}`,
+    ]) {
       const res = await request(t.env.app).get(url);
       expect([301, 302, 404], url).toContain(res.status);
       expect(res.headers['content-type'] ?? '', url).not.toContain('application/pdf');
@@ -91,22 +102,35 @@ describe('evidence files', () => {
 
   it('refuses files that are not really PDF/JPEG/PNG, whatever their name, and keeps nothing of the rejected submission', async () => {
     const { agent, csrf } = t.staff.librarian;
-    const before = await t.env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.env.ctx.db
+      .selectFrom('consent_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const cases = [
       { name: 'thu.pdf', bytes: Buffer.from('đây không phải là PDF, chỉ là văn bản') },
-      { name: 'anh.png', bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not a real png')]) },
+      {
+        name: 'anh.png',
+        bytes: Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not a real png')]),
+      },
       { name: 'anh.jpg', bytes: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) },
       { name: 'hong.pdf', bytes: Buffer.from('%PDF-1.4\nrubbish without any objects\n%%EOF') },
       { name: 'trang.html', bytes: Buffer.from('<script>alert(1)</script>'), type: 'text/html' },
     ];
     for (const c of cases) {
-      const res = await postConsent(agent, csrf, [{ name: 'ok.png', bytes: pngBytes(10, 10) }, c], { ...form, newHolderName: `Người ${c.name}` });
+      const res = await postConsent(agent, csrf, [{ name: 'ok.png', bytes: pngBytes(10, 10) }, c], {
+        ...form,
+        newHolderName: `Người ${c.name}`,
+      });
       expect(res.status, c.name).toBe(400);
-      const reason = c.name === 'hong.pdf' || c.name === 'anh.jpg' ? 'Không đọc được tệp bằng chứng' : 'Tệp bằng chứng phải là PDF, JPEG hoặc PNG.';
+      const reason =
+        c.name === 'hong.pdf' || c.name === 'anh.jpg' ? 'Không đọc được tệp bằng chứng' : 'Tệp bằng chứng phải là PDF, JPEG hoặc PNG.';
       expect(res.text, c.name).toContain(reason);
       expect(res.text).toContain(`value="Người ${c.name}"`); // the form comes back with what was typed
     }
-    const after = await t.env.ctx.db.selectFrom('consent_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.env.ctx.db
+      .selectFrom('consent_records')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(after.n)).toBe(Number(before.n));
     expect(await t.env.ctx.db.selectFrom('rights_holders').select('id').where('name', 'like', 'Người %').execute()).toEqual([]);
     expect(await tmpFiles()).toEqual([]);
@@ -127,7 +151,10 @@ describe('evidence files', () => {
     const { agent, csrf } = t.staff.librarian;
     const [consent] = (await t.env.ctx.services.consent.bookOverview(bookId)).consents;
     await agent.post(`/admin/consents/${consent.id}/evidence`).attach('evidence', pngBytes(30, 30), 'them.png').expect(403);
-    await agent.post(`/admin/consents/${consent.id}/evidence?_csrf=${encodeURIComponent(csrf)}`).attach('evidence', pngBytes(30, 30), 'them.png').expect(303);
+    await agent
+      .post(`/admin/consents/${consent.id}/evidence?_csrf=${encodeURIComponent(csrf)}`)
+      .attach('evidence', pngBytes(30, 30), 'them.png')
+      .expect(303);
     const { evidence } = await t.env.ctx.services.consent.get(consent.id);
     expect(evidence.map((e) => e.original_name)).toContain('them.png');
     const audit = await t.env.ctx.services.audit.list({ action: 'evidence.added', bookId, limit: 10 });

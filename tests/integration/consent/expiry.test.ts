@@ -22,7 +22,12 @@ afterAll(() => env.cleanup());
 describe('daily consent expiry (injected clock)', () => {
   it('expires consents after their last day, withdraws the books they supported, and shows librarians what is coming', async () => {
     const endsToday = await draftBook(env.ctx, 'Sách hết hạn 30/6');
-    const c1 = await recordConsent(env.ctx, endsToday, { holder: 'Tác giả A', grantedOn: '2024-07-01', endsOn: '2025-06-30' }, librarian.user);
+    const c1 = await recordConsent(
+      env.ctx,
+      endsToday,
+      { holder: 'Tác giả A', grantedOn: '2024-07-01', endsOn: '2025-06-30' },
+      librarian.user,
+    );
     await publishAndIndex(env.ctx, endsToday, librarian.user);
     const endsLater = await draftBook(env.ctx, 'Sách hết hạn 20/7');
     await recordConsent(env.ctx, endsLater, { holder: 'Tác giả B', grantedOn: '2024-07-01', endsOn: '2025-07-20' }, librarian.user);
@@ -60,7 +65,11 @@ describe('daily consent expiry (injected clock)', () => {
     expect((await env.ctx.services.consentExpiry.run()).expired).toEqual([]);
     const audit = await env.ctx.services.audit.list({ entity: 'consent', entityId: c1, limit: 10 });
     expect(audit.map((a) => a.action)).toContain('consent.expired');
-    expect(audit.find((a) => a.action === 'consent.expired')).toMatchObject({ actor_id: null, before: expect.objectContaining({ status: 'granted' }), after: expect.objectContaining({ status: 'expired' }) });
+    expect(audit.find((a) => a.action === 'consent.expired')).toMatchObject({
+      actor_id: null,
+      before: expect.objectContaining({ status: 'granted' }),
+      after: expect.objectContaining({ status: 'expired' }),
+    });
   });
 
   it('runs as a durable job that schedules itself for the next day, once per day', async () => {
@@ -77,12 +86,15 @@ describe('daily consent expiry (injected clock)', () => {
 
     await registerConsentJobs(env.ctx); // what the server does at start: run today's pass, queue tomorrow's
     await env.ctx.services.consentExpiry.ensureScheduled(); // a second process starting adds nothing
-    const scheduled = () => env.ctx.db.selectFrom('jobs').select(['dedupe_key', 'run_at', 'status']).where('type', '=', EXPIRY_JOB).orderBy('run_at').execute();
+    const scheduled = () =>
+      env.ctx.db.selectFrom('jobs').select(['dedupe_key', 'run_at', 'status']).where('type', '=', EXPIRY_JOB).orderBy('run_at').execute();
     expect((await scheduled()).map((j) => [j.dedupe_key, j.status])).toEqual([
       [`${EXPIRY_JOB}:${tomorrow}`, 'queued'],
       [`${EXPIRY_JOB}:${addDays(tomorrow, 1)}`, 'queued'],
     ]);
-    expect((await scheduled())[1].run_at.toISOString()).toBe(new Date(libraryMidnightUtc(addDays(tomorrow, 1)).getTime() + 5 * 60_000).toISOString());
+    expect((await scheduled())[1].run_at.toISOString()).toBe(
+      new Date(libraryMidnightUtc(addDays(tomorrow, 1)).getTime() + 5 * 60_000).toISOString(),
+    );
 
     while ((await env.ctx.jobs.runDueJobs()) > 0) await env.ctx.jobs.idle();
     expect((await scheduled()).map((j) => [j.dedupe_key, j.status])).toEqual([

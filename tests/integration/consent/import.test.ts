@@ -2,9 +2,9 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { folderSource } from '../../../src/features/catalogue/import-sources.ts';
-import { ImportService } from '../../../src/features/catalogue/import.service.ts';
-import { ManifestError } from '../../../src/features/catalogue/manifest.ts';
+import { folderSource } from '../../../src/features/catalogue/ingest/import-sources.ts';
+import { ImportService } from '../../../src/features/catalogue/ingest/import.service.ts';
+import { ManifestError } from '../../../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../../../src/http/i18n/index.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { registerJobHandlers } from '../../../src/jobs.ts';
@@ -21,7 +21,10 @@ beforeAll(async () => {
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-consent-import-'));
   const books = ['de-men', 'binh-ngo', 'cc-sach', 'het-han', 'khong-ro', 'tho-to-hoai'];
   for (const [i, name] of books.entries()) {
-    await fs.writeFile(path.join(folder, `${name}.pdf`), tinyPdf({ pages: [`Sach so ${i + 1}: ${name}. Noi dung thu nghiem cho viec nhap hang loat.`, `Trang hai cua ${name}.`] }));
+    await fs.writeFile(
+      path.join(folder, `${name}.pdf`),
+      tinyPdf({ pages: [`Sach so ${i + 1}: ${name}. Noi dung thu nghiem cho viec nhap hang loat.`, `Trang hai cua ${name}.`] }),
+    );
   }
 });
 afterAll(async () => {
@@ -71,14 +74,29 @@ describe('bulk import: consent columns of the manifest', () => {
     // Tô Hoài exists once (matched by name, whatever the case), with both of their books.
     const toHoai = await env.ctx.db.selectFrom('rights_holders').selectAll().where('name', 'ilike', 'tô hoài').execute();
     expect(toHoai.map((h) => [h.name, h.kind])).toEqual([['Tô Hoài', 'heir']]);
-    expect((await env.ctx.services.rightsHolders.page(toHoai[0].id)).books.map((b) => b.title).sort()).toEqual(['Dế Mèn phiêu lưu ký', 'Thơ Tô Hoài']);
+    expect((await env.ctx.services.rightsHolders.page(toHoai[0].id)).books.map((b) => b.title).sort()).toEqual([
+      'Dế Mèn phiêu lưu ký',
+      'Thơ Tô Hoài',
+    ]);
 
     const deMen = await env.ctx.services.consent.bookOverview(ids['de-men']);
     expect(deMen.consents).toHaveLength(1);
-    expect(deMen.consents[0]).toMatchObject({ status: 'granted', method: 'other', granted_on: '2025-03-05', starts_on: '2025-03-05', ends_on: null, allow_download: true, terms: 'Đồng ý qua thư tay' });
+    expect(deMen.consents[0]).toMatchObject({
+      status: 'granted',
+      method: 'other',
+      granted_on: '2025-03-05',
+      starts_on: '2025-03-05',
+      ends_on: null,
+      allow_download: true,
+      terms: 'Đồng ý qua thư tay',
+    });
     expect(await env.ctx.services.publishGate.check(ids['de-men'])).toMatchObject({ allowDownload: true });
     expect(await env.ctx.services.publishGate.check(ids['tho-to-hoai'])).toMatchObject({ allowed: true, allowDownload: false });
-    expect((await env.ctx.services.consent.bookOverview(ids['cc-sach'])).basis).toMatchObject({ basis: 'open_licence', licence_name: 'CC BY-SA 4.0', allow_download: false });
+    expect((await env.ctx.services.consent.bookOverview(ids['cc-sach'])).basis).toMatchObject({
+      basis: 'open_licence',
+      licence_name: 'CC BY-SA 4.0',
+      allow_download: false,
+    });
     expect(await env.ctx.services.rightsStatement.forBook(ids['binh-ngo'], 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
 
     const audit = await env.ctx.services.audit.list({ bookId: ids['de-men'], limit: 20 });

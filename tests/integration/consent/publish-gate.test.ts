@@ -16,7 +16,8 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const gate = (id: number, lang: 'vi' | 'en' = 'vi') => env.ctx.services.publishGate.check(id, lang);
-const status = async (id: number) => (await env.ctx.db.selectFrom('books').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+const status = async (id: number) =>
+  (await env.ctx.db.selectFrom('books').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 
 describe('publish gate: nothing is published without a valid basis', () => {
   it('refuses a book with no rights holder and no public-domain/open-licence basis, and says so', async () => {
@@ -38,14 +39,22 @@ describe('publish gate: nothing is published without a valid basis', () => {
   it('needs a granted, current consent from EVERY required rights holder, naming who is missing', async () => {
     const id = await draftBook(env.ctx, 'Sách dịch');
     await recordConsent(env.ctx, id, { holder: 'Tác giả Một', kind: 'author', role: 'author' }, librarian.user);
-    const pendingId = await recordConsent(env.ctx, id, { holder: 'Dịch giả Hai', kind: 'translator', role: 'translator', status: 'pending' }, librarian.user);
+    const pendingId = await recordConsent(
+      env.ctx,
+      id,
+      { holder: 'Dịch giả Hai', kind: 'translator', role: 'translator', status: 'pending' },
+      librarian.user,
+    );
     const blocked = await gate(id);
     expect(blocked.allowed).toBe(false);
     expect(blocked.reasons).toEqual(['Đang chờ Dịch giả Hai (dịch giả) đồng ý.']);
     expect((await gate(id, 'en')).reasons).toEqual(['Still waiting for consent from Dịch giả Hai (translator).']);
 
     // A publisher added to the list later must consent too.
-    const publisher = await env.ctx.services.rightsHolders.create({ name: 'NXB Ba', kind: 'publisher', phone: '', email: '', zalo: '', address: '', notes: '' }, librarian.user);
+    const publisher = await env.ctx.services.rightsHolders.create(
+      { name: 'NXB Ba', kind: 'publisher', phone: '', email: '', zalo: '', address: '', notes: '' },
+      librarian.user,
+    );
     await env.ctx.services.rightsHolders.addToBook(id, publisher.id, 'publisher', librarian.user);
     expect((await gate(id)).reasons).toEqual(['Đang chờ Dịch giả Hai (dịch giả) đồng ý.', 'Chưa có sự đồng ý của NXB Ba (nhà xuất bản).']);
 
@@ -101,7 +110,12 @@ describe('publish gate: nothing is published without a valid basis', () => {
     await librarian.agent
       .post(`/admin/consents/books/${cc}/basis`)
       .type('form')
-      .send({ _csrf: librarian.csrf, basis: 'open_licence', licenceName: 'CC BY-NC 4.0', licenceUrl: 'https://creativecommons.org/licenses/by-nc/4.0/' })
+      .send({
+        _csrf: librarian.csrf,
+        basis: 'open_licence',
+        licenceName: 'CC BY-NC 4.0',
+        licenceUrl: 'https://creativecommons.org/licenses/by-nc/4.0/',
+      })
       .expect(303);
     expect(await gate(cc)).toEqual({ allowed: true, reasons: [], allowDownload: false });
     const statement = await env.ctx.services.rightsStatement.forBook(cc, 'vi');
@@ -111,9 +125,17 @@ describe('publish gate: nothing is published without a valid basis', () => {
 
   it('refuses to leave a published book without a basis by changing it', async () => {
     const id = await draftBook(env.ctx, 'Sách công cộng đã xuất bản');
-    await env.ctx.services.consent.setBasis(id, { basis: 'public_domain', note: 'Tác giả mất năm 1930.', licenceName: '', licenceUrl: '', allowDownload: true }, librarian.user);
+    await env.ctx.services.consent.setBasis(
+      id,
+      { basis: 'public_domain', note: 'Tác giả mất năm 1930.', licenceName: '', licenceUrl: '', allowDownload: true },
+      librarian.user,
+    );
     await publishAndIndex(env.ctx, id, librarian.user);
-    const res = await librarian.agent.post(`/admin/consents/books/${id}/basis`).type('form').send({ _csrf: librarian.csrf, basis: 'consent' }).expect(400);
+    const res = await librarian.agent
+      .post(`/admin/consents/books/${id}/basis`)
+      .type('form')
+      .send({ _csrf: librarian.csrf, basis: 'consent' })
+      .expect(400);
     expect(res.text).toContain('Sách đang được xuất bản');
     expect((await env.ctx.services.consent.bookOverview(id)).basis?.basis).toBe('public_domain');
   });

@@ -40,7 +40,9 @@ describe('revoking a consent takes the book down at once', () => {
     expect(file.headers['cache-control']).toBe('no-cache');
     await request(env.app).get(`/sach/${id}/tep.pdf`).set('If-None-Match', file.headers.etag).expect(304);
     expect(await indexPresence(env.ctx, id)).toEqual({ book: true, pages: 3 });
-    const before = await request(env.app).get(`/api/search?q=${slugWord(title)}`).expect(200);
+    const before = await request(env.app)
+      .get(`/api/search?q=${slugWord(title)}`)
+      .expect(200);
     expect(JSON.stringify(before.body)).toContain(title);
 
     // The revocation request and readers polling the book page run side by side: the figure is the
@@ -74,7 +76,9 @@ describe('revoking a consent takes the book down at once', () => {
     const json = await request(env.app).get(`/sach/${id}`).set('Accept', 'application/json').expect(410);
     expect(json.body.error.code).toBe('gone');
     expect(await indexPresence(env.ctx, id)).toEqual({ book: false, pages: 0 });
-    const after = await request(env.app).get(`/api/search?q=${slugWord(title)}`).expect(200);
+    const after = await request(env.app)
+      .get(`/api/search?q=${slugWord(title)}`)
+      .expect(200);
     expect(JSON.stringify(after.body)).not.toContain(title);
     const home = await request(env.app).get('/').expect(200);
     expect(home.text).not.toContain(title);
@@ -82,7 +86,11 @@ describe('revoking a consent takes the book down at once', () => {
     const book = await env.ctx.db.selectFrom('books').select(['status']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(book.status).toBe('withdrawn');
     const consent = await env.ctx.services.consent.get(consentId);
-    expect(consent.consent).toMatchObject({ status: 'revoked', revoked_by: librarian.user.id, revoked_reason: 'Tác giả gửi thư ngày 14/6 đề nghị gỡ sách.' });
+    expect(consent.consent).toMatchObject({
+      status: 'revoked',
+      revoked_by: librarian.user.id,
+      revoked_reason: 'Tác giả gửi thư ngày 14/6 đề nghị gỡ sách.',
+    });
     expect(consent.consent.revoked_at?.toISOString()).toBe(clock.now().toISOString());
   });
 
@@ -127,7 +135,12 @@ describe('revoking a consent takes the book down at once', () => {
       books.withdraw = realWithdraw;
     }
     expect((await get(`/sach/${id}`)).status).toBe(200);
-    const queued = await env.ctx.db.selectFrom('jobs').select(['id', 'status']).where('type', '=', TAKEDOWN_JOB).where('dedupe_key', '=', `${TAKEDOWN_JOB}:${id}`).execute();
+    const queued = await env.ctx.db
+      .selectFrom('jobs')
+      .select(['id', 'status'])
+      .where('type', '=', TAKEDOWN_JOB)
+      .where('dedupe_key', '=', `${TAKEDOWN_JOB}:${id}`)
+      .execute();
     expect(queued.map((j) => j.status)).toEqual(['queued']);
     while ((await env.ctx.jobs.runDueJobs()) > 0) await env.ctx.jobs.idle();
     expect((await env.ctx.repos.jobs.findById(queued[0].id))?.status).toBe('succeeded');

@@ -20,7 +20,13 @@ const waitFor = async (cond: () => Promise<boolean>, timeoutMs = 15_000) => {
 };
 
 function runner(opts: Partial<ConstructorParameters<typeof JobRunner>[2]> = {}) {
-  return new JobRunner(new JobsRepository(env.ctx.db), env.ctx.log, { concurrency: 2, pollMs: 50, leaseMs: 1000, backoffBaseMs: 100, ...opts });
+  return new JobRunner(new JobsRepository(env.ctx.db), env.ctx.log, {
+    concurrency: 2,
+    pollMs: 50,
+    leaseMs: 1000,
+    backoffBaseMs: 100,
+    ...opts,
+  });
 }
 
 describe('durable job runner', () => {
@@ -64,7 +70,10 @@ describe('durable job runner', () => {
     const a = (await env.ctx.repos.jobs.enqueue('doomed', { permanent: true }))!;
     const b = (await env.ctx.repos.jobs.enqueue('doomed', {}, { maxAttempts: 2 }))!;
     r.start();
-    await waitFor(async () => (await env.ctx.repos.jobs.findById(a))?.status === 'failed' && (await env.ctx.repos.jobs.findById(b))?.status === 'failed');
+    await waitFor(
+      async () =>
+        (await env.ctx.repos.jobs.findById(a))?.status === 'failed' && (await env.ctx.repos.jobs.findById(b))?.status === 'failed',
+    );
     await r.stop(1000);
     expect((await env.ctx.repos.jobs.findById(a))?.attempts).toBe(1);
     expect((await env.ctx.repos.jobs.findById(b))?.attempts).toBe(2);

@@ -49,7 +49,11 @@ afterEach(async () => {
 });
 
 function startServer(extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -109,7 +113,13 @@ describe('server lifecycle', { timeout: 180_000 }, () => {
 
     // A request in flight when SIGTERM arrives (a form whose body is still arriving) is finished.
     const body = Buffer.from('email=ai%40example.vn&password=mat-khau-sai-123');
-    const inFlight = http.request({ host: '127.0.0.1', port: Number(env.PORT), method: 'POST', path: '/dang-nhap', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) } });
+    const inFlight = http.request({
+      host: '127.0.0.1',
+      port: Number(env.PORT),
+      method: 'POST',
+      path: '/dang-nhap',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(body.length) },
+    });
     const answered = new Promise<number>((resolve, reject) => {
       inFlight.on('response', (res) => {
         res.resume();
@@ -133,7 +143,11 @@ describe('server lifecycle', { timeout: 180_000 }, () => {
 
   it('refuses to start beside a command that started the embedded database itself, and starts once it is done', async () => {
     // e.g. `npm run import` run while the server was stopped: its PostgreSQL stops when it exits.
-    const cli = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hold-infrastructure.ts'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const cli = spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/hold-infrastructure.ts'], {
+      cwd: root,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let cliOut = '';
     cli.stdout!.on('data', (d) => (cliOut += d));
     cli.stderr!.on('data', (d) => (cliOut += d));

@@ -40,7 +40,10 @@ async function zbar(file: string): Promise<string | null> {
 }
 
 function create(fields: Record<string, string>) {
-  return librarian.agent.post('/admin/locations').type('form').send({ _csrf: librarian.csrf, ...fields });
+  return librarian.agent
+    .post('/admin/locations')
+    .type('form')
+    .send({ _csrf: librarian.csrf, ...fields });
 }
 
 describe('location management', () => {
@@ -53,14 +56,25 @@ describe('location management', () => {
   });
 
   it('creates, edits, deactivates and reactivates a location; the code never changes', async () => {
-    const res = await create({ name: 'Nhà văn hóa khu phố 1', kind: 'community_house', address: '1 Nguyễn Trãi', ward: 'Phường 4', contact: 'Chị Lan 0901 234 567', note: 'Dán cạnh bảng tin' }).expect(303);
+    const res = await create({
+      name: 'Nhà văn hóa khu phố 1',
+      kind: 'community_house',
+      address: '1 Nguyễn Trãi',
+      ward: 'Phường 4',
+      contact: 'Chị Lan 0901 234 567',
+      note: 'Dán cạnh bảng tin',
+    }).expect(303);
     const id = Number(res.headers.location.split('/').pop());
     const before = (await env.ctx.repos.locations.findById(id))!;
     const page = await librarian.agent.get(`/admin/locations/${id}`).expect(200);
     expect(page.text).toContain(`${BASE}/q/${before.code}`);
     expect(page.text).toContain('Chị Lan 0901 234 567');
 
-    await librarian.agent.post(`/admin/locations/${id}`).type('form').send({ _csrf: librarian.csrf, name: 'Nhà văn hóa khu phố 1 (mới)', kind: 'community_house', ward: 'Phường 4' }).expect(303);
+    await librarian.agent
+      .post(`/admin/locations/${id}`)
+      .type('form')
+      .send({ _csrf: librarian.csrf, name: 'Nhà văn hóa khu phố 1 (mới)', kind: 'community_house', ward: 'Phường 4' })
+      .expect(303);
     await librarian.agent.post(`/admin/locations/${id}/deactivate`).type('form').send({ _csrf: librarian.csrf }).expect(303);
     let after = (await env.ctx.repos.locations.findById(id))!;
     expect([after.name, after.active, after.code]).toEqual(['Nhà văn hóa khu phố 1 (mới)', false, before.code]);
@@ -83,7 +97,11 @@ describe('QR codes and posters', () => {
     const { code } = (await env.ctx.repos.locations.findById(id))!;
     const url = `${BASE}/q/${code}`;
     for (const size of [256, 512, 1024]) {
-      const png = await librarian.agent.get(`/admin/locations/${id}/qr/${size}.png`).buffer(true).expect(200).expect('Content-Type', 'image/png');
+      const png = await librarian.agent
+        .get(`/admin/locations/${id}/qr/${size}.png`)
+        .buffer(true)
+        .expect(200)
+        .expect('Content-Type', 'image/png');
       expect(png.body.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
       expect(png.body.readUInt32BE(16)).toBe(size); // PNG width
       const file = path.join(tmp, `qr-${size}.png`);

@@ -18,7 +18,11 @@ afterAll(() => env.cleanup());
 
 async function createLocation(name: string): Promise<{ id: number; code: string }> {
   const { agent, csrf } = librarian;
-  const res = await agent.post('/admin/locations').type('form').send({ _csrf: csrf, name, kind: 'cafe', address: '12 Lê Lợi', ward: 'Phường 4' }).expect(303);
+  const res = await agent
+    .post('/admin/locations')
+    .type('form')
+    .send({ _csrf: csrf, name, kind: 'cafe', address: '12 Lê Lợi', ward: 'Phường 4' })
+    .expect(303);
   const id = Number(/\/admin\/locations\/(\d+)$/.exec(res.headers.location)![1]);
   const loc = await env.ctx.repos.locations.findById(id);
   return { id, code: loc!.code };
@@ -88,7 +92,10 @@ describe('scan → redirect → attribution', () => {
     await agent.get(`/q/${loc.code}`).set('User-Agent', PHONE_UA).expect(302);
     await agent.get(`/q/${loc.code}`).set('User-Agent', PHONE_UA).expect(302);
     const rows = (await eventRows(env.ctx)).filter((r) => r.location_id === loc.id);
-    expect(rows.map((r) => [r.kind, r.starts_visit])).toEqual([['scan', true], ['scan', false]]);
+    expect(rows.map((r) => [r.kind, r.starts_visit])).toEqual([
+      ['scan', true],
+      ['scan', false],
+    ]);
   });
 
   it('a visit without a QR code is counted as direct, once per session, and a new session starts after 30 idle minutes', async () => {

@@ -13,10 +13,33 @@ const services = () => env.ctx.services as unknown as Record<string, unknown>;
 
 beforeAll(async () => {
   env = await createTestEnv();
-  open = await createBook(env.ctx, { title: 'Dế Mèn phiêu lưu ký', authors: ['Tô Hoài'], categories: ['thieu-nhi'], description: 'Truyện <thiếu nhi> & phiêu lưu.', year: 1941, pages: pagesWith(6), withCover: true });
-  noDownload = await createBook(env.ctx, { title: 'Sách chỉ đọc trực tuyến', authors: ['Tô Hoài'], categories: ['thieu-nhi'], pages: pagesWith(3) });
-  gone = await createBook(env.ctx, { title: 'Sách bị gỡ xuống', authors: ['Người Đã Rút'], categories: ['thieu-nhi'], pages: pagesWith(5, { 2: 'Câu văn độc nhất vô nhị về hoa sen trắng.' }), withCover: true });
-  lagging = await createBook(env.ctx, { title: 'Sách gỡ chậm chỉ mục', categories: ['thieu-nhi'], pages: pagesWith(3, { 1: 'Con chim vành khuyên nhỏ xíu.' }) });
+  open = await createBook(env.ctx, {
+    title: 'Dế Mèn phiêu lưu ký',
+    authors: ['Tô Hoài'],
+    categories: ['thieu-nhi'],
+    description: 'Truyện <thiếu nhi> & phiêu lưu.',
+    year: 1941,
+    pages: pagesWith(6),
+    withCover: true,
+  });
+  noDownload = await createBook(env.ctx, {
+    title: 'Sách chỉ đọc trực tuyến',
+    authors: ['Tô Hoài'],
+    categories: ['thieu-nhi'],
+    pages: pagesWith(3),
+  });
+  gone = await createBook(env.ctx, {
+    title: 'Sách bị gỡ xuống',
+    authors: ['Người Đã Rút'],
+    categories: ['thieu-nhi'],
+    pages: pagesWith(5, { 2: 'Câu văn độc nhất vô nhị về hoa sen trắng.' }),
+    withCover: true,
+  });
+  lagging = await createBook(env.ctx, {
+    title: 'Sách gỡ chậm chỉ mục',
+    categories: ['thieu-nhi'],
+    pages: pagesWith(3, { 1: 'Con chim vành khuyên nhỏ xíu.' }),
+  });
   services().publishGate = { check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== noDownload.id }) };
   await withdrawBook(env.ctx, gone.id);
   await withdrawBook(env.ctx, lagging.id, { keepInIndex: true });
@@ -30,10 +53,14 @@ describe('OPDS catalogue', () => {
     const x = res.text;
     expect(x.startsWith('<?xml version="1.0" encoding="UTF-8"?>')).toBe(true);
     expect(x).toContain('<feed xmlns="http://www.w3.org/2005/Atom"');
-    expect(x).toMatch(/<link rel="self" href="http:\/\/localhost:3000\/opds" type="application\/atom\+xml;profile=opds-catalog;kind=navigation"\/>/);
+    expect(x).toMatch(
+      /<link rel="self" href="http:\/\/localhost:3000\/opds" type="application\/atom\+xml;profile=opds-catalog;kind=navigation"\/>/,
+    );
     expect(x).toContain('<link rel="start" href="http://localhost:3000/opds"');
     expect(x).toContain('rel="search" href="http://localhost:3000/opds/opensearch.xml" type="application/opensearchdescription+xml"');
-    expect(x).toContain('rel="http://opds-spec.org/sort/new" href="http://localhost:3000/opds/moi" type="application/atom+xml;profile=opds-catalog;kind=acquisition"');
+    expect(x).toContain(
+      'rel="http://opds-spec.org/sort/new" href="http://localhost:3000/opds/moi" type="application/atom+xml;profile=opds-catalog;kind=acquisition"',
+    );
     expect(x).toContain('rel="http://opds-spec.org/sort/popular"');
     expect(x).toContain('rel="subsection" href="http://localhost:3000/opds/the-loai/thieu-nhi"');
     expect(x).toMatch(/<updated>\d{4}-\d\d-\d\dT/);
@@ -41,13 +68,16 @@ describe('OPDS catalogue', () => {
 
   it('lists books with covers, and acquisition links only where downloads are allowed', async () => {
     const x = (await request(env.app).get('/opds/moi').expect(200)).text;
-    const entry = (id: number) => new RegExp(`<entry>(?:(?!</entry>).)*urn:thu-vien-so:book:${id}<(?:(?!</entry>).)*</entry>`, 's').exec(x)?.[0] ?? '';
+    const entry = (id: number) =>
+      new RegExp(`<entry>(?:(?!</entry>).)*urn:thu-vien-so:book:${id}<(?:(?!</entry>).)*</entry>`, 's').exec(x)?.[0] ?? '';
     const a = entry(open.id);
     expect(a).toContain('<title>Dế Mèn phiêu lưu ký</title>');
     expect(a).toContain('<author><name>Tô Hoài</name>');
     expect(a).toContain('<summary type="text">Truyện &lt;thiếu nhi&gt; &amp; phiêu lưu.</summary>');
     expect(a).toContain('<dc:issued>1941</dc:issued>');
-    expect(a).toContain(`rel="http://opds-spec.org/acquisition/open-access" href="http://localhost:3000/sach/${open.id}/tep.pdf" type="application/pdf"`);
+    expect(a).toContain(
+      `rel="http://opds-spec.org/acquisition/open-access" href="http://localhost:3000/sach/${open.id}/tep.pdf" type="application/pdf"`,
+    );
     expect(a).toContain(`rel="http://opds-spec.org/image" href="http://localhost:3000/sach/${open.id}/bia-400.jpg?v=1" type="image/jpeg"`);
     expect(a).toContain('rel="http://opds-spec.org/image/thumbnail"');
     const b = entry(noDownload.id);
@@ -74,7 +104,15 @@ describe('withdrawn books are invisible everywhere', () => {
 
   it('answer 404 on every page and file', async () => {
     for (const id of ids()) {
-      for (const path of [`/sach/${id}`, `/doc/${id}`, `/doc/${id}/trang/1`, `/doc/${id}/tim?q=hoa`, `/sach/${id}/tep.pdf`, `/sach/${id}/tep.pdf?download=1`, `/sach/${id}/bia-200.webp?v=1`]) {
+      for (const path of [
+        `/sach/${id}`,
+        `/doc/${id}`,
+        `/doc/${id}/trang/1`,
+        `/doc/${id}/tim?q=hoa`,
+        `/sach/${id}/tep.pdf`,
+        `/sach/${id}/tep.pdf?download=1`,
+        `/sach/${id}/bia-200.webp?v=1`,
+      ]) {
         const res = await request(env.app).get(path);
         expect(res.status, path).toBe(404);
       }
@@ -84,7 +122,11 @@ describe('withdrawn books are invisible everywhere', () => {
   });
 
   it('are absent from lists, feeds and search results, even while the index still holds them', async () => {
-    const pages = await Promise.all(['/', '/the-loai/thieu-nhi', '/tac-gia/nguoi-da-rut', '/opds/moi', '/opds/the-loai/thieu-nhi', '/opds/pho-bien'].map((p) => request(env.app).get(p)));
+    const pages = await Promise.all(
+      ['/', '/the-loai/thieu-nhi', '/tac-gia/nguoi-da-rut', '/opds/moi', '/opds/the-loai/thieu-nhi', '/opds/pho-bien'].map((p) =>
+        request(env.app).get(p),
+      ),
+    );
     for (const res of pages) {
       expect(res.text).not.toContain('Sách bị gỡ xuống');
       expect(res.text).not.toContain('Sách gỡ chậm chỉ mục');

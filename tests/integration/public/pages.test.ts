@@ -12,7 +12,9 @@ let draft: FixtureBook;
 beforeAll(async () => {
   env = await createTestEnv();
   // Consent rules are the consent feature's tests; here every book may be downloaded unless a test says otherwise.
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
+    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
+  };
   kieu = await createBook(env.ctx, {
     title: 'Truyện Kiều',
     authors: ['Nguyễn Du'],
@@ -20,10 +22,19 @@ beforeAll(async () => {
     description: 'Kiệt tác thơ lục bát của Nguyễn Du.\n\nBản in có chú giải.',
     year: 1820,
     pages: pagesWith(12, { 3: 'Trăm năm trong cõi người ta, chữ tài chữ mệnh khéo là ghét nhau.' }),
-    outline: [{ title: 'Phần một: Gặp gỡ và đính ước', page: 2, children: [{ title: 'Chị em Thúy Kiều', page: 3 }] }, { title: 'Phần hai', page: 9 }],
+    outline: [
+      { title: 'Phần một: Gặp gỡ và đính ước', page: 2, children: [{ title: 'Chị em Thúy Kiều', page: 3 }] },
+      { title: 'Phần hai', page: 9 },
+    ],
     withCover: true,
   });
-  history = await createBook(env.ctx, { title: 'Lịch sử Việt Nam giản yếu', authors: ['Trần Trọng Kim'], categories: ['lich-su'], pages: pagesWith(5), index: false });
+  history = await createBook(env.ctx, {
+    title: 'Lịch sử Việt Nam giản yếu',
+    authors: ['Trần Trọng Kim'],
+    categories: ['lich-su'],
+    pages: pagesWith(5),
+    index: false,
+  });
   draft = await createBook(env.ctx, { title: 'Bản nháp chưa xuất bản', categories: ['lich-su'], pages: pagesWith(2), status: 'draft' });
 });
 afterAll(() => env.cleanup());
@@ -61,7 +72,14 @@ describe('home page', () => {
   });
 
   it('welcomes a visitor who arrived through a location QR code, naming the place', async () => {
-    const place = await env.ctx.services.locations.create({ name: 'Cà phê Sách Hoa Sữa', kind: 'cafe', address: '12 Lý Thường Kiệt', ward: 'Phường 1', note: null, contact: null });
+    const place = await env.ctx.services.locations.create({
+      name: 'Cà phê Sách Hoa Sữa',
+      kind: 'cafe',
+      address: '12 Lý Thường Kiệt',
+      ward: 'Phường 1',
+      note: null,
+      contact: null,
+    });
     const agent = request.agent(env.app);
     const scan = await agent.get(`/q/${place.code}`).set('User-Agent', 'Mozilla/5.0 (Linux; Android 10) Mobile');
     expect([302, 303]).toContain(scan.status);

@@ -13,7 +13,14 @@ interface ApiResult {
   totalBooks: number;
   totalPassages: number;
   pageCount: number;
-  books: Array<{ id: number; title: string; authors: Array<{ name: string; slug: string }>; categories: Array<{ name: string; slug: string }>; url: string; hasCover: boolean }>;
+  books: Array<{
+    id: number;
+    title: string;
+    authors: Array<{ name: string; slug: string }>;
+    categories: Array<{ name: string; slug: string }>;
+    url: string;
+    hasCover: boolean;
+  }>;
   passages: Array<{ bookId: number; bookTitle: string; pageNumber: number; snippetHtml: string; readerUrl: string; textUrl: string }>;
   facets: { categories: Record<string, number>; languages: Record<string, number> };
 }
@@ -95,7 +102,11 @@ describe('search', () => {
 
   it('sorts by newest and by title', async () => {
     expect((await api({ q: '', sort: 'newest' })).books.map((b) => b.id)).toEqual([war.id, english.id, kieu.id]);
-    expect((await api({ q: '', sort: 'title' })).books.map((b) => b.title)).toEqual(['A Short History of the World', 'Lịch sử thế kỷ hai mươi', 'Truyện Kiều']);
+    expect((await api({ q: '', sort: 'title' })).books.map((b) => b.title)).toEqual([
+      'A Short History of the World',
+      'Lịch sử thế kỷ hai mươi',
+      'Truyện Kiều',
+    ]);
   });
 
   it('paginates passages', async () => {

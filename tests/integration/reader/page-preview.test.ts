@@ -16,8 +16,14 @@ const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => 
 
 beforeAll(async () => {
   env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
-  book = await createBook(env.ctx, { title: 'Dế Mèn phiêu lưu ký', authors: ['Tô Hoài'], pages: pagesWith(6, { 1: 'Chương một\nTôi sống độc lập từ thuở bé.' }) });
+  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
+    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
+  };
+  book = await createBook(env.ctx, {
+    title: 'Dế Mèn phiêu lưu ký',
+    authors: ['Tô Hoài'],
+    pages: pagesWith(6, { 1: 'Chương một\nTôi sống độc lập từ thuở bé.' }),
+  });
 });
 afterAll(() => env.cleanup());
 
@@ -33,7 +39,11 @@ describe('page-1 preview', () => {
     expect(again.text).toContain(`<img src="/sach/${book.id}/trang-1.webp" alt="Trang 1 của sách`);
     expect(again.text).toContain('<script defer src="/static/js/reader-preview.js"></script>');
 
-    const img = await request(env.app).get(`/sach/${book.id}/trang-1.webp`).buffer(true).parse(binary as never).expect(200);
+    const img = await request(env.app)
+      .get(`/sach/${book.id}/trang-1.webp`)
+      .buffer(true)
+      .parse(binary as never)
+      .expect(200);
     expect(img.headers['content-type']).toBe('image/webp');
     expect(img.headers['cache-control']).toBe('no-cache');
     const body = img.body as Buffer;

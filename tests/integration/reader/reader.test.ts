@@ -13,7 +13,11 @@ const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => 
   res.on('data', (c: Buffer) => chunks.push(c));
   res.on('end', () => cb(null, Buffer.concat(chunks)));
 };
-const getPdf = (path: string) => request(env.app).get(path).buffer(true).parse(binary as never);
+const getPdf = (path: string) =>
+  request(env.app)
+    .get(path)
+    .buffer(true)
+    .parse(binary as never);
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -28,7 +32,10 @@ beforeAll(async () => {
       2: 'Chương một\nTôi đã đi lang thang khắp chợ.\nRồi lại ngồi xuống.\n\nĐoạn mới bắt đầu ở đây.',
       7: 'Con kênh xanh xanh, rừng đước mênh mông. <b>thẻ</b> & ký hiệu.',
     }),
-    outline: [{ title: 'Chương một', page: 2 }, { title: 'Chương hai', page: 7 }],
+    outline: [
+      { title: 'Chương một', page: 2 },
+      { title: 'Chương hai', page: 7 },
+    ],
     padBytesPerPage: 3000,
     withCover: true,
   });
@@ -60,7 +67,10 @@ describe('PDF bytes with HTTP Range', () => {
   });
 
   it('answers 416 for an unsatisfiable range, 304 for a fresh copy, and the full file when If-Range is stale', async () => {
-    const bad = await request(env.app).get(`/sach/${book.id}/tep.pdf`).set('Range', `bytes=${book.sizeBytes + 10}-`).expect(416);
+    const bad = await request(env.app)
+      .get(`/sach/${book.id}/tep.pdf`)
+      .set('Range', `bytes=${book.sizeBytes + 10}-`)
+      .expect(416);
     expect(bad.headers['content-range']).toBe(`bytes */${book.sizeBytes}`);
     await request(env.app).get(`/sach/${book.id}/tep.pdf`).set('If-None-Match', `"${book.sha256}"`).expect(304);
     const same = await getPdf(`/sach/${book.id}/tep.pdf`).set('Range', 'bytes=0-9').set('If-Range', `"${book.sha256}"`).expect(206);
@@ -115,7 +125,11 @@ describe('reader page', () => {
 
   it('counts pages read from the anonymous beacon without a CSRF token', async () => {
     events.length = 0;
-    await request(env.app).post(`/api/doc/${book.id}/da-doc`).set('Content-Type', 'text/plain;charset=UTF-8').send(JSON.stringify({ pages: 12 })).expect(204);
+    await request(env.app)
+      .post(`/api/doc/${book.id}/da-doc`)
+      .set('Content-Type', 'text/plain;charset=UTF-8')
+      .send(JSON.stringify({ pages: 12 }))
+      .expect(204);
     expect(events).toContainEqual({ kind: 'pages_read', bookId: book.id, pages: 12 });
   });
 });

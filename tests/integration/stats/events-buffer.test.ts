@@ -14,7 +14,14 @@ const req = (ip: string) => ({ headers: { 'user-agent': PHONE_UA }, ip });
 describe('events buffer', () => {
   it('does not touch the database on record(), and writes everything on graceful close', async () => {
     // A second context on the same database, with a flush interval longer than the test.
-    const ctx = createContext({ config: env.config, log: env.ctx.log, databaseUrl: env.databaseUrl, search: env.ctx.search, sessionSecret: 'x'.repeat(32), events: { flushMs: 600_000 } });
+    const ctx = createContext({
+      config: env.config,
+      log: env.ctx.log,
+      databaseUrl: env.databaseUrl,
+      search: env.ctx.search,
+      sessionSecret: 'x'.repeat(32),
+      events: { flushMs: 600_000 },
+    });
     const before = await env.ctx.repos.events.countEvents();
     const record = (n: number) => {
       for (let i = 0; i < n; i++) ctx.services.events.record({ kind: 'book_open', bookId: 1 + (i % 7) }, req(`10.0.${i % 250}.1`));
@@ -46,11 +53,26 @@ describe('events buffer', () => {
   });
 
   it('attributes an event from its request cookie even without the visit middleware (beacons)', async () => {
-    const loc = await env.ctx.services.locations.create({ name: 'Điểm thử', kind: 'other', address: '', ward: '', note: null, contact: null });
+    const loc = await env.ctx.services.locations.create({
+      name: 'Điểm thử',
+      kind: 'other',
+      address: '',
+      ward: '',
+      note: null,
+      contact: null,
+    });
     const now = Math.floor(Date.now() / 60_000).toString(36);
-    env.ctx.services.events.record({ kind: 'pages_read', bookId: 9, pages: 12 }, { headers: { 'user-agent': PHONE_UA, cookie: `tvs.visit=q.${loc.code}.${now}` }, ip: '10.2.2.2' });
+    env.ctx.services.events.record(
+      { kind: 'pages_read', bookId: 9, pages: 12 },
+      { headers: { 'user-agent': PHONE_UA, cookie: `tvs.visit=q.${loc.code}.${now}` }, ip: '10.2.2.2' },
+    );
     await env.ctx.services.events.flush();
-    const row = await env.ctx.db.selectFrom('stats_events').selectAll().where('kind', '=', 'pages_read').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const row = await env.ctx.db
+      .selectFrom('stats_events')
+      .selectAll()
+      .where('kind', '=', 'pages_read')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect([row.location_id, row.origin, row.pages, row.book_id]).toEqual([loc.id, 'qr', 12, 9]);
   });
 });

@@ -3,14 +3,19 @@ import { ensureSearchIndexes } from '../../../src/features/search/search-setting
 import { createBook, pagesWith } from '../../helpers/books.ts';
 
 /** Browser-like user agents (a phone, a desktop) and a link-preview bot. */
-export const PHONE_UA = 'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
+export const PHONE_UA =
+  'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
 export const DESKTOP_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
 export const ZALO_BOT_UA = 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)';
 export const GOOGLE_BOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 /** A published, indexed book (the reader-site fixture helper: catalogue tables + Meilisearch). */
 export async function insertPublishedBook(ctx: AppContext, title: string, categorySlug?: string): Promise<number> {
-  const book = await createBook(ctx, { title, categories: categorySlug ? [categorySlug] : [], pages: pagesWith(3, { 1: `${title} — trang đầu` }) });
+  const book = await createBook(ctx, {
+    title,
+    categories: categorySlug ? [categorySlug] : [],
+    pages: pagesWith(3, { 1: `${title} — trang đầu` }),
+  });
   return book.id;
 }
 

@@ -25,7 +25,11 @@ const page = (path: string, ip: string, ua = PHONE_UA, agent: Agent | ReturnType
   (agent as Agent).get(path).set('User-Agent', ua).set('X-Forwarded-For', ip).set('Accept', 'text/html');
 
 async function newLocation(name: string): Promise<{ id: number; code: string }> {
-  const res = await librarian.agent.post('/admin/locations').type('form').send({ _csrf: librarian.csrf, name, kind: 'community_house', ward: 'Phường 7' }).expect(303);
+  const res = await librarian.agent
+    .post('/admin/locations')
+    .type('form')
+    .send({ _csrf: librarian.csrf, name, kind: 'community_house', ward: 'Phường 7' })
+    .expect(303);
   const id = Number(res.headers.location.split('/').pop());
   return { id, code: (await env.ctx.repos.locations.findById(id))!.code };
 }
@@ -46,14 +50,20 @@ describe('unique visitors with a daily rotating salt (injected clock)', () => {
     await page('/', '203.0.113.7', PHONE_UA, a).expect(200);
     await page('/', '198.51.100.23', DESKTOP_UA).expect(200); // someone else
     await env.ctx.services.events.flush();
-    const day1Salts = await env.ctx.db.selectFrom('stats_salts').select(sql<string>`day::text`.as('day')).execute();
+    const day1Salts = await env.ctx.db
+      .selectFrom('stats_salts')
+      .select(sql<string>`day::text`.as('day'))
+      .execute();
     expect(day1Salts.map((s) => s.day)).toEqual(['2025-03-10']);
 
     clock.set(new Date('2025-03-11T02:00:00Z')); // next local day
     await page('/', '203.0.113.7', PHONE_UA, request.agent(env.app)).expect(200);
     await env.ctx.services.events.flush();
     // Yesterday's salt is gone: its hashes can no longer be recomputed from an address.
-    const day2Salts = await env.ctx.db.selectFrom('stats_salts').select(sql<string>`day::text`.as('day')).execute();
+    const day2Salts = await env.ctx.db
+      .selectFrom('stats_salts')
+      .select(sql<string>`day::text`.as('day'))
+      .execute();
     expect(day2Salts.map((s) => s.day)).toEqual(['2025-03-11']);
 
     const visits = (await eventRows(env.ctx)).filter((r) => r.kind === 'visit' && !r.is_bot);
@@ -68,8 +78,15 @@ describe('unique visitors with a daily rotating salt (injected clock)', () => {
     expect(leaks.rows[0].n).toBe(0);
 
     await rollUp(env.ctx);
-    const site = await env.ctx.db.selectFrom('stats_daily_site').select([sql<string>`day::text`.as('day'), 'uniques']).orderBy('day').execute();
-    expect(site).toEqual([{ day: '2025-03-10', uniques: 2 }, { day: '2025-03-11', uniques: 1 }]);
+    const site = await env.ctx.db
+      .selectFrom('stats_daily_site')
+      .select([sql<string>`day::text`.as('day'), 'uniques'])
+      .orderBy('day')
+      .execute();
+    expect(site).toEqual([
+      { day: '2025-03-10', uniques: 2 },
+      { day: '2025-03-11', uniques: 1 },
+    ]);
     const dash = await leader.agent.get('/admin/stats?range=7d').expect(200);
     expect(figure(dash.text, 'visits')).toBe(4);
     expect(figure(dash.text, 'uniques')).toBe(3);
@@ -79,7 +96,8 @@ describe('unique visitors with a daily rotating salt (injected clock)', () => {
 describe('rollup job', () => {
   it('is incremental and idempotent: running it again, or twice at once, never double counts', async () => {
     const loc = await newLocation('Nhà văn hóa tổ 5');
-    for (let i = 0; i < 5; i++) await request(env.app).get(`/q/${loc.code}`).set('User-Agent', PHONE_UA).set('X-Forwarded-For', `192.0.2.${i}`).expect(302);
+    for (let i = 0; i < 5; i++)
+      await request(env.app).get(`/q/${loc.code}`).set('User-Agent', PHONE_UA).set('X-Forwarded-For', `192.0.2.${i}`).expect(302);
     await env.ctx.services.events.flush();
     await Promise.all([env.ctx.services.rollup.run(), env.ctx.services.rollup.run()]);
     await env.ctx.services.rollup.run();
@@ -94,9 +112,18 @@ describe('rollup job', () => {
     const loc = await newLocation('Quán cà phê Góc Phố');
     await request(env.app).get(`/q/${loc.code}`).set('User-Agent', PHONE_UA).expect(302);
     await env.ctx.services.events.flush();
-    const job = await env.ctx.db.selectFrom('jobs').selectAll().where('type', '=', 'stats.rollup').where('status', '=', 'queued').executeTakeFirst();
+    const job = await env.ctx.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('type', '=', 'stats.rollup')
+      .where('status', '=', 'queued')
+      .executeTakeFirst();
     expect(job).toBeDefined();
-    await env.ctx.db.updateTable('jobs').set({ run_at: new Date(Date.now() - 1000) }).where('id', '=', job!.id).execute();
+    await env.ctx.db
+      .updateTable('jobs')
+      .set({ run_at: new Date(Date.now() - 1000) })
+      .where('id', '=', job!.id)
+      .execute();
     const { registerStatsJobs } = await import('../../../src/features/stats/stats.jobs.ts');
     await registerStatsJobs(env.ctx);
     await env.ctx.jobs.runDueJobs();
@@ -124,7 +151,10 @@ describe('inactive locations', () => {
 
     const rows = (await eventRows(env.ctx)).filter((r) => r.occurred_at >= new Date('2025-03-12T00:00:00Z'));
     const after = rows.slice(-2);
-    expect(after.map((r) => [r.kind, r.origin, r.starts_visit])).toEqual([['scan', 'inactive', true], ['search', 'inactive', false]]);
+    expect(after.map((r) => [r.kind, r.origin, r.starts_visit])).toEqual([
+      ['scan', 'inactive', true],
+      ['search', 'inactive', false],
+    ]);
     expect(after[0].location_id).toBe(loc.id); // the raw scan remembers which poster it was
     expect(after[1].location_id).toBeNull(); // later events are attributed to no place
 
@@ -148,7 +178,10 @@ describe('exports', () => {
     const res = await leader.agent.get('/admin/stats/export/no-results.csv?range=custom&from=2025-03-13&to=2025-03-13').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
     expect(res.headers['content-disposition']).toBe('attachment; filename="thong-ke-no-results-2025-03-13_2025-03-13.csv"');
-    const lines = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = res.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(res.text.charCodeAt(0)).toBe(0xfeff);
     expect(lines[0]).toBe('Từ khóa,Lượt tìm kiếm,Lần không có kết quả');
     expect(lines).toContain('nhật ký trong tù,1,1');
@@ -157,8 +190,13 @@ describe('exports', () => {
 
   it('CSV of locations and of totals reflect the dashboard', async () => {
     const res = await leader.agent.get('/admin/stats/export/locations.csv?range=custom&from=2025-03-12&to=2025-03-12').expect(200);
-    const rows = res.text.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(rows[0]).toBe('Mã số điểm,Điểm,Mã QR,Lượt truy cập,Người đọc (không trùng),Lượt quét QR,Bot,Lượt mở sách,Trang đã đọc,Lượt tìm kiếm');
+    const rows = res.text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(rows[0]).toBe(
+      'Mã số điểm,Điểm,Mã QR,Lượt truy cập,Người đọc (không trùng),Lượt quét QR,Bot,Lượt mở sách,Trang đã đọc,Lượt tìm kiếm',
+    );
     expect(rows.some((r) => /^\d+,Trường Tiểu học Kim Đồng,[a-z0-9]{6},1,1,1,0,0,0,0$/.test(r))).toBe(true);
     const totals = await leader.agent.get('/admin/stats/export/totals.csv?range=custom&from=2025-03-13&to=2025-03-13').expect(200);
     expect(totals.text).toContain('Lượt tìm kiếm,2025-03-13,2');
@@ -203,7 +241,9 @@ describe('role access', () => {
     await leader.agent.get('/admin/stats/report').expect(200);
     await leader.agent.get('/admin/locations').expect(403);
     await leader.agent.post('/admin/locations').type('form').send({ _csrf: leader.csrf, name: 'X', kind: 'cafe' }).expect(403);
-    const catalogue = env.app.adminRouters.filter((r) => r.mountPath.startsWith('/admin/books') || r.mountPath.startsWith('/admin/categories'));
+    const catalogue = env.app.adminRouters.filter(
+      (r) => r.mountPath.startsWith('/admin/books') || r.mountPath.startsWith('/admin/categories'),
+    );
     for (const r of catalogue) expect(r.roles).not.toContain('leader');
     if (catalogue.length > 0) {
       await leader.agent.post('/admin/books').type('form').send({ _csrf: leader.csrf, title: 'Sách lạ' }).expect(403);

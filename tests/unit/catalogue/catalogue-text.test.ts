@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { cleanMetadataValue, foldDiacritics, languageCode, normaliseIsbn, slugify, splitAuthors, splitList, titleFromFileName } from '../../../src/features/catalogue/catalogue-text.ts';
+import {
+  cleanMetadataValue,
+  foldDiacritics,
+  languageCode,
+  normaliseIsbn,
+  slugify,
+  splitAuthors,
+  splitList,
+  titleFromFileName,
+} from '../../../src/features/catalogue/catalogue-text.ts';
 
 describe('catalogue text helpers', () => {
   it('folds Vietnamese diacritics including đ/Đ', () => {

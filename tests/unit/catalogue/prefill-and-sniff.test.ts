@@ -1,8 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { prefillFromPdf } from '../../../src/features/catalogue/prefill.ts';
-import { sniff } from '../../../src/features/catalogue/upload-storage.ts';
+import { prefillFromPdf } from '../../../src/features/catalogue/ingest/prefill.ts';
+import { sniff } from '../../../src/features/catalogue/ingest/upload-storage.ts';
 
-const meta = { title: 'Việt Nam - Một thiên lịch sử', author: 'Nguyễn Khắc Viện', subject: 'Lịch sử Việt Nam', keywords: 'lịch sử, Việt Nam', language: 'vi-VN' };
+const meta = {
+  title: 'Việt Nam - Một thiên lịch sử',
+  author: 'Nguyễn Khắc Viện',
+  subject: 'Lịch sử Việt Nam',
+  keywords: 'lịch sử, Việt Nam',
+  language: 'vi-VN',
+};
 
 describe('pre-filling metadata from the PDF', () => {
   it('fills every field nobody set', () => {
@@ -20,7 +26,13 @@ describe('pre-filling metadata from the PDF', () => {
   });
 
   it('ignores placeholder titles', () => {
-    const { change } = prefillFromPdf({ edited_fields: [], description: '', tags: [] }, false, { title: 'Microsoft Word - sach1.doc', author: null, subject: null, keywords: null, language: null });
+    const { change } = prefillFromPdf({ edited_fields: [], description: '', tags: [] }, false, {
+      title: 'Microsoft Word - sach1.doc',
+      author: null,
+      subject: null,
+      keywords: null,
+      language: null,
+    });
     expect(change).toEqual({});
   });
 });

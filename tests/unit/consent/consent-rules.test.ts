@@ -26,7 +26,11 @@ describe('library calendar (Asia/Ho_Chi_Minh)', () => {
 });
 
 describe('a consent is current', () => {
-  const c = (status: 'granted' | 'pending' | 'revoked' | 'expired', starts_on: string | null, ends_on: string | null) => ({ status, starts_on, ends_on });
+  const c = (status: 'granted' | 'pending' | 'revoked' | 'expired', starts_on: string | null, ends_on: string | null) => ({
+    status,
+    starts_on,
+    ends_on,
+  });
   it('when granted and start ≤ today ≤ end (the end day included)', () => {
     expect(isCurrent(c('granted', '2025-01-01', null), '2025-06-01')).toBe(true);
     expect(isCurrent(c('granted', '2025-01-01', '2025-06-01'), '2025-06-01')).toBe(true);
@@ -43,7 +47,10 @@ describe('gate reasons', () => {
       { code: 'holder_missing' as const, holder: 'Nguyễn Nhật Ánh', role: 'author' },
       { code: 'holder_expired' as const, holder: 'NXB Trẻ', role: 'publisher', date: '2025-05-31' },
     ];
-    expect(describeProblems(problems, 'vi')).toEqual(['Chưa có sự đồng ý của Nguyễn Nhật Ánh (tác giả).', 'Sự đồng ý của NXB Trẻ (nhà xuất bản) đã hết hạn ngày 31/05/2025.']);
+    expect(describeProblems(problems, 'vi')).toEqual([
+      'Chưa có sự đồng ý của Nguyễn Nhật Ánh (tác giả).',
+      'Sự đồng ý của NXB Trẻ (nhà xuất bản) đã hết hạn ngày 31/05/2025.',
+    ]);
     expect(describeProblems(problems, 'en')[1]).toBe('The consent of NXB Trẻ (publisher) ended on 31/05/2025.');
   });
 });
@@ -77,9 +84,18 @@ describe('consent form rules', () => {
   const base = { rightsHolderId: '3', role: 'author', method: 'letter', terms: 'Đồng ý chia sẻ miễn phí.' };
   it('a granted consent needs its date and wording; the end cannot precede the start', () => {
     expect(recordConsentSchema.safeParse({ ...base, status: 'granted' }).success).toBe(false);
-    expect(recordConsentSchema.safeParse({ ...base, status: 'granted', grantedOn: '2025-01-10', endsOn: '2025-01-09' }).success).toBe(false);
+    expect(recordConsentSchema.safeParse({ ...base, status: 'granted', grantedOn: '2025-01-10', endsOn: '2025-01-09' }).success).toBe(
+      false,
+    );
     const ok = recordConsentSchema.parse({ ...base, status: 'granted', grantedOn: '2025-01-10', nonCommercial: 'yes' });
-    expect(ok).toMatchObject({ rightsHolderId: 3, grantedOn: '2025-01-10', startsOn: null, endsOn: null, allowDownload: false, nonCommercial: true });
+    expect(ok).toMatchObject({
+      rightsHolderId: 3,
+      grantedOn: '2025-01-10',
+      startsOn: null,
+      endsOn: null,
+      allowDownload: false,
+      nonCommercial: true,
+    });
   });
   it('a pending request needs neither date nor wording, but needs a holder', () => {
     expect(recordConsentSchema.safeParse({ ...base, terms: '', status: 'pending' }).success).toBe(true);
@@ -89,16 +105,42 @@ describe('consent form rules', () => {
 
 describe('import manifest consent columns', () => {
   it('accepts a consent row with several holders, Vietnamese dates and yes/no', () => {
-    const { spec, errors } = parseConsentColumns({ basis: 'consent', rights_holder: 'Tô Hoài; NXB Kim Đồng', rights_holder_kind: 'heir;publisher', consent_date: '05/03/2025', consent_until: '2030-12-31', allow_download: 'có' });
+    const { spec, errors } = parseConsentColumns({
+      basis: 'consent',
+      rights_holder: 'Tô Hoài; NXB Kim Đồng',
+      rights_holder_kind: 'heir;publisher',
+      consent_date: '05/03/2025',
+      consent_until: '2030-12-31',
+      allow_download: 'có',
+    });
     expect(errors).toEqual([]);
-    expect(spec).toEqual({ basis: 'consent', holders: [{ name: 'Tô Hoài', kind: 'heir' }, { name: 'NXB Kim Đồng', kind: 'publisher' }], grantedOn: '2025-03-05', endsOn: '2030-12-31', allowDownload: true, terms: '' });
+    expect(spec).toEqual({
+      basis: 'consent',
+      holders: [
+        { name: 'Tô Hoài', kind: 'heir' },
+        { name: 'NXB Kim Đồng', kind: 'publisher' },
+      ],
+      grantedOn: '2025-03-05',
+      endsOn: '2030-12-31',
+      allowDownload: true,
+      terms: '',
+    });
   });
   it('recognises Creative Commons URLs and requires a public-domain reason', () => {
-    expect(parseConsentColumns({ basis: 'open-licence', licence: 'https://creativecommons.org/licenses/by-sa/4.0/' }).spec).toMatchObject({ basis: 'open_licence', licenceName: 'CC BY-SA 4.0' });
+    expect(parseConsentColumns({ basis: 'open-licence', licence: 'https://creativecommons.org/licenses/by-sa/4.0/' }).spec).toMatchObject({
+      basis: 'open_licence',
+      licenceName: 'CC BY-SA 4.0',
+    });
     expect(parseConsentColumns({ basis: 'public-domain', basis_note: '' }).errors[0]).toContain('basis_note');
   });
   it('lists every problem of a bad row', () => {
-    const { spec, errors } = parseConsentColumns({ basis: 'consent', rights_holder: 'A', rights_holder_kind: 'wizard', consent_date: '31/02/2025', allow_download: 'maybe' });
+    const { spec, errors } = parseConsentColumns({
+      basis: 'consent',
+      rights_holder: 'A',
+      rights_holder_kind: 'wizard',
+      consent_date: '31/02/2025',
+      allow_download: 'maybe',
+    });
     expect(spec).toBeNull();
     expect(errors).toHaveLength(3);
   });

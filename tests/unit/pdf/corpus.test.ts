@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { PdfRejectedError } from '../../../src/features/catalogue/pdf/errors.ts';
-import type { ExtractSummary } from '../../../src/features/catalogue/pdf/extract-pdf.ts';
-import type { OutlineNode } from '../../../src/features/catalogue/pdf/outline.ts';
-import { PdfWorkerPool } from '../../../src/features/catalogue/pdf/worker-pool.ts';
+import { PdfRejectedError } from '../../../src/pdf/errors.ts';
+import type { ExtractSummary } from '../../../src/pdf/extract-pdf.ts';
+import type { OutlineNode } from '../../../src/pdf/outline.ts';
+import { PdfWorkerPool } from '../../../src/pdf/worker-pool.ts';
 import { corpusUnavailableReason, readCorpus, type CorpusEntry } from '../../helpers/corpus.ts';
 
 /**

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderCover } from '../../../src/features/catalogue/pdf/render-cover.ts';
+import { renderCover } from '../../../src/pdf/render-cover.ts';
 import { jpegSize, webpSize } from '../../helpers/image-size.ts';
 import { makePdf, VIETNAMESE_BOOK, writeFixture } from '../../helpers/make-pdf.ts';
 
@@ -19,7 +19,10 @@ describe('renderCover', () => {
     const file = await writeFixture(dir, 'book.pdf', await makePdf(VIETNAMESE_BOOK));
     const cover = await renderCover(file);
     expect(cover?.pageNumber).toBe(1);
-    expect(cover?.variants.map((v) => [v.width, v.height])).toEqual([[200, 284], [400, 568]]); // pdfkit's A5: 419.53 × 595.28 pt
+    expect(cover?.variants.map((v) => [v.width, v.height])).toEqual([
+      [200, 284],
+      [400, 568],
+    ]); // pdfkit's A5: 419.53 × 595.28 pt
     for (const v of cover!.variants) {
       expect(Buffer.isBuffer(v.jpeg)).toBe(true);
       expect(jpegSize(v.jpeg)).toEqual({ width: v.width, height: v.height });

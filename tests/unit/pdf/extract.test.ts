@@ -2,12 +2,10 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PdfRejectedError } from '../../../src/features/catalogue/pdf/errors.ts';
-import { extractPdf, type PageInfo } from '../../../src/features/catalogue/pdf/extract-pdf.ts';
-import { validatePdfFile } from '../../../src/features/catalogue/pdf/inspect-pdf.ts';
-import {
-  garbagePdfBytes, makePdf, notPdfBytes, truncated, VIETNAMESE_BOOK, writeFixture,
-} from '../../helpers/make-pdf.ts';
+import { PdfRejectedError } from '../../../src/pdf/errors.ts';
+import { extractPdf, type PageInfo } from '../../../src/pdf/extract-pdf.ts';
+import { validatePdfFile } from '../../../src/pdf/inspect-pdf.ts';
+import { garbagePdfBytes, makePdf, notPdfBytes, truncated, VIETNAMESE_BOOK, writeFixture } from '../../helpers/make-pdf.ts';
 
 let dir: string;
 const files: Record<string, string> = {};
@@ -26,14 +24,18 @@ beforeAll(async () => {
   files.garbage = await writeFixture(dir, 'garbage.pdf', garbagePdfBytes());
   // Junk before the header is allowed (within 1024 bytes), as in mail-mangled files.
   files.prefixed = await writeFixture(dir, 'prefixed.bin', Buffer.concat([Buffer.alloc(300, 0x20), book]));
-  files.named = await writeFixture(dir, 'named.pdf', await makePdf({
-    pages: [{ text: ['Một'] }, { text: ['Hai'] }, { text: ['Ba'] }],
-    outline: [
-      { title: 'Chương ba (tên đích)', page: 3, dest: 'named' },
-      { title: 'Đích hỏng', page: 2, dest: 'missing' },
-      { title: 'Chương hai', page: 2 },
-    ],
-  }));
+  files.named = await writeFixture(
+    dir,
+    'named.pdf',
+    await makePdf({
+      pages: [{ text: ['Một'] }, { text: ['Hai'] }, { text: ['Ba'] }],
+      outline: [
+        { title: 'Chương ba (tên đích)', page: 3, dest: 'named' },
+        { title: 'Đích hỏng', page: 2, dest: 'missing' },
+        { title: 'Chương hai', page: 2 },
+      ],
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -41,7 +43,10 @@ afterAll(async () => {
 });
 
 async function rejectionOf(promise: Promise<unknown>): Promise<PdfRejectedError> {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(PdfRejectedError);
   return err as PdfRejectedError;
 }
@@ -86,7 +91,7 @@ describe('validatePdfFile', () => {
     expect(err.detail.length).toBeGreaterThan(0);
   });
 
-  it('lets I/O errors through untouched (a missing file is not the uploader\'s fault)', async () => {
+  it("lets I/O errors through untouched (a missing file is not the uploader's fault)", async () => {
     await expect(validatePdfFile(path.join(dir, 'nope.pdf'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
@@ -152,22 +157,26 @@ describe('extractPdf', () => {
 
   it('stops when onPage throws, and when aborted', async () => {
     let calls = 0;
-    await expect(extractPdf(files.book, {
-      onPage: () => {
-        if (++calls === 2) throw new Error('database is down');
-      },
-    })).rejects.toThrow('database is down');
+    await expect(
+      extractPdf(files.book, {
+        onPage: () => {
+          if (++calls === 2) throw new Error('database is down');
+        },
+      }),
+    ).rejects.toThrow('database is down');
     expect(calls).toBe(2);
 
     const controller = new AbortController();
     const seen: number[] = [];
-    await expect(extractPdf(files.book, {
-      signal: controller.signal,
-      onPage: (n) => {
-        seen.push(n);
-        if (n === 3) controller.abort(new Error('upload cancelled'));
-      },
-    })).rejects.toThrow('upload cancelled');
+    await expect(
+      extractPdf(files.book, {
+        signal: controller.signal,
+        onPage: (n) => {
+          seen.push(n);
+          if (n === 3) controller.abort(new Error('upload cancelled'));
+        },
+      }),
+    ).rejects.toThrow('upload cancelled');
     expect(seen).toEqual([1, 2, 3]);
   });
 });

@@ -1,18 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import {
-  convertLegacyVietnamese, detectLegacyEncoding, repairPageText,
-} from '../../../src/features/catalogue/pdf/legacy-encoding.ts';
-import { isVietnameseSyllable } from '../../../src/features/catalogue/pdf/vietnamese-syllable.ts';
+import { convertLegacyVietnamese, detectLegacyEncoding, repairPageText } from '../../../src/pdf/legacy-encoding.ts';
+import { isVietnameseSyllable } from '../../../src/pdf/vietnamese-syllable.ts';
 
 describe('isVietnameseSyllable', () => {
   it.each([
-    'Việt', 'Nam', 'người', 'Trường', 'giếng', 'gì', 'quốc', 'quyển', 'khuya', 'nghiêng', 'đường',
-    'HỌC', 'ươm', 'oanh', 'xoăn', 'chuyện', 'ngoằn', 'à', 'ý', 'yêu', 'thuở', 'khuỷu',
+    'Việt',
+    'Nam',
+    'người',
+    'Trường',
+    'giếng',
+    'gì',
+    'quốc',
+    'quyển',
+    'khuya',
+    'nghiêng',
+    'đường',
+    'HỌC',
+    'ươm',
+    'oanh',
+    'xoăn',
+    'chuyện',
+    'ngoằn',
+    'à',
+    'ý',
+    'yêu',
+    'thuở',
+    'khuỷu',
   ])('accepts %s', (word) => expect(isVietnameseSyllable(word)).toBe(true));
 
-  it.each([
-    'Vieät', 'gi¸o', 'Tr\u00ADêng', 'school', 'world', 'schön', 'maïs', 'Noël', 'strength', 'hcà', 'hoạcx', 'cấpp', 'tàp',
-  ])('rejects %s', (word) => expect(isVietnameseSyllable(word)).toBe(false));
+  it.each(['Vieät', 'gi¸o', 'Tr\u00ADêng', 'school', 'world', 'schön', 'maïs', 'Noël', 'strength', 'hcà', 'hoạcx', 'cấpp', 'tàp'])(
+    'rejects %s',
+    (word) => expect(isVietnameseSyllable(word)).toBe(false),
+  );
 });
 
 describe('detectLegacyEncoding + conversion', () => {
@@ -37,8 +56,11 @@ describe('detectLegacyEncoding + conversion', () => {
     ['Ngûåa àûåc ngûåa caái', 'unknown-legacy', 'Ngựa đực ngựa cái'],
     ['NHÛÄNG CÊU CHUYÏÅN NGUÅ NGÖN HAY NHÊËT THÏË GIÚÁI', 'unknown-legacy', 'NHỮNG CÂU CHUYỆN NGỤ NGÔN HAY NHẤT THẾ GIỚI'],
     ['Steve Cone hiïån laâ möåt trong nhûäng chuyïn gia', 'unknown-legacy', 'Steve Cone hiện là một trong những chuyên gia'],
-    ['Rùæn vaâ nhñm, hoùåc muöën tiïën xa hún nûäa, seä dêìn nhêån ra rùçng', 'unknown-legacy',
-      'Rắn và nhím, hoặc muốn tiến xa hơn nữa, sẽ dần nhận ra rằng'],
+    [
+      'Rùæn vaâ nhñm, hoùåc muöën tiïën xa hún nûäa, seä dêìn nhêån ra rùçng',
+      'unknown-legacy',
+      'Rắn và nhím, hoặc muốn tiến xa hơn nữa, sẽ dần nhận ra rằng',
+    ],
   ])('%s → %s', (mojibake, encoding, unicode) => {
     const detection = detectLegacyEncoding(mojibake);
     expect(detection.encoding).toBe(encoding);
@@ -72,13 +94,19 @@ describe('detectLegacyEncoding + conversion', () => {
 
 describe('no false positives', () => {
   it.each([
-    ['Vietnamese (Unicode)', 'Họ Tư Mã đời đời làm sử quan. Đến đời nhà Hán, Tư Mã Đàm làm Thái sư lệnh. Trước khi từ trần, ông cầm tay con là Tư Mã Thiên mà dặn rằng: Tổ tiên ta đời đời làm sử quan.'],
+    [
+      'Vietnamese (Unicode)',
+      'Họ Tư Mã đời đời làm sử quan. Đến đời nhà Hán, Tư Mã Đàm làm Thái sư lệnh. Trước khi từ trần, ông cầm tay con là Tư Mã Thiên mà dặn rằng: Tổ tiên ta đời đời làm sử quan.',
+    ],
     ['Vietnamese with old-style tones', 'Hoà bình, toà án, khoá học, thuỷ lợi, hoà thuận, loà xoà, mùa thu, thuở bé.'],
     ['Vietnamese, all capitals', 'NHÀ XUẤT BẢN GIÁO DỤC – MỘT TẤM GƯƠNG ĐẠO ĐỨC SÁNG NGỜI – VUA CŨNG CHỈ LÀ NGƯỜI'],
     ['Vietnamese without diacritics', 'Tu tuong Ho Chi Minh ve doc lap dan toc va chu nghia xa hoi'],
     ['English', 'The quick brown fox jumps over the lazy dog. Free Culture: How Big Media Uses Technology and the Law.'],
     ['English with ™ © ® and fractions', 'Acme® Widgets™ © 2004, ½ price, 10 µm wide · 3¼ inches — “quoted”.'],
-    ['French', "Où est la bibliothèque ? L'élève a déjà mangé à la cantine, où il y a du maïs et des crêpes. Noël, « Bonjour », ça va très bien. Coïncidence naïve."],
+    [
+      'French',
+      "Où est la bibliothèque ? L'élève a déjà mangé à la cantine, où il y a du maïs et des crêpes. Noël, « Bonjour », ça va très bien. Coïncidence naïve.",
+    ],
     ['German', 'Schöne Grüße aus München, die Größe der Bäume ist außergewöhnlich für Köln. Über Öl und Äpfel.'],
     ['Spanish/Portuguese', 'El niño comió piñas en São Paulo; la canción está aquí. Ação, coração, não.'],
     ['Nordic', 'Smørrebrød på Østerbro, blåbær og æbler. Hämeenlinna är vacker.'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasReadableText, joinTextItems, normalisePageText } from '../../../src/features/catalogue/pdf/page-text.ts';
+import { hasReadableText, joinTextItems, normalisePageText } from '../../../src/pdf/page-text.ts';
 
 describe('page text', () => {
   it('joins items, turning hasEOL into newlines and skipping marked-content markers', () => {

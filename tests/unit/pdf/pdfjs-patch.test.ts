@@ -5,8 +5,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import PDFDocument from 'pdfkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPdfjsModules, patchWorkerSource, pdfjsWorkerVariant, removeStaleCopies, WORKER_PATCHES } from '../../../src/features/catalogue/pdf/load-pdfjs.mjs';
-import { PDFJS_ASSETS } from '../../../src/features/catalogue/pdf/pdfjs.ts';
+import {
+  loadPdfjsModules,
+  patchWorkerSource,
+  pdfjsWorkerVariant,
+  removeStaleCopies,
+  WORKER_PATCHES,
+} from '../../../src/pdf/load-pdfjs.mjs';
+import { PDFJS_ASSETS } from '../../../src/pdf/pdfjs.ts';
 import { corpusUnavailableReason, readCorpus } from '../../helpers/corpus.ts';
 import { makePdf, VIETNAMESE_BOOK } from '../../helpers/make-pdf.ts';
 
@@ -82,7 +88,10 @@ describe('text items: patched worker against the stock one', () => {
     for (const file of generated) {
       // Pages with text (the book also has picture and blank pages), and no page pdf.js failed on.
       expect(stock.digests[file].filter((d) => /^[1-9]\d*:/.test(d)).length, file).toBeGreaterThanOrEqual(2);
-      expect(stock.digests[file].filter((d) => d.includes('error')), file).toEqual([]);
+      expect(
+        stock.digests[file].filter((d) => d.includes('error')),
+        file,
+      ).toEqual([]);
       expect(patched.digests[file], path.basename(file)).toEqual(stock.digests[file]);
     }
   });
@@ -119,9 +128,21 @@ function transformedTextPdf(): Promise<Buffer> {
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
   doc.registerFont('body', fontPath);
   doc.font('body').fontSize(11).text('Dòng thẳng: Tôi sống độc lập từ thuở bé.');
-  doc.save().rotate(30, { origin: [150, 200] }).text('Chữ nghiêng 30 độ: Lão Hạc của Nam Cao', 60, 200).restore();
-  doc.save().rotate(90, { origin: [200, 300] }).text('Chữ dọc 90 độ: Đại Việt sử ký', 200, 300).restore();
-  doc.save().rotate(180, { origin: [200, 420] }).text('Lộn ngược: Tư tưởng Hồ Chí Minh', 120, 420).restore();
+  doc
+    .save()
+    .rotate(30, { origin: [150, 200] })
+    .text('Chữ nghiêng 30 độ: Lão Hạc của Nam Cao', 60, 200)
+    .restore();
+  doc
+    .save()
+    .rotate(90, { origin: [200, 300] })
+    .text('Chữ dọc 90 độ: Đại Việt sử ký', 200, 300)
+    .restore();
+  doc
+    .save()
+    .rotate(180, { origin: [200, 420] })
+    .text('Lộn ngược: Tư tưởng Hồ Chí Minh', 120, 420)
+    .restore();
   doc.save().transform(1, 0, 0.4, 1, 0, 0).text('Chữ xiên (skew): Dế Mèn phiêu lưu ký', 30, 470).restore();
   doc.save().scale(1.6, 0.7).text('Co giãn: Thư viện số', 20, 730).restore();
   doc.text('Giãn ký tự và từ: Không có gì quý hơn độc lập, tự do.', 30, 520, { characterSpacing: 1.5, wordSpacing: 6 });

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PdfRejectedError } from '../../../src/features/catalogue/pdf/errors.ts';
-import { PdfWorkerError, PdfWorkerPool, workerExecArgv } from '../../../src/features/catalogue/pdf/worker-pool.ts';
+import { PdfRejectedError } from '../../../src/pdf/errors.ts';
+import { PdfWorkerError, PdfWorkerPool, workerExecArgv } from '../../../src/pdf/worker-pool.ts';
 import { jpegSize } from '../../helpers/image-size.ts';
 import { makePdf, VIETNAMESE_BOOK, writeFixture } from '../../helpers/make-pdf.ts';
 
@@ -20,9 +20,13 @@ const pool = new PdfWorkerPool({ size: 2, ackEvery: 2 });
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-pool-'));
   book = await writeFixture(dir, 'book.pdf', await makePdf(VIETNAMESE_BOOK));
-  longBook = await writeFixture(dir, 'long.pdf', await makePdf({
-    pages: Array.from({ length: 40 }, (_, i) => ({ text: [`Trang ${i + 1}: Lịch sử Việt Nam`] })),
-  }));
+  longBook = await writeFixture(
+    dir,
+    'long.pdf',
+    await makePdf({
+      pages: Array.from({ length: 40 }, (_, i) => ({ text: [`Trang ${i + 1}: Lịch sử Việt Nam`] })),
+    }),
+  );
   locked = await writeFixture(dir, 'locked.pdf', await makePdf({ ...VIETNAMESE_BOOK, userPassword: 'khoá' }));
 });
 
@@ -67,11 +71,7 @@ describe('PdfWorkerPool', () => {
   });
 
   it('runs jobs in parallel and renders covers', async () => {
-    const [a, b, cover] = await Promise.all([
-      pool.validate(book),
-      pool.validate(longBook),
-      pool.renderCover(book, { widths: [160] }),
-    ]);
+    const [a, b, cover] = await Promise.all([pool.validate(book), pool.validate(longBook), pool.renderCover(book, { widths: [160] })]);
     expect(a.metadata.title).toBe('Tuyển tập văn học Việt Nam');
     expect(b.numPages).toBe(40);
     expect(Buffer.isBuffer(cover?.variants[0].jpeg)).toBe(true);
@@ -85,24 +85,28 @@ describe('PdfWorkerPool', () => {
   });
 
   it('fails the job with the error onPage threw, then keeps working', async () => {
-    await expect(pool.extract(longBook, {
-      onPage: (n) => {
-        if (n === 3) throw new Error('insert failed');
-      },
-    })).rejects.toThrow('insert failed');
+    await expect(
+      pool.extract(longBook, {
+        onPage: (n) => {
+          if (n === 3) throw new Error('insert failed');
+        },
+      }),
+    ).rejects.toThrow('insert failed');
     expect((await pool.validate(book)).numPages).toBe(7);
   });
 
   it('stops extraction when the caller aborts', async () => {
     const controller = new AbortController();
     const seen: number[] = [];
-    await expect(pool.extract(longBook, {
-      signal: controller.signal,
-      onPage: (n) => {
-        seen.push(n);
-        if (n === 3) controller.abort(new Error('upload cancelled'));
-      },
-    })).rejects.toThrow('upload cancelled');
+    await expect(
+      pool.extract(longBook, {
+        signal: controller.signal,
+        onPage: (n) => {
+          seen.push(n);
+          if (n === 3) controller.abort(new Error('upload cancelled'));
+        },
+      }),
+    ).rejects.toThrow('upload cancelled');
     expect(seen).toEqual([1, 2, 3]);
     expect(pool.stats().busy).toBe(0);
   });
@@ -120,24 +124,31 @@ describe('PdfWorkerPool', () => {
     await expect(strict.validate(book)).rejects.toMatchObject({ reason: 'closed' });
   });
 
-  it('drops tsx from the workers\' execArgv and keeps the rest', () => {
-    expect(workerExecArgv(['--import', 'tsx', '--max-old-space-size=512', '--import=tsx', '--conditions', 'node']))
-      .toEqual(['--max-old-space-size=512', '--conditions', 'node']);
-    expect(workerExecArgv(['--require', '/x/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///x/node_modules/tsx/dist/loader.mjs']))
-      .toEqual([]);
+  it("drops tsx from the workers' execArgv and keeps the rest", () => {
+    expect(workerExecArgv(['--import', 'tsx', '--max-old-space-size=512', '--import=tsx', '--conditions', 'node'])).toEqual([
+      '--max-old-space-size=512',
+      '--conditions',
+      'node',
+    ]);
+    expect(
+      workerExecArgv(['--require', '/x/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///x/node_modules/tsx/dist/loader.mjs']),
+    ).toEqual([]);
   });
 
   it('works in a server started with `node --import tsx` (dev mode)', async () => {
     const script = path.join(dir, 'dev-server.mts'); // .mts: ESM (top-level await) outside the package
-    const poolModule = path.join(repoRoot, 'src/features/catalogue/pdf/worker-pool.ts');
-    await fs.writeFile(script, [
-      `import { PdfWorkerPool } from ${JSON.stringify(poolModule)};`,
-      'const pool = new PdfWorkerPool({ size: 1 });',
-      'let first = "";',
-      `const s = await pool.extract(${JSON.stringify(book)}, { onPage: (n, t) => { if (n === 1) first = t; } });`,
-      'await pool.close();',
-      'console.log(JSON.stringify({ pages: s.numPages, first }));',
-    ].join('\n'));
+    const poolModule = path.join(repoRoot, 'src/pdf/worker-pool.ts');
+    await fs.writeFile(
+      script,
+      [
+        `import { PdfWorkerPool } from ${JSON.stringify(poolModule)};`,
+        'const pool = new PdfWorkerPool({ size: 1 });',
+        'let first = "";',
+        `const s = await pool.extract(${JSON.stringify(book)}, { onPage: (n, t) => { if (n === 1) first = t; } });`,
+        'await pool.close();',
+        'console.log(JSON.stringify({ pages: s.numPages, first }));',
+      ].join('\n'),
+    );
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, timeout: 60_000 });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ pages: 7, first: expect.stringContaining('Dế Mèn') });
   });

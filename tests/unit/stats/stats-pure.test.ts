@@ -27,7 +27,10 @@ describe('dashboard query', () => {
     expect(q.compare).toBeNull();
   });
   it('understands presets, custom ranges, comparisons and location filters', () => {
-    expect(parseStatsQuery({ range: 'today' }, now)).toMatchObject({ range: { from: '2025-03-10', to: '2025-03-10' }, granularity: 'hour' });
+    expect(parseStatsQuery({ range: 'today' }, now)).toMatchObject({
+      range: { from: '2025-03-10', to: '2025-03-10' },
+      granularity: 'hour',
+    });
     expect(parseStatsQuery({ range: 'month' }, now).range).toEqual({ from: '2025-03-01', to: '2025-03-10' });
     const custom = parseStatsQuery({ range: 'custom', from: '2024-01-01', to: '2024-12-31', compare: 'previous', location: '7' }, now);
     expect(custom.range).toEqual({ from: '2024-01-01', to: '2024-12-31' });
@@ -39,7 +42,7 @@ describe('dashboard query', () => {
     expect(parseStatsQuery({ location: 'inactive' }, now).locationKey).toBe(-1);
   });
   it('falls back to defaults on nonsense instead of failing', () => {
-    const q = parseStatsQuery({ range: 'custom', from: '2025-02-30', to: 'x', location: "1 or 1=1", compare: 'custom' }, now);
+    const q = parseStatsQuery({ range: 'custom', from: '2025-02-30', to: 'x', location: '1 or 1=1', compare: 'custom' }, now);
     expect(q.preset).toBe('30d');
     expect(q.location).toBe('all');
     expect(q.compareMode).toBe('none');
@@ -59,7 +62,11 @@ describe('visit cookie', () => {
     const raw = encodeVisitCookie(v);
     expect(raw).toMatch(/^q\.ab2cd3\.[0-9a-z]+$/);
     expect(readVisitCookie(`x=1; tvs.visit=${raw}`)).toEqual(v);
-    expect(readVisitCookie(`tvs.visit=${encodeVisitCookie({ origin: 'inactive', code: 'ab2cd3', refreshedAt: 5 })}`)).toEqual({ origin: 'inactive', code: null, refreshedAt: 5 });
+    expect(readVisitCookie(`tvs.visit=${encodeVisitCookie({ origin: 'inactive', code: 'ab2cd3', refreshedAt: 5 })}`)).toEqual({
+      origin: 'inactive',
+      code: null,
+      refreshedAt: 5,
+    });
   });
   it('rejects malformed values and expires after 30 idle minutes', () => {
     for (const bad of ['q..1', 'x.abc.1', 'q.AB<script>.1', 'q.abcd.%zz', '']) expect(readVisitCookie(`tvs.visit=${bad}`)).toBeNull();
@@ -90,7 +97,15 @@ describe('visitor privacy helpers', () => {
 
 describe('CSV', () => {
   it('has a BOM, quotes as RFC 4180 and defuses spreadsheet formulas', () => {
-    const csv = toCsv(['Từ khóa', 'Lượt'], [['=HYPERLINK("http://x")', 3], ['a,b', 1], ['-2+3', 2], ['bình thường', 0]]);
+    const csv = toCsv(
+      ['Từ khóa', 'Lượt'],
+      [
+        ['=HYPERLINK("http://x")', 3],
+        ['a,b', 1],
+        ['-2+3', 2],
+        ['bình thường', 0],
+      ],
+    );
     expect(csv.startsWith('\uFEFFTừ khóa,Lượt\r\n')).toBe(true);
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")",3\r\n`);
     expect(csv).toContain('"a,b",1\r\n');
@@ -118,7 +133,11 @@ describe('charts', () => {
     expect(lineChart(labels, [{ key: 'v', label: 'V', values: labels.map(() => 1) }]).xLabels.length).toBeLessThanOrEqual(10);
   });
   it('scales bars to the largest value', () => {
-    const b = barChart([{ label: 'A', value: 10 }, { label: 'B', value: 5 }, { label: 'C', value: 0 }]);
+    const b = barChart([
+      { label: 'A', value: 10 },
+      { label: 'B', value: 5 },
+      { label: 'C', value: 0 },
+    ]);
     expect(b.bars[1].width).toBeCloseTo(b.bars[0].width / 2, 0);
     expect(b.bars[2].width).toBe(0);
   });
@@ -144,11 +163,20 @@ describe('splitting a range into whole months and loose days', () => {
     const { splitRange } = await import('../../../src/features/stats/date-range.ts');
     expect(splitRange({ from: '2024-01-15', to: '2024-04-10' })).toEqual({
       months: { from: '2024-02-01', to: '2024-03-01' },
-      days: [{ from: '2024-01-15', to: '2024-01-31' }, { from: '2024-04-01', to: '2024-04-10' }],
+      days: [
+        { from: '2024-01-15', to: '2024-01-31' },
+        { from: '2024-04-01', to: '2024-04-10' },
+      ],
     });
     expect(splitRange({ from: '2024-02-01', to: '2024-02-29' })).toEqual({ months: { from: '2024-02-01', to: '2024-02-01' }, days: [] });
-    expect(splitRange({ from: '2024-02-03', to: '2024-02-20' })).toEqual({ months: null, days: [{ from: '2024-02-03', to: '2024-02-20' }] });
-    expect(splitRange({ from: '2024-01-31', to: '2024-02-01' })).toEqual({ months: null, days: [{ from: '2024-01-31', to: '2024-02-01' }] });
+    expect(splitRange({ from: '2024-02-03', to: '2024-02-20' })).toEqual({
+      months: null,
+      days: [{ from: '2024-02-03', to: '2024-02-20' }],
+    });
+    expect(splitRange({ from: '2024-01-31', to: '2024-02-01' })).toEqual({
+      months: null,
+      days: [{ from: '2024-01-31', to: '2024-02-01' }],
+    });
     expect(splitRange({ from: '2023-12-01', to: '2024-01-31' })).toEqual({ months: { from: '2023-12-01', to: '2024-01-01' }, days: [] });
   });
 });

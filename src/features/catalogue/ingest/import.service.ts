@@ -1,0 +1,199 @@
+import fsp from 'node:fs/promises';
+import type { AppContext } from '../../../context.ts';
+import { AppError } from '../../../http/errors.ts';
+import { translator, type Lang } from '../../../http/i18n/index.ts';
+import type { Actor } from '../books/books.service.ts';
+import { INGEST_ERROR_KEYS } from './ingest.job.ts';
+import { ManifestError, parseManifest, type ManifestProblem, type ManifestRow } from './manifest.ts';
+import type { ImportSource } from './import-sources.ts';
+import type { IntakeMetadata } from './intake.service.ts';
+
+export type OutcomeKind = 'created' | 'duplicate' | 'rejected' | 'failed';
+
+export interface ImportOutcome {
+  name: string;
+  kind: OutcomeKind;
+  bookId?: number;
+  title?: string;
+  /** Translated reason for rejected/failed files. */
+  reason?: string;
+}
+
+/** A manifest row matched to its PDF, with what other features parsed from their columns. */
+interface PreparedRow {
+  row: ManifestRow;
+  meta: IntakeMetadata;
+  extensions: Array<{ apply: (bookId: number) => Promise<void> }>;
+}
+
+/**
+ * Bulk import shared by the CLI (a folder) and the admin form (a ZIP): validates the whole
+ * manifest first (so a typo stops the import before anything is stored), then takes each PDF
+ * through the same IntakeService as an upload. Re-running skips files already stored (SHA-256).
+ */
+export class ImportService {
+  constructor(private readonly ctx: AppContext) {}
+
+  /** Parses and resolves a manifest; throws ManifestError listing every problem. */
+  async prepareManifest(text: string | null): Promise<Map<string, PreparedRow>> {
+    const out = new Map<string, PreparedRow>();
+    if (!text) return out;
+    const extensions = this.ctx.services.manifestExtensions;
+    const rows = parseManifest(
+      text,
+      extensions.flatMap((e) => e.columns),
+    );
+    const wanted = [...new Set(rows.flatMap((r) => r.categories ?? []))];
+    const found = await this.ctx.repos.categories.findByNamesOrSlugs(wanted);
+    const byKey = new Map<string, number>();
+    for (const c of found) (byKey.set(c.name.toLocaleLowerCase('vi'), c.id), byKey.set(c.slug, c.id));
+    const problems: ManifestProblem[] = [];
+    for (const row of rows) {
+      const categoryIds: number[] = [];
+      for (const name of row.categories ?? []) {
+        const id = byKey.get(name.toLocaleLowerCase('vi')) ?? byKey.get(name);
+        if (id === undefined) problems.push({ key: 'catalogue.manifest.unknownCategory', params: { line: row.line, value: name } });
+        else categoryIds.push(id);
+      }
+      const prepared: PreparedRow = {
+        row,
+        meta: {
+          title: row.title,
+          authors: row.authors,
+          categoryIds,
+          year: row.year,
+          language: row.language,
+          description: row.description,
+          editedFields: row.editedFields,
+        },
+        extensions: [],
+      };
+      for (const ext of extensions) {
+        const cells = Object.fromEntries(ext.columns.filter((c) => c in row.extra).map((c) => [c, row.extra[c]]));
+        if (Object.keys(cells).length === 0) continue;
+        const { spec, errors } = ext.parse(cells);
+        for (const e of errors) problems.push({ key: 'catalogue.manifest.rowProblem', params: { line: row.line, problem: e } });
+        prepared.extensions.push({ apply: (bookId) => ext.apply(this.ctx, bookId, spec, null) });
+      }
+      out.set(row.file, prepared);
+    }
+    if (problems.length) throw new ManifestError(problems);
+    return out;
+  }
+
+  /** Imports every PDF of `source`; `onItem` is called after each file (progress). */
+  async importSource(
+    source: ImportSource,
+    opts: { manifest: Map<string, PreparedRow>; actor: Actor; lang: Lang; onItem?: (o: ImportOutcome) => void; signal?: AbortSignal },
+  ): Promise<ImportOutcome[]> {
+    const t = translator(opts.lang);
+    const outcomes: ImportOutcome[] = [];
+    const seen = new Set<string>();
+    const push = (o: ImportOutcome) => (outcomes.push(o), opts.onItem?.(o));
+    for await (const entry of source.entries()) {
+      if (opts.signal?.aborted) return outcomes; // interrupted: a re-run continues where this stopped
+      const prepared = opts.manifest.get(entry.name) ?? opts.manifest.get(entry.name.split('/').pop()!);
+      if (prepared) seen.add(prepared.row.file);
+      try {
+        if (entry.hash) {
+          const existing = await this.ctx.repos.books.findBySha256(await entry.hash());
+          if (existing) {
+            push({ name: entry.name, kind: 'duplicate', bookId: existing.bookId, title: existing.title });
+            continue;
+          }
+        }
+        const file = await entry.toTmp(this.ctx.storage);
+        const r = await this.ctx.services.intake.intake(
+          { tmpPath: file.tmpPath, originalName: entry.name, size: file.size, sha256: file.sha256, head: file.head },
+          opts.actor?.id ?? null,
+          prepared?.meta,
+        );
+        if (r.kind === 'rejected') {
+          push({
+            name: entry.name,
+            kind: 'rejected',
+            reason: t(r.messageKey, { name: entry.name, max: Math.round(this.ctx.config.uploads.maxBytes / 1048576) }),
+          });
+          continue;
+        }
+        if (r.kind === 'created') for (const ext of prepared?.extensions ?? []) await ext.apply(r.bookId);
+        push({ name: entry.name, kind: r.kind, bookId: r.bookId, title: r.title });
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        const reason =
+          code === 'too_large'
+            ? t('catalogue.reject.tooLarge', { max: Math.round(this.ctx.config.uploads.maxBytes / 1048576) })
+            : err instanceof AppError
+              ? t(err.messageKey, err.params)
+              : (err as Error).message;
+        this.ctx.log.warn({ err, name: entry.name }, 'import of a file failed');
+        push({ name: entry.name, kind: 'failed', reason });
+      }
+    }
+    for (const file of opts.manifest.keys()) {
+      if (!seen.has(file)) push({ name: file, kind: 'failed', reason: t('catalogue.import.notInFolder') });
+    }
+    return outcomes;
+  }
+
+  /** Waits until every book's ingest finished (indexed or failed); `onProgress(done, total)`. */
+  async waitForIngest(
+    bookIds: number[],
+    opts: { pollMs?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<Map<number, { status: string; error: string | null }>> {
+    const result = new Map<number, { status: string; error: string | null }>();
+    let pending = [...new Set(bookIds)];
+    while (pending.length && !opts.signal?.aborted) {
+      const rows = await this.ctx.repos.books.ingestStates(pending);
+      const present = new Set(rows.map((r) => r.id));
+      for (const id of pending) if (!present.has(id)) result.set(id, { status: 'deleted', error: null });
+      for (const r of rows)
+        if (r.ingest_status === 'indexed' || r.ingest_status === 'failed')
+          result.set(r.id, { status: r.ingest_status, error: r.ingest_error });
+      pending = pending.filter((id) => !result.has(id));
+      opts.onProgress?.(bookIds.length - pending.length, bookIds.length);
+      if (pending.length) await new Promise((r) => setTimeout(r, opts.pollMs ?? 300));
+    }
+    return result;
+  }
+
+  /** Waits (bounded) until the search outbox has caught up with these books. */
+  async waitForIndex(bookIds: number[], opts: { signal?: AbortSignal; timeoutMs: number }): Promise<boolean> {
+    const until = Date.now() + opts.timeoutMs;
+    while (Date.now() < until && !opts.signal?.aborted) {
+      if ((await this.ctx.repos.books.countIndexPending(bookIds)) === 0) return true;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    return false;
+  }
+
+  /** Publishes each book the publishing rules allow; returns the ones that stay drafts, with the reasons. */
+  async publishAll(
+    bookIds: number[],
+    actor: Actor,
+    lang: Lang,
+  ): Promise<{ published: number[]; blocked: Array<{ bookId: number; reason: string }> }> {
+    const t = translator(lang);
+    const published: number[] = [];
+    const blocked: Array<{ bookId: number; reason: string }> = [];
+    for (const id of bookIds) {
+      try {
+        await this.ctx.services.books.publish(id, actor, lang);
+        published.push(id);
+      } catch (err) {
+        blocked.push({ bookId: id, reason: err instanceof AppError ? t(err.messageKey, err.params) : (err as Error).message });
+      }
+    }
+    return { published, blocked };
+  }
+
+  /** The translated text of a stored ingest error (a message key, or a raw message). */
+  static ingestErrorText(error: string | null, lang: Lang): string {
+    if (!error) return '';
+    const keys = Object.values(INGEST_ERROR_KEYS) as string[];
+    return keys.includes(error) ? translator(lang)(error as (typeof INGEST_ERROR_KEYS)[keyof typeof INGEST_ERROR_KEYS]) : error;
+  }
+}
+
+/** Removes a temporary upload whatever happens to it. */
+export const removeQuietly = (file: string) => fsp.rm(file, { force: true }).catch(() => undefined);
