@@ -1,9 +1,10 @@
 import { PdfRejectedError } from './errors.ts';
-import { checkPdfHeader, readMetadata, withCheckedPdf, type PdfMetadata } from './inspect-pdf.ts';
+import { checkPdfHeader, isOverCeiling, readMetadata, withCheckedPdf, type PdfMetadata } from './inspect-pdf.ts';
 import { convertLegacyVietnamese, detectLegacyEncoding, repairPageText, type LegacyEncoding } from './legacy-encoding.ts';
 import { countOutline, readOutline, type OutlineNode } from './outline.ts';
 import { hasReadableText, joinTextItems, normalisePageText } from './page-text.ts';
-import { errorMessage, withPage, type PDFDocumentProxy } from './pdfjs.ts';
+import { bookBudgetMs, pdfLimits } from './pdf-limits.ts';
+import { errorMessage, withPage, type PDFDocumentProxy, type PDFPageProxy } from './pdfjs.ts';
 
 export interface PageInfo {
   /** No letter or digit on the page: a scan, a picture, or a blank page. */
@@ -63,13 +64,22 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
   const convertedPages: number[] = [];
   const failedPages: FailedPage[] = [];
   const encodings = new Map<LegacyEncoding, number>();
+  const limits = pdfLimits();
+  // A time budget that grows with the book, so a file that is slow on every page (megabytes of
+  // text, endless operators) fails with a reason long before the pool's hard timeout kills it.
+  const deadline = performance.now() + bookBudgetMs(limits, doc.numPages);
 
   for (let n = 1; n <= doc.numPages; n++) {
     signal?.throwIfAborted();
+    if (performance.now() > deadline) {
+      throw new PdfRejectedError('too_heavy', `time budget of ${bookBudgetMs(limits, doc.numPages)} ms spent at page ${n}`);
+    }
     let raw: string;
     try {
-      raw = await withPage(doc, n, async (page) => joinTextItems((await page.getTextContent()).items));
+      raw = await withPage(doc, n, async (page) => joinTextItems(await readTextItems(page, limits.maxPageTextChars, deadline)));
     } catch (err) {
+      if (err instanceof PdfRejectedError) throw err;
+      if (isOverCeiling(err)) throw new PdfRejectedError('too_heavy', `page ${n}: ${errorMessage(err)}`);
       failedPages.push({ pageNumber: n, error: errorMessage(err) });
       textlessPages.push(n);
       await onPage(n, '', { textless: true, failed: true, legacyEncoding: null, converted: false });
@@ -113,6 +123,33 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     failedPages,
     legacyEncoding,
   };
+}
+
+/**
+ * getTextContent() with ceilings: pdf.js streams a page's text in chunks, so a page with
+ * megabytes of text (or one that takes too long) is stopped as soon as it crosses a limit,
+ * instead of after all of it has been decoded and held.
+ */
+async function readTextItems(page: PDFPageProxy, maxChars: number, deadline: number): Promise<unknown[]> {
+  const reader = page.streamTextContent().getReader();
+  const items: unknown[] = [];
+  let chars = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return items;
+      for (const item of (value as { items: unknown[] }).items) {
+        items.push(item);
+        const str = (item as { str?: unknown }).str;
+        if (typeof str === 'string') chars += str.length;
+      }
+      if (chars > maxChars) throw new PdfRejectedError('too_heavy', `page ${page.pageNumber}: over ${maxChars} characters of text`);
+      if (performance.now() > deadline) throw new PdfRejectedError('too_heavy', `time budget spent on page ${page.pageNumber}`);
+    }
+  } catch (err) {
+    await reader.cancel(err).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** Bookmarks of a legacy book are often legacy too; only words that are invalid as they stand change. */

@@ -1,18 +1,17 @@
-import { parentPort } from 'node:worker_threads';
 import { PdfRejectedError } from './errors.ts';
 import { extractPdf } from './extract-pdf.ts';
 import { validatePdfFile } from './inspect-pdf.ts';
 import { renderCover } from './render-cover.ts';
 import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
+import { workerPort } from './worker-port.ts';
 
 /**
- * Runs inside a worker thread (started by worker-pool.ts through worker-bootstrap.mjs): one job
- * at a time, page texts streamed back as messages. Extraction pauses whenever the main thread
+ * Runs inside a PDF worker process (started by worker-pool.ts through worker-bootstrap.mjs): one
+ * job at a time, page texts streamed back as messages. Extraction pauses whenever the main thread
  * is `maxPagesInFlight` pages behind, so a slow database cannot make the worker buffer a whole book.
  */
 
-if (!parentPort) throw new Error('extract-worker.ts must run in a worker thread');
-const port = parentPort;
+const port = workerPort();
 
 interface RunningJob {
   id: number;
@@ -26,7 +25,8 @@ function send(message: FromWorker): void {
   port.postMessage(message);
 }
 
-port.on('message', (message: ToWorker) => {
+port.onMessage((data) => {
+  const message = data as ToWorker;
   if (message.type === 'job') {
     void runJob(message.id, message.request);
   } else if (running && running.id === message.id) {

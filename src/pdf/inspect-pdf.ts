@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { PdfRejectedError } from './errors.ts';
 import { detectLegacyEncoding, repairPageText } from './legacy-encoding.ts';
+import { DECODED_CEILING_MESSAGE, pdfLimits } from './pdf-limits.ts';
 import { errorMessage, openPdf, pdfjsErrorName, type PDFDocumentProxy } from './pdfjs.ts';
 
 export interface PdfMetadata {
@@ -61,6 +62,9 @@ export async function withCheckedPdf<T>(filePath: string, fn: (doc: PDFDocumentP
   }
   try {
     if (doc.numPages < 1) throw new PdfRejectedError('corrupt', 'document has no pages');
+    // A 100,000-page file would hold a slot for hours: refused before any page is read.
+    const { maxPages } = pdfLimits();
+    if (doc.numPages > maxPages) throw new PdfRejectedError('too_heavy', `${doc.numPages} pages (limit ${maxPages})`);
     return await fn(doc);
   } finally {
     // pdf.js caches fonts and images per document; destroy frees them even when fn threw.
@@ -75,8 +79,14 @@ export function toRejection(err: unknown): Error {
     return err instanceof Error ? err : new Error(errorMessage(err)); // ENOENT, EACCES…: not the file's fault
   }
   const name = pdfjsErrorName(err);
+  if (isOverCeiling(err)) return new PdfRejectedError('too_heavy', errorMessage(err));
   if (name === 'PasswordException') return new PdfRejectedError('password_protected', errorMessage(err));
   return new PdfRejectedError('corrupt', `${name ?? 'Error'}: ${errorMessage(err)}`);
+}
+
+/** The error of our decoded-stream ceiling (it crosses pdf.js's worker boundary as a message only). */
+export function isOverCeiling(err: unknown): boolean {
+  return errorMessage(err).includes(DECODED_CEILING_MESSAGE);
 }
 
 async function probePages(doc: PDFDocumentProxy): Promise<void> {
@@ -88,6 +98,7 @@ async function probePages(doc: PDFDocumentProxy): Promise<void> {
       page.cleanup();
       return;
     } catch (err) {
+      if (isOverCeiling(err)) throw new PdfRejectedError('too_heavy', errorMessage(err));
       lastError = err;
     }
   }
@@ -118,6 +129,7 @@ function clean(value: unknown): string | null {
   const raw = Array.isArray(value) ? value.filter((v) => typeof v === 'string').join(', ') : value;
   if (typeof raw !== 'string') return null;
   const text = raw
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001F\u007F-\u009F\uFEFF]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()

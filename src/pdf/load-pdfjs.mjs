@@ -27,7 +27,13 @@ const STOCK_WORKER = 'pdfjs-dist/legacy/build/pdf.worker.mjs';
  * thread that has nothing else to do; with `#isAsync = false` pdf.js uses its own synchronous
  * decoder — the one it already falls back to whenever zlib rejects a stream. About 6 % less CPU.
  *
- * Both are worth proposing upstream; until then they live here.
+ * stream-ceiling: pdf.js grows a decoded stream's buffer by doubling, without any limit, so a
+ * 2 MB flate bomb asks for gigabytes. The edit refuses a buffer past
+ * `globalThis.__thuVienSoMaxDecodedBytes` (set from pdf-limits.ts by pdfjs.ts before a document
+ * opens) with an error our extraction recognises; unset, nothing changes. It does not change
+ * output for any stream below the ceiling.
+ *
+ * The first two are worth proposing upstream; until then they live here.
  */
 export const WORKER_PATCHES = [
   {
@@ -43,6 +49,16 @@ export const WORKER_PATCHES = [
     name: 'sync-flate',
     find: 'class FlateStream extends DecodeStream {\n  #isAsync = true;',
     replace: 'class FlateStream extends DecodeStream {\n  #isAsync = false;',
+  },
+  {
+    name: 'stream-ceiling',
+    find: '  ensureBuffer(requested) {\n    const buffer = this.buffer;\n    if (requested <= buffer.byteLength) {\n      return buffer;\n    }\n',
+    replace: [
+      '  ensureBuffer(requested) {\n    const buffer = this.buffer;\n    if (requested <= buffer.byteLength) {\n      return buffer;\n    }\n',
+      '    if (requested > (globalThis.__thuVienSoMaxDecodedBytes ?? Infinity)) {\n',
+      '      throw new Error("decoded stream exceeds the ceiling (" + globalThis.__thuVienSoMaxDecodedBytes + " bytes)");\n',
+      '    }\n',
+    ].join(''),
   },
 ];
 

@@ -9,9 +9,20 @@ import type { ExtractedPage, PdfEngine } from './pdf-engine.ts';
 const PAGE_BATCH = 50;
 
 /**
- * PdfEngine over the pdf/ module's worker pool: pdf.js runs in worker threads (never on the
+ * A worker killed for memory or time was killed because of the file: that is a refusal with a
+ * reason the librarian can act on ("too heavy"), not a crash to retry on every restart.
+ */
+function asRejection(err: unknown): unknown {
+  if (err instanceof PdfWorkerError && (err.reason === 'memory' || err.reason === 'timeout')) {
+    return new PdfRejectedError('too_heavy', err.message);
+  }
+  return err;
+}
+
+/**
+ * PdfEngine over the pdf/ module's worker pool: pdf.js runs in child processes (never on the
  * event loop that serves requests), pages stream back in order with back-pressure, and a PDF
- * that crashes or hangs its worker only costs that worker.
+ * that crashes, hangs or bloats its worker only costs that worker.
  */
 export function createPdfEngine(log: Logger): PdfEngine {
   const pool = new PdfWorkerPool();
@@ -25,23 +36,27 @@ export function createPdfEngine(log: Logger): PdfEngine {
         await checks.validate(file);
       } catch (err) {
         // A file that kills or hangs pdf.js while merely opening is a file we cannot take.
-        if (err instanceof PdfWorkerError && err.reason !== 'closed') throw new PdfRejectedError('corrupt', err.message);
-        throw err;
+        if (err instanceof PdfWorkerError && err.reason === 'crashed') throw new PdfRejectedError('corrupt', err.message);
+        throw asRejection(err);
       }
     },
     extract: async (file, onPages, signal) => {
       let batch: ExtractedPage[] = [];
-      const summary = await pool.extract(file, {
-        signal,
-        onPage: async (pageNumber, text, info) => {
-          batch.push({ pageNumber, text, rawText: info.converted ? (info.originalText ?? null) : null });
-          if (batch.length >= PAGE_BATCH) {
-            const full = batch;
-            batch = [];
-            await onPages(full);
-          }
-        },
-      });
+      const summary = await pool
+        .extract(file, {
+          signal,
+          onPage: async (pageNumber, text, info) => {
+            batch.push({ pageNumber, text, rawText: info.converted ? (info.originalText ?? null) : null });
+            if (batch.length >= PAGE_BATCH) {
+              const full = batch;
+              batch = [];
+              await onPages(full);
+            }
+          },
+        })
+        .catch((err: unknown) => {
+          throw asRejection(err);
+        });
       if (batch.length) await onPages(batch);
       return {
         numPages: summary.numPages,
@@ -53,7 +68,9 @@ export function createPdfEngine(log: Logger): PdfEngine {
       };
     },
     renderCover: async (file) => {
-      const cover = await pool.renderCover(file);
+      const cover = await pool.renderCover(file).catch((err: unknown) => {
+        throw asRejection(err);
+      });
       if (!cover) return null;
       const images: CoverImage[] = [];
       for (const v of cover.variants) if (isCoverWidth(v.width)) images.push({ width: v.width, webp: v.webp, jpeg: v.jpeg });
@@ -61,7 +78,9 @@ export function createPdfEngine(log: Logger): PdfEngine {
     },
     renderFirstPage: async (file, width) => {
       // maxPagesToTry 1: a blank page 1 yields null rather than a picture of page 2.
-      const page = await pool.renderCover(file, { widths: [width], maxPagesToTry: 1, webpQuality: 70 });
+      const page = await pool.renderCover(file, { widths: [width], maxPagesToTry: 1, webpQuality: 70 }).catch((err: unknown) => {
+        throw asRejection(err);
+      });
       return page?.variants[0]?.webp ?? null;
     },
     coverFromImage: (file) => coverFromImageFile(file),

@@ -2,7 +2,7 @@ import type { OutlineNode } from '../db/schema/catalogue.ts';
 import type { CoverImage } from '../features/catalogue/books/covers.ts';
 
 /** Why a file cannot become a book (PdfRejectedError codes from pdf/inspect-pdf.ts). */
-export type RejectCode = 'empty' | 'not_pdf' | 'corrupt' | 'password_protected';
+export type RejectCode = 'empty' | 'not_pdf' | 'corrupt' | 'password_protected' | 'too_heavy';
 
 export interface ExtractedPage {
   pageNumber: number;
@@ -45,5 +45,7 @@ export interface PdfRejection extends Error {
 
 export function isPdfRejection(err: unknown): err is PdfRejection {
   const e = err as { name?: string; code?: string } | null;
-  return !!e && e.name === 'PdfRejectedError' && ['empty', 'not_pdf', 'corrupt', 'password_protected'].includes(String(e.code));
+  return (
+    !!e && e.name === 'PdfRejectedError' && ['empty', 'not_pdf', 'corrupt', 'password_protected', 'too_heavy'].includes(String(e.code))
+  );
 }

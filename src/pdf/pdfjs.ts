@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { PDFDocumentProxy, PDFPageProxy } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { loadPdfjsModules } from './load-pdfjs.mjs';
+import { pdfLimits } from './pdf-limits.ts';
 
 export type { PDFDocumentProxy, PDFPageProxy };
 
@@ -50,6 +51,9 @@ export interface OpenPdfOptions {
 export async function openPdf(filePath: string, options: OpenPdfOptions = {}): Promise<PDFDocumentProxy> {
   // Once per thread, with our text-extraction edits and native push/JSON.parse (see load-pdfjs.mjs).
   const { getDocument, VerbosityLevel } = await loadPdfjsModules();
+  const limits = pdfLimits();
+  // Read by our pdf.js edit (stream-ceiling in load-pdfjs.mjs) whenever a decoded stream grows.
+  (globalThis as { __thuVienSoMaxDecodedBytes?: number }).__thuVienSoMaxDecodedBytes = limits.maxDecodedStreamBytes;
   const task = getDocument({
     data: await readWholeFile(filePath),
     password: options.password,
@@ -58,6 +62,9 @@ export async function openPdf(filePath: string, options: OpenPdfOptions = {}): P
     isEvalSupported: false,
     useSystemFonts: false,
     disableFontFace: true,
+    // Bombs: oversized images are dropped, big ones downscaled before they reach a canvas.
+    maxImageSize: limits.maxImagePixels,
+    canvasMaxAreaInBytes: limits.canvasMaxAreaInBytes,
     // Errors only: warnings about broken fonts/xrefs are routine in donated PDFs and would flood logs.
     verbosity: VerbosityLevel.ERRORS,
   });

@@ -1,27 +1,46 @@
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { PdfRejectedError } from './errors.ts';
 import type { ExtractSummary, OnPage } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
+import { DEFAULT_PDF_LIMITS, type PdfLimits } from './pdf-limits.ts';
+import { watchResidentMemory } from './process-memory.ts';
 import type { CoverImages, CoverOptions } from './render-cover.ts';
-import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
+import { deserializeError, forkPdfWorker, toError } from './worker-process.ts';
+import type { FromWorker, JobRequest, JobResult, ToWorker } from './worker-protocol.ts';
+
+export { workerExecArgv } from './worker-process.ts';
 
 /**
- * Runs pdf.js in worker threads so that parsing a book never blocks the web server's event loop,
- * and so that a runaway PDF can be killed (timeout, memory cap) without taking the server down.
- * Every public method rejects with PdfRejectedError for bad files and PdfWorkerError when the
- * worker itself failed (crash, out of memory, timeout, pool closed).
+ * Runs pdf.js in child processes so that parsing a book never blocks the web server's event loop,
+ * and so that a runaway PDF can be killed without taking the server down. A process, not a worker
+ * thread: V8's heap cap (`maxOldGenerationSizeMb`) does not cover ArrayBuffers — decoded streams,
+ * images, canvases — so only a process whose resident memory we watch and kill has a real ceiling.
+ * Messages are the same structured clones as before (IPC with `serialization: 'advanced'`).
+ *
+ * Fairness: a book (a file path) runs in one slot at a time, and when every slot has been held by
+ * one job for longer than `longJobMs`, one extra process is allowed, so an ordinary book never
+ * waits behind pathological ones for more than that. Every public method rejects with
+ * PdfRejectedError for bad files and PdfWorkerError when the worker itself failed (crash, memory,
+ * timeout, pool closed).
  */
 
 export interface PdfWorkerPoolOptions {
-  /** Worker threads; default min(2, cores), leaving the web server some room on small machines. */
+  /** Worker processes; default min(2, cores), leaving the web server some room on small machines. */
   size?: number;
   /** The main thread acknowledges every N pages; the worker stays at most 2·N pages ahead. */
   ackEvery?: number;
   /** A job taking longer is killed with its worker (a pathological PDF can loop for ever). */
   jobTimeoutMs?: number;
-  /** V8 heap cap per worker: a hostile PDF then kills its worker instead of the server. */
+  /** V8 heap cap per worker (--max-old-space-size); default: maxRssMb. */
   maxHeapMb?: number;
+  /** Resident memory ceiling per worker: above it the worker is killed and its job fails ('memory'). */
+  maxRssMb?: number;
+  /** How often a busy worker's memory is sampled. */
+  rssPollMs?: number;
+  /** A job running longer than this counts as long when deciding whether to open the extra lane. */
+  longJobMs?: number;
+  /** Ceilings applied inside the workers (pdf-limits.ts); unset fields keep their defaults. */
+  limits?: Partial<PdfLimits>;
   /** Idle workers exit after this long, returning their ~100 MB to the system. */
   idleTimeoutMs?: number;
   /** pdf.js's worker module with our text-extraction patch (default) or as shipped (for comparisons). */
@@ -31,7 +50,7 @@ export interface PdfWorkerPoolOptions {
 export class PdfWorkerError extends Error {
   override readonly name = 'PdfWorkerError';
   constructor(
-    readonly reason: 'crashed' | 'timeout' | 'closed',
+    readonly reason: 'crashed' | 'timeout' | 'memory' | 'closed',
     message: string,
   ) {
     super(message);
@@ -45,6 +64,8 @@ export function defaultPoolSize(): number {
 interface Job {
   id: number;
   request: JobRequest;
+  /** The file: one slot per book, so one book never holds every slot. */
+  key: string;
   onPage?: OnPage;
   signal?: AbortSignal;
   resolve: (result: JobResult) => void;
@@ -59,34 +80,49 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
+  exited: Promise<void>;
+  /** The worker has loaded pdf.js and listens; messages wait in `outbox` until then. */
+  ready: boolean;
+  outbox: ToWorker[];
   job: Job | null;
+  startedAt: number;
   idleTimer?: NodeJS.Timeout;
   jobTimer?: NodeJS.Timeout;
+  stopWatch?: () => void;
 }
 
-const here = import.meta.url;
-const BOOTSTRAP = new URL('./worker-bootstrap.mjs', here);
-// Under tsx/vitest this module is .ts; a compiled build would ship extract-worker.js beside it.
-const ENTRY = new URL(here.endsWith('.ts') ? './extract-worker.ts' : './extract-worker.js', here).href;
+/** Opening and probing a file, or rendering one page, has no business taking long. */
+const SHORT_KIND_TIMEOUT_MS: Partial<Record<JobRequest['kind'], number>> = { validate: 120_000, cover: 120_000 };
 
 export class PdfWorkerPool {
   readonly size: number;
   readonly #ackEvery: number;
   readonly #jobTimeoutMs: number;
   readonly #maxHeapMb: number;
+  readonly #maxRssBytes: number;
+  readonly #rssPollMs: number;
+  readonly #longJobMs: number;
+  readonly #limits: PdfLimits;
   readonly #idleTimeoutMs: number;
   readonly #pdfjsWorker: 'patched' | 'stock';
   readonly #slots = new Set<Slot>();
   readonly #queue: Job[] = [];
+  readonly #kills = { memory: 0, timeout: 0 };
+  #laneTimer?: NodeJS.Timeout;
   #nextId = 1;
   #closed = false;
 
   constructor(options: PdfWorkerPoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? defaultPoolSize()));
     this.#ackEvery = Math.max(1, Math.floor(options.ackEvery ?? 8));
-    this.#jobTimeoutMs = options.jobTimeoutMs ?? 15 * 60_000;
-    this.#maxHeapMb = options.maxHeapMb ?? 1536;
+    this.#jobTimeoutMs = options.jobTimeoutMs ?? 10 * 60_000;
+    const maxRssMb = options.maxRssMb ?? 1200;
+    this.#maxRssBytes = maxRssMb * 1024 * 1024;
+    this.#maxHeapMb = options.maxHeapMb ?? maxRssMb;
+    this.#rssPollMs = options.rssPollMs ?? 100;
+    this.#longJobMs = options.longJobMs ?? 60_000;
+    this.#limits = { ...DEFAULT_PDF_LIMITS, ...options.limits };
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.#pdfjsWorker = options.pdfjsWorker ?? 'patched';
   }
@@ -115,20 +151,30 @@ export class PdfWorkerPool {
     };
   }
 
-  /** For health pages and tests: `bufferedPages` is pages received but not yet handed to onPage. */
-  stats(): { workers: number; busy: number; queued: number; bufferedPages: number } {
+  /**
+   * For health pages and tests: `bufferedPages` is pages received but not yet handed to onPage;
+   * `kills` counts workers killed for memory or time since the pool started.
+   */
+  stats(): { workers: number; busy: number; queued: number; bufferedPages: number; kills: { memory: number; timeout: number } } {
     const slots = [...this.#slots];
     return {
       workers: slots.length,
       busy: slots.filter((s) => s.job).length,
       queued: this.#queue.length,
       bufferedPages: slots.reduce((n, s) => n + (s.job ? s.job.received - s.job.processed : 0), 0),
+      kills: { ...this.#kills },
     };
   }
 
-  /** Rejects queued jobs, terminates the workers (running jobs reject with PdfWorkerError 'closed'). */
+  /** Process ids of the workers (tests check that a killed worker is really gone). */
+  pids(): number[] {
+    return [...this.#slots].map((s) => s.child.pid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  /** Rejects queued jobs, kills the workers (running jobs reject with PdfWorkerError 'closed'). */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#laneTimer);
     for (const job of this.#queue.splice(0)) job.reject(new PdfWorkerError('closed', 'PDF worker pool closed'));
     await Promise.all([...this.#slots].map((slot) => this.#retire(slot, new PdfWorkerError('closed', 'PDF worker pool closed'))));
   }
@@ -140,6 +186,7 @@ export class PdfWorkerPool {
       const job: Job = {
         id: this.#nextId++,
         request,
+        key: request.path,
         onPage,
         signal,
         resolve,
@@ -154,23 +201,53 @@ export class PdfWorkerPool {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
-      let slot = [...this.#slots].find((s) => s.job === null);
-      if (!slot && this.#slots.size < this.size) slot = this.#spawn();
-      if (!slot) return;
-      const job = this.#queue.shift()!;
+    clearTimeout(this.#laneTimer);
+    while (this.#queue.length > 0 && !this.#closed) {
+      const busy = [...this.#slots].filter((s) => s.job);
+      const runningKeys = new Set(busy.map((s) => s.job!.key));
+      const index = this.#queue.findIndex((j) => !runningKeys.has(j.key));
+      if (index < 0) return; // everything waiting is a book already being worked on
+      if (busy.length >= this.#capacity(busy)) return this.#scheduleLane(busy);
+      const slot = [...this.#slots].find((s) => s.job === null) ?? this.#spawn();
+      const [job] = this.#queue.splice(index, 1);
       if (job.signal?.aborted) job.reject(toError(job.signal.reason));
       else this.#start(slot, job);
     }
   }
 
+  /** `size`, plus one lane once every slot is held by a long job (bounded: at most size + 1 workers). */
+  #capacity(busy: Slot[]): number {
+    const now = performance.now();
+    const long = busy.filter((s) => now - s.startedAt >= this.#longJobMs).length;
+    return this.size + (long >= this.size ? 1 : 0);
+  }
+
+  /** Re-dispatches when the next running job becomes long (and may open the extra lane). */
+  #scheduleLane(busy: Slot[]): void {
+    const now = performance.now();
+    const waits = busy.map((s) => s.startedAt + this.#longJobMs - now).filter((ms) => ms > 0);
+    if (waits.length === 0) return;
+    this.#laneTimer = setTimeout(() => this.#dispatch(), Math.min(...waits) + 5);
+    this.#laneTimer.unref();
+  }
+
   #start(slot: Slot, job: Job): void {
     clearTimeout(slot.idleTimer);
     slot.job = job;
-    slot.worker.ref();
+    slot.startedAt = performance.now();
+    slot.child.ref();
+    slot.child.channel?.ref();
+    const timeoutMs = Math.min(this.#jobTimeoutMs, SHORT_KIND_TIMEOUT_MS[job.request.kind] ?? Infinity);
     slot.jobTimer = setTimeout(() => {
-      void this.#retire(slot, new PdfWorkerError('timeout', `PDF job took longer than ${this.#jobTimeoutMs} ms`));
-    }, this.#jobTimeoutMs);
+      this.#kills.timeout++;
+      void this.#retire(slot, new PdfWorkerError('timeout', `PDF job took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+    slot.stopWatch = watchResidentMemory(slot.child, this.#maxRssBytes, this.#rssPollMs, (rss) => {
+      if (!this.#slots.has(slot)) return;
+      this.#kills.memory++;
+      const mb = Math.round(rss / 1048576);
+      void this.#retire(slot, new PdfWorkerError('memory', `PDF worker used ${mb} MB (limit ${this.#maxRssBytes / 1048576} MB)`));
+    });
     this.#post(slot, { type: 'job', id: job.id, request: job.request });
     const { signal } = job;
     if (signal) {
@@ -181,22 +258,31 @@ export class PdfWorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(BOOTSTRAP, {
-      workerData: { entry: ENTRY, pdfjsWorker: this.#pdfjsWorker },
-      execArgv: workerExecArgv(process.execArgv),
-      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb },
+    const child = forkPdfWorker({
+      pdfjsWorker: this.#pdfjsWorker,
+      maxHeapMb: this.#maxHeapMb,
+      limits: this.#limits,
     });
-    const slot: Slot = { worker, job: null };
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const slot: Slot = { child, exited, ready: false, outbox: [], job: null, startedAt: 0 };
     this.#slots.add(slot);
-    worker.on('message', (message: FromWorker) => this.#onMessage(slot, message));
-    worker.on('error', (err) => void this.#retire(slot, new PdfWorkerError('crashed', `PDF worker crashed: ${err.message}`)));
-    worker.on('exit', (code) => void this.#retire(slot, new PdfWorkerError('crashed', `PDF worker exited with code ${code}`)));
+    child.on('message', (message: FromWorker) => this.#onMessage(slot, message));
+    child.on('error', (err) => void this.#retire(slot, new PdfWorkerError('crashed', `PDF worker failed: ${err.message}`)));
+    child.on(
+      'exit',
+      (code, signal) => void this.#retire(slot, new PdfWorkerError('crashed', `PDF worker exited with ${signal ?? `code ${code}`}`)),
+    );
     return slot;
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
+    if (message.type === 'ready') {
+      slot.ready = true;
+      for (const queued of slot.outbox.splice(0)) this.#post(slot, queued);
+      return;
+    }
     const job = slot.job;
-    if (message.type === 'ready' || !job || message.id !== job.id) return;
+    if (!job || message.id !== job.id) return;
     if (message.type === 'page') {
       job.received++;
       job.chain = job.chain.then(async () => {
@@ -231,60 +317,41 @@ export class PdfWorkerPool {
 
   #release(slot: Slot): void {
     clearTimeout(slot.jobTimer);
+    slot.stopWatch?.();
     slot.job = null;
-    slot.worker.unref(); // an idle pool must not keep the process alive
+    // An idle pool must not keep the process alive.
+    slot.child.unref();
+    slot.child.channel?.unref();
     slot.idleTimer = setTimeout(() => void this.#retire(slot), this.#idleTimeoutMs);
     slot.idleTimer.unref();
     this.#dispatch();
   }
 
-  /** Removes a worker for good; its running job, if any, fails with `err`. */
+  /** Removes a worker for good (killed, and waited for); its running job, if any, fails with `err`. */
   async #retire(slot: Slot, err?: PdfWorkerError): Promise<void> {
     if (!this.#slots.delete(slot)) return;
     clearTimeout(slot.idleTimer);
     clearTimeout(slot.jobTimer);
+    slot.stopWatch?.();
     const job = slot.job;
     slot.job = null;
     job?.detachSignal?.();
+    if (slot.child.exitCode === null && slot.child.signalCode === null) {
+      slot.child.ref(); // an idle (unref'd) worker's exit would otherwise not keep us waiting for it
+      slot.child.kill('SIGKILL');
+    }
+    // The job fails once its process is gone, so "killed" means killed. A process that never
+    // started emits 'error' but no 'exit': do not wait for ever.
+    await Promise.race([slot.exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
     if (job) void job.chain.then(() => job.reject(job.failure ?? err ?? new PdfWorkerError('crashed', 'PDF worker stopped')));
-    await slot.worker.terminate().catch(() => undefined);
     if (!this.#closed) this.#dispatch();
   }
 
   #post(slot: Slot, message: ToWorker): void {
-    slot.worker.postMessage(message);
+    if (!slot.ready) return void slot.outbox.push(message);
+    if (!slot.child.connected) return;
+    slot.child.send(message, (err) => {
+      if (err) void this.#retire(slot, new PdfWorkerError('crashed', `PDF worker unreachable: ${err.message}`));
+    });
   }
-}
-
-/**
- * Workers inherit the parent's execArgv, including `--import tsx`. We drop tsx: the bootstrap
- * loads pdf.js natively and then registers tsx itself (see worker-bootstrap.mjs for why).
- */
-export function workerExecArgv(execArgv: readonly string[]): string[] {
-  const isTsx = (value: string | undefined) => !!value && (value === 'tsx' || /(^|[\\/])tsx([\\/]|$)/.test(value));
-  const hookFlags = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
-  const out: string[] = [];
-  for (let i = 0; i < execArgv.length; i++) {
-    const arg = execArgv[i];
-    if (hookFlags.has(arg) && isTsx(execArgv[i + 1])) {
-      i++;
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    if (eq > 0 && hookFlags.has(arg.slice(0, eq)) && isTsx(arg.slice(eq + 1))) continue;
-    out.push(arg);
-  }
-  return out;
-}
-
-function deserializeError(error: SerializedError): Error {
-  if (error.kind === 'rejected') return new PdfRejectedError(error.code, error.detail);
-  const err = new Error(error.message);
-  err.name = error.name;
-  if (error.stack) err.stack = error.stack;
-  return err;
-}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }

@@ -695,6 +695,8 @@ export const en: Record<MessageKey, string> = {
   'catalogue.reject.notPdf': 'This is not a PDF file (its content does not start like a PDF).',
   'catalogue.reject.corrupt': 'The PDF file is damaged and cannot be opened.',
   'catalogue.reject.password': 'The PDF is protected by a password. Remove the password and upload it again.',
+  'catalogue.reject.tooHeavy':
+    'This PDF is too heavy to process safely (too many pages, too much text on a page, an image or compressed data that is too large, or it needs too much memory or time). Export it again (e.g. "Print to PDF" at a lower quality) or split it, then upload again.',
   'catalogue.reject.tooLarge': 'The file is larger than the {max} MB limit.',
   'catalogue.import.zipTitle': 'Import many books from a ZIP file',
   'catalogue.import.zipHint':

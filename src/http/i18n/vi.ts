@@ -692,6 +692,8 @@ export const vi = {
   'catalogue.reject.notPdf': 'Đây không phải tệp PDF (nội dung tệp không bắt đầu như một tệp PDF).',
   'catalogue.reject.corrupt': 'Tệp PDF bị hỏng, không mở được.',
   'catalogue.reject.password': 'Tệp PDF được bảo vệ bằng mật khẩu. Hãy gỡ mật khẩu rồi tải lên lại.',
+  'catalogue.reject.tooHeavy':
+    'Tệp PDF quá nặng để xử lý an toàn (quá nhiều trang, quá nhiều chữ trên một trang, ảnh hoặc dữ liệu nén quá lớn, hoặc cần quá nhiều bộ nhớ/thời gian). Hãy xuất lại tệp (ví dụ «In ra PDF» với chất lượng thấp hơn) hoặc chia nhỏ rồi tải lên lại.',
   'catalogue.reject.tooLarge': 'Tệp lớn hơn giới hạn {max} MB.',
   'catalogue.import.zipTitle': 'Nhập nhiều sách từ tệp ZIP',
   'catalogue.import.zipHint':

@@ -19,6 +19,7 @@ export const INGEST_ERROR_KEYS = {
   password_protected: 'catalogue.reject.password',
   not_pdf: 'catalogue.reject.notPdf',
   empty: 'catalogue.reject.empty',
+  too_heavy: 'catalogue.reject.tooHeavy',
   missing_file: 'catalogue.ingest.missingFile',
 } as const;
 

@@ -34,6 +34,7 @@ export const REJECT_MESSAGES: Record<RejectCode | 'too_large', MessageKey> = {
   corrupt: 'catalogue.reject.corrupt',
   password_protected: 'catalogue.reject.password',
   too_large: 'catalogue.reject.tooLarge',
+  too_heavy: 'catalogue.reject.tooHeavy',
 };
 
 interface Deps {
