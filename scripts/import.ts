@@ -7,7 +7,7 @@ import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.
 import { ProgressBar, startCliContext } from '../src/features/catalogue/ingest/cli-runtime.ts';
 import { folderSource } from '../src/features/catalogue/ingest/import-sources.ts';
 import { ImportService } from '../src/features/catalogue/ingest/import.service.ts';
-import { ManifestError } from '../src/features/catalogue/ingest/manifest.ts';
+import { decodeManifest, ManifestError } from '../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../src/http/i18n/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 
@@ -41,10 +41,17 @@ async function main(): Promise<number> {
   }
   let manifestText: string | null = null;
   if (values.manifest) {
-    manifestText = await fs.readFile(path.resolve(values.manifest), 'utf8').catch(() => null);
-    if (manifestText === null) {
+    const bytes = await fs.readFile(path.resolve(values.manifest)).catch(() => null);
+    if (bytes === null) {
       console.error(t('catalogue.cli.manifestMissing', { file: values.manifest }));
       return 66;
+    }
+    try {
+      manifestText = decodeManifest(bytes, values.manifest); // not UTF-8, too large: refused with the file's name
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      for (const p of err.problems) console.error(t(p.key, p.params));
+      return 65;
     }
   }
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../../context.ts';
 import { HOLDER_KINDS, type HolderKind, type RightsBasis } from '../../db/schema/consent.ts';
 import { translator, type MessageKey } from '../../http/i18n/index.ts';
+import type { ManifestCellError } from '../catalogue/ingest/manifest.ts';
 import type { MaybeActor } from './consent.types.ts';
 import { isValidIsoDate } from './dates.ts';
 import { defaultRole } from './rights-holders.service.ts';
@@ -83,30 +84,43 @@ function licenceFrom(value: string): { name: string; url: string | null } {
   return { name: value, url: value };
 }
 
-/** Validates one row's consent cells (messages in Vietnamese, the manifest's language). */
-export function parseConsentColumns(row: Record<string, string>): { spec: ConsentImportSpec; errors: string[] } {
+/**
+ * Validates one row's consent cells (messages in Vietnamese, the manifest's language). Every cell
+ * is checked whatever the others say — a bad basis does not hide a bad date — and each problem
+ * names its column, so the import reports them all in one pass with line and column.
+ */
+export function parseConsentColumns(row: Record<string, string>): { spec: ConsentImportSpec; errors: ManifestCellError[] } {
   const t = translator('vi');
-  const errors: string[] = [];
-  const err = (key: MessageKey, params?: Record<string, string>) => errors.push(t(key, params));
+  const errors: ManifestCellError[] = [];
+  const err = (column: string, key: MessageKey, params?: Record<string, string>) => errors.push({ column, message: t(key, params) });
   const cell = (c: string) => (row[c] ?? '').trim();
   if (CONSENT_MANIFEST_COLUMNS.every((c) => !cell(c))) return { spec: null, errors };
 
   const rawBasis = cell('basis').toLowerCase();
   const basis: RightsBasis | undefined = rawBasis ? BASIS_ALIASES[rawBasis] : cell('rights_holder') ? 'consent' : undefined;
-  if (!basis) {
-    err('consent.import.badBasis', { value: cell('basis') });
-    return { spec: null, errors };
-  }
+  if (!basis) err('basis', 'consent.import.badBasis', { value: cell('basis') });
   const rawDownload = cell('allow_download').toLowerCase();
   const allowDownload = YES.includes(rawDownload);
-  if (!YES.includes(rawDownload) && !NO.includes(rawDownload)) err('consent.import.badYesNo', { value: cell('allow_download') });
+  if (!YES.includes(rawDownload) && !NO.includes(rawDownload))
+    err('allow_download', 'consent.import.badYesNo', { value: cell('allow_download') });
+  const grantedOn = parseDate(cell('consent_date'));
+  const endsOn = parseDate(cell('consent_until'));
+  if (grantedOn === undefined) err('consent_date', 'consent.import.badDate', { value: cell('consent_date') });
+  if (endsOn === undefined) err('consent_until', 'consent.import.badDate', { value: cell('consent_until') });
+  const kinds = cell('rights_holder_kind')
+    .split(';')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  const kindOf = (raw: string): HolderKind | undefined =>
+    (HOLDER_KINDS as readonly string[]).includes(raw) ? (raw as HolderKind) : KIND_ALIASES[raw];
+  for (const raw of kinds) if (!kindOf(raw)) err('rights_holder_kind', 'consent.import.badKind', { value: raw });
 
   if (basis === 'public_domain') {
-    if (!cell('basis_note')) err('consent.import.publicDomainNote');
+    if (!cell('basis_note')) err('basis_note', 'consent.import.publicDomainNote');
     return { spec: errors.length ? null : { basis, note: cell('basis_note'), allowDownload: rawDownload ? allowDownload : true }, errors };
   }
   if (basis === 'open_licence') {
-    if (!cell('licence')) err('consent.import.licence');
+    if (!cell('licence')) err('licence', 'consent.import.licence');
     const licence = licenceFrom(cell('licence'));
     return {
       spec: errors.length
@@ -121,29 +135,20 @@ export function parseConsentColumns(row: Record<string, string>): { spec: Consen
       errors,
     };
   }
+  if (!basis) return { spec: null, errors };
 
   const names = cell('rights_holder')
     .split(';')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (names.length === 0) err('consent.import.holder');
-  const kinds = cell('rights_holder_kind')
-    .split(';')
-    .map((s) => s.trim().toLowerCase())
-    .filter(Boolean);
-  if (kinds.length > 1 && kinds.length !== names.length) err('consent.import.kindCount');
+  if (names.length === 0) err('rights_holder', 'consent.import.holder');
+  if (kinds.length > 1 && kinds.length !== names.length) err('rights_holder_kind', 'consent.import.kindCount');
   const holders = names.map((name, i) => {
     const raw = kinds.length > 1 ? kinds[i] : (kinds[0] ?? 'author');
-    const kind = (HOLDER_KINDS as readonly string[]).includes(raw ?? '') ? (raw as HolderKind) : KIND_ALIASES[raw ?? ''];
-    if (!kind) err('consent.import.badKind', { value: raw ?? '' });
-    return { name: name.slice(0, 200), kind: kind ?? 'author' };
+    return { name: name.slice(0, 200), kind: kindOf(raw ?? '') ?? 'author' };
   });
-  const grantedOn = parseDate(cell('consent_date'));
-  const endsOn = parseDate(cell('consent_until'));
-  if (grantedOn === undefined) err('consent.import.badDate', { value: cell('consent_date') });
-  else if (grantedOn === null) err('consent.import.consentDate');
-  if (endsOn === undefined) err('consent.import.badDate', { value: cell('consent_until') });
-  if (grantedOn && endsOn && endsOn < grantedOn) err('consent.validation.endBeforeStart');
+  if (grantedOn === null) err('consent_date', 'consent.import.consentDate');
+  if (grantedOn && endsOn && endsOn < grantedOn) err('consent_until', 'consent.validation.endBeforeStart');
   if (errors.length) return { spec: null, errors };
   return { spec: { basis, holders, grantedOn: grantedOn!, endsOn: endsOn ?? null, allowDownload, terms: cell('basis_note') }, errors };
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManifestError, parseManifest } from '../../../src/features/catalogue/ingest/manifest.ts';
+import {
+  columnLetter,
+  decodeManifest,
+  ManifestError,
+  parseManifest,
+  readManifest,
+} from '../../../src/features/catalogue/ingest/manifest.ts';
 
 const problemsOf = (fn: () => unknown) => {
   try {
@@ -39,10 +45,45 @@ describe('import manifest', () => {
     expect(parseManifest('file,title\na.pdf,A\n')[0]).toMatchObject({ file: 'a.pdf', title: 'A' });
   });
 
-  it('names unknown columns', () => {
+  it('names unknown columns with their letters', () => {
     const problems = problemsOf(() => parseManifest('file,tittle,isbn\na.pdf,x,y\n'));
-    expect(problems[0].key).toBe('catalogue.manifest.unknownColumns');
-    expect(problems[0].params.columns).toBe('tittle, isbn');
+    expect(problems.map((p) => [p.key, p.params.column, p.params.name])).toEqual([
+      ['catalogue.manifest.unknownColumn', 'B', 'tittle'],
+      ['catalogue.manifest.unknownColumn', 'C', 'isbn'],
+    ]);
+  });
+
+  it('reports header and cell problems in one pass, each with line and column', () => {
+    const { problems, rows } = readManifest('file,isbn,year,language\na.pdf,1,19x3,vietnamese\n,2,2000,vi\n');
+    expect(problems.map((p) => [p.key, p.params.line ?? 1, p.params.column])).toEqual([
+      ['catalogue.manifest.unknownColumn', 1, 'B'],
+      ['catalogue.manifest.badYear', 2, 'C'],
+      ['catalogue.manifest.badLanguage', 2, 'D'],
+      ['catalogue.manifest.missingFile', 3, 'A'],
+    ]);
+    expect(rows).toHaveLength(2); // the rows were still read, past the unknown column
+  });
+
+  it('refuses a manifest that is not UTF-8, naming the file and the line', () => {
+    const latin1 = Buffer.from('file,title\na.pdf,Tr\u1ea7n\nb.pdf,Tr\xf4ng Qu\xfdnh\n', 'latin1');
+    const err = (() => {
+      try {
+        decodeManifest(latin1, 'nhap/books.csv');
+      } catch (e) {
+        return e as ManifestError;
+      }
+    })();
+    expect(err?.problems).toEqual([{ key: 'catalogue.manifest.notUtf8', params: { file: 'nhap/books.csv', line: 2 } }]);
+    expect(decodeManifest(Buffer.from('file,title\na.pdf,Trần\n'), 'books.csv')).toContain('Trần');
+  });
+
+  it('refuses a manifest over the size limit', () => {
+    const problems = problemsOf(() => decodeManifest(Buffer.alloc(5 * 1024 * 1024 + 1, 0x41), 'books.csv'));
+    expect(problems).toEqual([{ key: 'catalogue.manifest.tooLarge', params: { file: 'books.csv', max: 5 } }]);
+  });
+
+  it('names columns as a spreadsheet does', () => {
+    expect([0, 1, 25, 26, 27].map(columnLetter)).toEqual(['A', 'B', 'Z', 'AA', 'AB']);
   });
 
   it('accepts columns other features registered', () => {
@@ -56,6 +97,7 @@ describe('import manifest', () => {
       'catalogue.manifest.badYear',
       'catalogue.manifest.missingFile',
       'catalogue.manifest.duplicateFile',
+      'catalogue.manifest.badLanguage',
     ]);
   });
 

@@ -131,7 +131,10 @@ describe('import manifest consent columns', () => {
       basis: 'open_licence',
       licenceName: 'CC BY-SA 4.0',
     });
-    expect(parseConsentColumns({ basis: 'public-domain', basis_note: '' }).errors[0]).toContain('basis_note');
+    expect(parseConsentColumns({ basis: 'public-domain', basis_note: '' }).errors[0]).toMatchObject({
+      column: 'basis_note',
+      message: expect.stringContaining('basis_note'),
+    });
   });
   it('lists every problem of a bad row', () => {
     const { spec, errors } = parseConsentColumns({
@@ -142,7 +145,11 @@ describe('import manifest consent columns', () => {
       allow_download: 'maybe',
     });
     expect(spec).toBeNull();
-    expect(errors).toHaveLength(3);
+    expect(errors.map((e) => e.column)).toEqual(['allow_download', 'consent_date', 'rights_holder_kind']);
+  });
+  it('a bad basis does not hide the other cells’ problems', () => {
+    const { errors } = parseConsentColumns({ basis: 'maybe', consent_date: '2025-13-01', allow_download: 'perhaps' });
+    expect(errors.map((e) => e.column)).toEqual(['basis', 'allow_download', 'consent_date']);
   });
   it('ignores rows whose consent cells are all empty', () => {
     expect(parseConsentColumns({ basis: '', rights_holder: '' })).toEqual({ spec: null, errors: [] });

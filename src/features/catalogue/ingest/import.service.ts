@@ -4,7 +4,7 @@ import { AppError } from '../../../http/errors.ts';
 import { translator, type Lang } from '../../../http/i18n/index.ts';
 import type { Actor } from '../books/books.service.ts';
 import { INGEST_ERROR_KEYS } from './ingest.job.ts';
-import { ManifestError, parseManifest, type ManifestProblem, type ManifestRow } from './manifest.ts';
+import { ManifestError, readManifest, sortProblems, type ManifestRow } from './manifest.ts';
 import type { ImportSource } from './import-sources.ts';
 import type { IntakeMetadata } from './intake.service.ts';
 
@@ -34,26 +34,36 @@ interface PreparedRow {
 export class ImportService {
   constructor(private readonly ctx: AppContext) {}
 
-  /** Parses and resolves a manifest; throws ManifestError listing every problem. */
+  /**
+   * Parses and resolves a manifest; throws one ManifestError listing every problem — columns,
+   * cells, categories and the other features' columns — ordered by line, so a librarian fixes
+   * the file in one go instead of meeting a new kind of error on each attempt.
+   */
   async prepareManifest(text: string | null): Promise<Map<string, PreparedRow>> {
     const out = new Map<string, PreparedRow>();
     if (!text) return out;
     const extensions = this.ctx.services.manifestExtensions;
-    const rows = parseManifest(
+    const { rows, problems, columnOf } = readManifest(
       text,
       extensions.flatMap((e) => e.columns),
     );
     const wanted = [...new Set(rows.flatMap((r) => r.categories ?? []))];
-    const found = await this.ctx.repos.categories.findByNamesOrSlugs(wanted);
+    const found = wanted.length ? await this.ctx.repos.categories.findByNamesOrSlugs(wanted) : [];
     const byKey = new Map<string, number>();
-    for (const c of found) (byKey.set(c.name.toLocaleLowerCase('vi'), c.id), byKey.set(c.slug, c.id));
-    const problems: ManifestProblem[] = [];
+    for (const c of found) {
+      byKey.set(c.name.toLocaleLowerCase('vi'), c.id);
+      byKey.set(c.slug, c.id);
+    }
     for (const row of rows) {
       const categoryIds: number[] = [];
       for (const name of row.categories ?? []) {
         const id = byKey.get(name.toLocaleLowerCase('vi')) ?? byKey.get(name);
-        if (id === undefined) problems.push({ key: 'catalogue.manifest.unknownCategory', params: { line: row.line, value: name } });
-        else categoryIds.push(id);
+        if (id === undefined) {
+          problems.push({
+            key: 'catalogue.manifest.unknownCategory',
+            params: { line: row.line, column: columnOf('categories'), value: name },
+          });
+        } else categoryIds.push(id);
       }
       const prepared: PreparedRow = {
         row,
@@ -72,12 +82,17 @@ export class ImportService {
         const cells = Object.fromEntries(ext.columns.filter((c) => c in row.extra).map((c) => [c, row.extra[c]]));
         if (Object.keys(cells).length === 0) continue;
         const { spec, errors } = ext.parse(cells);
-        for (const e of errors) problems.push({ key: 'catalogue.manifest.rowProblem', params: { line: row.line, problem: e } });
+        for (const e of errors) {
+          problems.push({
+            key: 'catalogue.manifest.rowProblem',
+            params: { line: row.line, column: columnOf(e.column), name: e.column, problem: e.message },
+          });
+        }
         prepared.extensions.push({ apply: (bookId) => ext.apply(this.ctx, bookId, spec, null) });
       }
-      out.set(row.file, prepared);
+      if (row.file) out.set(row.file, prepared);
     }
-    if (problems.length) throw new ManifestError(problems);
+    if (problems.length) throw new ManifestError(sortProblems(problems));
     return out;
   }
 

@@ -3,7 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { wantsJson } from '../../../http/error-handler.ts';
 import { AppError } from '../../../http/errors.ts';
 import { translator, type Translate } from '../../../http/i18n/index.ts';
-import { zipSource } from './import-sources.ts';
+import { DEFAULT_ZIP_LIMITS, ZIP_REFUSALS, ZipLimitError, zipSource } from './import-sources.ts';
 import { ImportService, type ImportOutcome } from './import.service.ts';
 import type { IntakeResult } from './intake.service.ts';
 import { ManifestError } from './manifest.ts';
@@ -50,7 +50,8 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       const zip = files[0];
       if (!zip) throw new AppError(400, 'no_files', 'catalogue.upload.noFiles');
       if (sniff(zip.head) !== 'zip') throw new AppError(400, 'not_zip', 'catalogue.import.notZip');
-      const source = await zipSource(zip.path, { maxBytes, maxEntries: 2000 }).catch(() => {
+      const source = await zipSource(zip.path, { ...DEFAULT_ZIP_LIMITS, maxEntryBytes: maxBytes }).catch((err: unknown) => {
+        if (err instanceof ZipLimitError) throw new AppError(400, err.code, ZIP_REFUSALS[err.code], err.params);
         throw new AppError(400, 'bad_zip', 'catalogue.import.badZip');
       });
       try {
