@@ -17,6 +17,7 @@ import type {
   ConsentRecordsTable,
   RightsHoldersTable,
 } from './consent.ts';
+import type { BookImportsTable } from './imports.ts';
 import type { JobsTable } from './jobs.ts';
 import type { LoginRateLimitsTable, SessionTable } from './infra-tables.ts';
 import type { LocationsTable } from './locations.ts';
@@ -53,6 +54,7 @@ export interface DB {
   book_categories: BookCategoriesTable;
   category_redirects: CategoryRedirectsTable;
   book_open_counts: BookOpenCountsTable;
+  book_imports: BookImportsTable;
   rights_holders: RightsHoldersTable;
   book_rights_holders: BookRightsHoldersTable;
   book_rights_basis: BookRightsBasisTable;

@@ -1,9 +1,10 @@
 import type { AppContext } from '../../context.ts';
 import { SYNC_BOOK_JOB } from '../search/search-indexer.ts';
 import { INGEST_JOB, ingestHandler } from './ingest/ingest.job.ts';
+import { ZIP_IMPORT_JOB, ZipImportService } from './ingest/zip-import.service.ts';
 
 /**
- * The catalogue's background jobs: PDF ingest and the search outbox. `search: false` leaves the
+ * The catalogue's background jobs: PDF ingest, ZIP imports and the search outbox. `search: false` leaves the
  * outbox to another process (the import CLI when it cannot reach Meilisearch: the server will).
  */
 export function registerCatalogueJobs(ctx: AppContext, opts: { ingest?: boolean; search?: boolean } = {}): void {
@@ -22,6 +23,10 @@ export function registerCatalogueJobs(ctx: AppContext, opts: { ingest?: boolean;
         log: ctx.log.child({ component: 'ingest' }),
       }),
     );
+  }
+  if (opts.ingest !== false) {
+    const zipImports = new ZipImportService(ctx);
+    ctx.jobs.register(ZIP_IMPORT_JOB, (payload, { signal }) => zipImports.run(Number(payload.importId), signal));
   }
   if (opts.search !== false) {
     ctx.jobs.register(SYNC_BOOK_JOB, async (payload) => {

@@ -699,8 +699,7 @@ export const en: Record<MessageKey, string> = {
     'This PDF is too heavy to process safely (too many pages, too much text on a page, an image or compressed data that is too large, or it needs too much memory or time). Export it again (e.g. "Print to PDF" at a lower quality) or split it, then upload again.',
   'catalogue.reject.tooLarge': 'The file is larger than the {max} MB limit.',
   'catalogue.import.zipTitle': 'Import many books from a ZIP file',
-  'catalogue.import.zipHint':
-    'A ZIP file with PDF files (at most {max} MB). It may include a books.csv with the columns file, title, authors, categories, year, language, description.',
+  'catalogue.import.zipHint': 'A ZIP file of PDF files (at most {max} MB). It may include a books.csv with the columns: {columns}.',
   'catalogue.import.zipChoose': 'Choose a ZIP file',
   'catalogue.import.zipSubmit': 'Import books',
   'catalogue.import.notZip': 'This is not a ZIP file.',
@@ -709,6 +708,14 @@ export const en: Record<MessageKey, string> = {
   'catalogue.import.zipTooBig': 'The ZIP file unpacks to more than the {max} MB limit. Split it into several smaller ZIP files.',
   'catalogue.import.zipRatio':
     'ZIP file refused: “{name}” is compressed {ratio} times (limit {max}) — real PDF files do not compress that much.',
+  'catalogue.import.progressTitle': 'Importing books from “{name}”',
+  'catalogue.import.queued': 'Waiting for its turn…',
+  'catalogue.import.running': 'Importing: {done} / {total} files',
+  'catalogue.import.done': 'Import finished: {done} files.',
+  'catalogue.import.failed': 'The ZIP file could not be imported: {error}',
+  'catalogue.import.autoRefresh': 'This page updates itself every few seconds; you may leave it, the import goes on.',
+  'catalogue.import.ingestNote': 'Each new book is then processed in the background (text, cover); see its state on the book’s page.',
+  'catalogue.import.another': 'Import another ZIP file',
   'catalogue.import.notInFolder': 'The file is listed in the manifest but is not in the folder.',
   'catalogue.manifest.problems': 'The manifest (CSV) has errors; no book was imported:',
   'catalogue.manifest.notUtf8':

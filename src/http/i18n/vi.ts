@@ -696,8 +696,7 @@ export const vi = {
     'Tệp PDF quá nặng để xử lý an toàn (quá nhiều trang, quá nhiều chữ trên một trang, ảnh hoặc dữ liệu nén quá lớn, hoặc cần quá nhiều bộ nhớ/thời gian). Hãy xuất lại tệp (ví dụ «In ra PDF» với chất lượng thấp hơn) hoặc chia nhỏ rồi tải lên lại.',
   'catalogue.reject.tooLarge': 'Tệp lớn hơn giới hạn {max} MB.',
   'catalogue.import.zipTitle': 'Nhập nhiều sách từ tệp ZIP',
-  'catalogue.import.zipHint':
-    'Tệp ZIP chứa các tệp PDF (tối đa {max} MB). Có thể kèm tệp books.csv với các cột file, title, authors, categories, year, language, description.',
+  'catalogue.import.zipHint': 'Tệp ZIP chứa các tệp PDF (tối đa {max} MB). Có thể kèm tệp books.csv với các cột: {columns}.',
   'catalogue.import.zipChoose': 'Chọn tệp ZIP',
   'catalogue.import.zipSubmit': 'Nhập sách',
   'catalogue.import.notZip': 'Đây không phải tệp ZIP.',
@@ -706,6 +705,14 @@ export const vi = {
   'catalogue.import.zipTooBig': 'Nội dung tệp ZIP khi giải nén lớn hơn giới hạn {max} MB. Hãy chia thành nhiều tệp ZIP nhỏ hơn.',
   'catalogue.import.zipRatio':
     'Tệp ZIP bị từ chối: “{name}” nén tới {ratio} lần (giới hạn {max} lần) — tệp PDF thật không nén được nhiều như vậy.',
+  'catalogue.import.progressTitle': 'Nhập sách từ “{name}”',
+  'catalogue.import.queued': 'Đang chờ đến lượt xử lý…',
+  'catalogue.import.running': 'Đang nhập: {done} / {total} tệp',
+  'catalogue.import.done': 'Đã nhập xong: {done} tệp.',
+  'catalogue.import.failed': 'Không nhập được tệp ZIP: {error}',
+  'catalogue.import.autoRefresh': 'Trang này tự cập nhật vài giây một lần; có thể rời trang, việc nhập vẫn tiếp tục.',
+  'catalogue.import.ingestNote': 'Mỗi sách mới được xử lý tiếp ở nền (đọc chữ, làm ảnh bìa); xem tình trạng trên trang của sách.',
+  'catalogue.import.another': 'Nhập tệp ZIP khác',
   'catalogue.import.notInFolder': 'Tệp có trong danh mục nhưng không có trong thư mục.',
   'catalogue.manifest.problems': 'Tệp danh mục (CSV) có lỗi, chưa nhập sách nào:',
   'catalogue.manifest.notUtf8':

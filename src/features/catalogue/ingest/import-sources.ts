@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { pipeline as pipelineCb, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import type { MessageKey } from '../../../http/i18n/index.ts';
@@ -137,18 +137,20 @@ export async function zipSource(zipPath: string, limits: ZipLimits): Promise<Imp
     const open = async (entry: yauzl.Entry) => {
       const stream = await zip.openReadStreamPromise(entry);
       let seen = 0;
-      return stream.pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, cb) {
-            seen += chunk.length;
-            inflated += chunk.length;
-            if (seen > entry.uncompressedSize || inflated > limits.maxTotalBytes) {
-              return cb(new ZipLimitError('zip_too_big', { max: Math.round(limits.maxTotalBytes / MiB) }));
-            }
-            cb(null, chunk);
-          },
-        }),
-      );
+      const counted = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          seen += chunk.length;
+          inflated += chunk.length;
+          if (seen > entry.uncompressedSize || inflated > limits.maxTotalBytes) {
+            return cb(new ZipLimitError('zip_too_big', { max: Math.round(limits.maxTotalBytes / MiB) }));
+          }
+          cb(null, chunk);
+        },
+      });
+      // pipeline, not pipe: yauzl's own size check fails the source stream, and that error must
+      // reach whoever reads `counted` (with pipe it was thrown as an uncaught exception).
+      pipelineCb(stream, counted, () => undefined);
+      return counted;
     };
     return {
       count: async () => pdfs.length,

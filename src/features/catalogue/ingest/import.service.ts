@@ -99,21 +99,34 @@ export class ImportService {
   /** Imports every PDF of `source`; `onItem` is called after each file (progress). */
   async importSource(
     source: ImportSource,
-    opts: { manifest: Map<string, PreparedRow>; actor: Actor; lang: Lang; onItem?: (o: ImportOutcome) => void; signal?: AbortSignal },
+    opts: {
+      manifest: Map<string, PreparedRow>;
+      actor: Actor;
+      lang: Lang;
+      /** Called (and awaited) after each file: progress, or the durable record of a ZIP import. */
+      onItem?: (o: ImportOutcome) => void | Promise<void>;
+      /** Names already done by an earlier, interrupted run. */
+      skip?: ReadonlySet<string>;
+      signal?: AbortSignal;
+    },
   ): Promise<ImportOutcome[]> {
     const t = translator(opts.lang);
     const outcomes: ImportOutcome[] = [];
     const seen = new Set<string>();
-    const push = (o: ImportOutcome) => (outcomes.push(o), opts.onItem?.(o));
+    const push = async (o: ImportOutcome) => {
+      outcomes.push(o);
+      await opts.onItem?.(o);
+    };
     for await (const entry of source.entries()) {
       if (opts.signal?.aborted) return outcomes; // interrupted: a re-run continues where this stopped
       const prepared = opts.manifest.get(entry.name) ?? opts.manifest.get(entry.name.split('/').pop()!);
       if (prepared) seen.add(prepared.row.file);
+      if (opts.skip?.has(entry.name)) continue;
       try {
         if (entry.hash) {
           const existing = await this.ctx.repos.books.findBySha256(await entry.hash());
           if (existing) {
-            push({ name: entry.name, kind: 'duplicate', bookId: existing.bookId, title: existing.title });
+            await push({ name: entry.name, kind: 'duplicate', bookId: existing.bookId, title: existing.title });
             continue;
           }
         }
@@ -124,7 +137,7 @@ export class ImportService {
           prepared?.meta,
         );
         if (r.kind === 'rejected') {
-          push({
+          await push({
             name: entry.name,
             kind: 'rejected',
             reason: t(r.messageKey, { name: entry.name, max: Math.round(this.ctx.config.uploads.maxBytes / 1048576) }),
@@ -132,7 +145,7 @@ export class ImportService {
           continue;
         }
         if (r.kind === 'created') for (const ext of prepared?.extensions ?? []) await ext.apply(r.bookId);
-        push({ name: entry.name, kind: r.kind, bookId: r.bookId, title: r.title });
+        await push({ name: entry.name, kind: r.kind, bookId: r.bookId, title: r.title });
       } catch (err) {
         const code = (err as { code?: string }).code;
         const reason =
@@ -142,11 +155,11 @@ export class ImportService {
               ? t(err.messageKey, err.params)
               : (err as Error).message;
         this.ctx.log.warn({ err, name: entry.name }, 'import of a file failed');
-        push({ name: entry.name, kind: 'failed', reason });
+        await push({ name: entry.name, kind: 'failed', reason });
       }
     }
     for (const file of opts.manifest.keys()) {
-      if (!seen.has(file)) push({ name: file, kind: 'failed', reason: t('catalogue.import.notInFolder') });
+      if (!seen.has(file) && !opts.skip?.has(file)) await push({ name: file, kind: 'failed', reason: t('catalogue.import.notInFolder') });
     }
     return outcomes;
   }

@@ -1,13 +1,15 @@
 import type { Request, Response, Router } from 'express';
 import type { AppContext } from '../../../context.ts';
 import { wantsJson } from '../../../http/error-handler.ts';
-import { AppError } from '../../../http/errors.ts';
+import { AppError, notFound } from '../../../http/errors.ts';
 import { translator, type Translate } from '../../../http/i18n/index.ts';
-import { DEFAULT_ZIP_LIMITS, ZIP_REFUSALS, ZipLimitError, zipSource } from './import-sources.ts';
-import { ImportService, type ImportOutcome } from './import.service.ts';
+import { parseInput } from '../../../http/validation.ts';
+import { idParam } from '../../auth/auth.schemas.ts';
+import { type ImportOutcome } from './import.service.ts';
 import type { IntakeResult } from './intake.service.ts';
-import { ManifestError } from './manifest.ts';
+import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from './upload-storage.ts';
+import { ZipImportService } from './zip-import.service.ts';
 
 const MAX_FILES = 100;
 
@@ -19,10 +21,13 @@ const MAX_FILES = 100;
 export function uploadRoutes(ctx: AppContext, router: Router): void {
   const maxBytes = ctx.config.uploads.maxBytes;
   const maxMb = Math.round(maxBytes / 1024 / 1024);
-  const importer = new ImportService(ctx);
+  const zipImports = new ZipImportService(ctx);
+  // The ZIP hint lists every column a books.csv may have, the consent columns included.
+  const manifestColumns = () => [...MANIFEST_COLUMNS, ...ctx.services.manifestExtensions.flatMap((e) => e.columns)].join(', ');
+  const formLocals = () => ({ maxMb, maxFiles: MAX_FILES, manifestColumns: manifestColumns() });
 
   router.get('/new', (_req, res) => {
-    res.render('catalogue/upload', { outcomes: null, maxMb, maxFiles: MAX_FILES, problems: [] });
+    res.render('catalogue/upload', { ...formLocals(), outcomes: null, problems: [] });
   });
 
   router.post('/upload', uploadMiddleware(ctx.storage, { field: 'files', maxFiles: MAX_FILES, maxBytes }), async (req, res) => {
@@ -41,38 +46,54 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
     } finally {
       await discard(files); // intake moved or removed each file; this covers an error half-way
     }
-    respond(req, res, outcomes, maxMb);
+    respond(req, res, outcomes, formLocals());
   });
 
+  // The request only checks the ZIP and its manifest (quick); the import itself is a durable
+  // job, followed on its own page: POST → 303 → GET, so a refresh never posts the ZIP again.
   router.post('/import-zip', uploadMiddleware(ctx.storage, { field: 'zip', maxFiles: 1, maxBytes }), async (req, res) => {
     const files = uploadedFiles(req);
     try {
       const zip = files[0];
       if (!zip) throw new AppError(400, 'no_files', 'catalogue.upload.noFiles');
       if (sniff(zip.head) !== 'zip') throw new AppError(400, 'not_zip', 'catalogue.import.notZip');
-      const source = await zipSource(zip.path, { ...DEFAULT_ZIP_LIMITS, maxEntryBytes: maxBytes }).catch((err: unknown) => {
-        if (err instanceof ZipLimitError) throw new AppError(400, err.code, ZIP_REFUSALS[err.code], err.params);
-        throw new AppError(400, 'bad_zip', 'catalogue.import.badZip');
-      });
+      let id: number;
       try {
-        let manifest;
-        try {
-          manifest = await importer.prepareManifest(await source.manifestText());
-        } catch (err) {
-          if (!(err instanceof ManifestError)) throw err;
-          const t = translator(req.lang);
-          const problems = err.problems.map((p) => t(p.key, p.params));
-          if (wantsJson(req)) return void res.status(400).json({ error: { code: 'bad_manifest', message: problems.join(' '), problems } });
-          return void res.status(400).render('catalogue/upload', { outcomes: null, maxMb, maxFiles: MAX_FILES, problems });
-        }
-        const outcomes = await importer.importSource(source, { manifest, actor: req.user!, lang: req.lang });
-        respond(req, res, outcomes, maxMb);
-      } finally {
-        await source.close();
+        id = await zipImports.start({ path: zip.path, originalName: zip.originalname }, req.user!, req.lang);
+      } catch (err) {
+        if (!(err instanceof ManifestError)) throw err;
+        const t = translator(req.lang);
+        const problems = err.problems.map((p) => t(p.key, p.params));
+        if (wantsJson(req)) return void res.status(400).json({ error: { code: 'bad_manifest', message: problems.join(' '), problems } });
+        return void res.status(400).render('catalogue/upload', { ...formLocals(), outcomes: null, problems });
       }
+      const url = `/admin/books/imports/${id}`;
+      if (wantsJson(req)) return void res.status(202).location(url).json({ import: { id, url } });
+      res.redirect(303, url);
     } finally {
       await discard(files);
     }
+  });
+
+  router.get('/imports/:importId', async (req, res) => {
+    const id = parseInput(idParam, req.params.importId);
+    const row = await zipImports.find(id);
+    if (!row) throw notFound();
+    const running = row.status === 'queued' || row.status === 'running';
+    if (wantsJson(req)) {
+      return void res.json({
+        import: {
+          id: row.id,
+          status: row.status,
+          name: row.original_name,
+          total: row.total,
+          done: row.done,
+          error: row.error,
+          results: row.outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })),
+        },
+      });
+    }
+    res.render('catalogue/import-progress', { imp: row, running });
   });
 }
 
@@ -82,12 +103,12 @@ function toOutcome(r: IntakeResult, t: Translate, maxMb: number): ImportOutcome 
 }
 
 /** 422 when nothing was accepted, so scripts and the progress bar can tell without reading text. */
-function respond(req: Request, res: Response, outcomes: ImportOutcome[], maxMb: number): void {
+function respond(req: Request, res: Response, outcomes: ImportOutcome[], locals: Record<string, unknown>): void {
   const anyAccepted = outcomes.some((o) => o.kind === 'created' || o.kind === 'duplicate');
   res.status(anyAccepted ? 200 : 422);
   if (wantsJson(req)) {
     res.json({ results: outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })) });
     return;
   }
-  res.render('catalogue/upload', { outcomes, maxMb, maxFiles: MAX_FILES, problems: [] });
+  res.render('catalogue/upload', { ...locals, outcomes, problems: [] });
 }

@@ -1,0 +1,32 @@
+import type { ColumnType, Generated, JSONColumnType, Selectable } from 'kysely';
+
+export type BookImportStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** One file's result in a ZIP import (translated when it was recorded, in the import's language). */
+export interface BookImportOutcome {
+  name: string;
+  kind: 'created' | 'duplicate' | 'rejected' | 'failed';
+  bookId?: number;
+  title?: string;
+  reason?: string;
+}
+
+export interface BookImportsTable {
+  id: Generated<number>;
+  status: Generated<BookImportStatus>;
+  original_name: string;
+  /** Key in storage area 'imports' while the job needs the ZIP; removed when it ends. */
+  zip_key: string;
+  lang: Generated<string>;
+  total: number | null;
+  done: Generated<number>;
+  outcomes: JSONColumnType<BookImportOutcome[], string | undefined, string>;
+  /** Translated reason when the whole import failed. */
+  error: string | null;
+  created_by: number | null;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date>;
+  finished_at: Date | null;
+}
+
+export type BookImport = Selectable<BookImportsTable>;
