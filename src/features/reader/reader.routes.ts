@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { forbidden, notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
 import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
@@ -76,9 +76,12 @@ export function readerRoutes(ctx: AppContext): Router {
       ETag: `"${book.file.sha256}"`,
       'X-Robots-Tag': 'noindex',
     };
+    // "Read online only" (a consent that does not allow download): the file itself is never
+    // served — not whole, not by ranges, not to HEAD, OPDS apps or the service worker. Those
+    // readers get page pictures and page text instead (the picture reader).
+    const gate = await publishGate(ctx).check(book.id, req.lang);
+    if (!gate.allowDownload) throw onlineOnly();
     if (req.query.download === '1') {
-      const gate = await publishGate(ctx).check(book.id, req.lang);
-      if (!gate.allowDownload) throw forbidden();
       const name = `${slugify(book.title) || 'sach'}.pdf`;
       headers['Content-Disposition'] = `attachment; filename="${name}"`;
       recordEvent(ctx, { kind: 'download', bookId: book.id }, req);
@@ -118,6 +121,10 @@ export function readerRoutes(ctx: AppContext): Router {
   });
   return router;
 }
+
+/** 403 with its own message: the book is readable, just not as a file. `private, no-store`: never kept by a cache. */
+const onlineOnly = () =>
+  new AppError(403, 'online_only', 'reader.onlineOnly', {}, {}, { headers: { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' } });
 
 /** `send` reports 416/412/304-style outcomes as errors when a callback is given: answer them as HTTP. */
 function sendFileFailed(err: unknown, res: Response, next: NextFunction): void {

@@ -130,7 +130,7 @@ describe('book page', () => {
       const res = await request(env.app).get(`/sach/${kieu.id}-truyen-kieu`).expect(200);
       expect(res.text).not.toContain('?download=1');
       await request(env.app).get(`/sach/${kieu.id}/tep.pdf?download=1`).expect(403);
-      await request(env.app).get(`/sach/${kieu.id}/tep.pdf`).expect(200); // reading stays allowed
+      await request(env.app).get(`/sach/${kieu.id}/tep.pdf`).expect(403); // read online only: page pictures, never the file
     } finally {
       services.publishGate = before;
     }
