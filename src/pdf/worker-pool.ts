@@ -4,6 +4,7 @@ import { PdfRejectedError } from './errors.ts';
 import type { ExtractSummary, OnPage } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
 import type { CoverImages, CoverOptions } from './render-cover.ts';
+import type { PageRenderOptions, RenderedPage } from './render-page.ts';
 import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
 
 /**
@@ -113,6 +114,13 @@ export class PdfWorkerPool {
       pageNumber: result.value.pageNumber,
       variants: result.value.variants.map((v) => ({ ...v, jpeg: toBuffer(v.jpeg), webp: toBuffer(v.webp) })),
     };
+  }
+
+  async renderPage(path: string, pageNumber: number, options: PageRenderOptions = {}): Promise<RenderedPage> {
+    const result = await this.#submit({ kind: 'page', path, pageNumber, options });
+    if (result.kind !== 'page') throw new Error(`unexpected ${result.kind} result`);
+    const v = result.value;
+    return { ...v, webp: v.webp && Buffer.from(v.webp.buffer, v.webp.byteOffset, v.webp.byteLength) };
   }
 
   /** For health pages and tests: `bufferedPages` is pages received but not yet handed to onPage. */

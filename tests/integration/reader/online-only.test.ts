@@ -79,6 +79,20 @@ describe('a book whose consent does not allow download: the PDF is never served 
     expect(all.text).toContain(`${pdfUrl(downloadable)}"`); // the downloadable one keeps its link
   });
 
+  it('the reader opens as page pictures (no pdf.js, no link to the file), on a desktop too and when the PDF reader is asked for', async () => {
+    const desktop = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+    for (const url of [`/doc/${onlineOnly}`, `/doc/${onlineOnly}?ban=pdf`, `/doc/${onlineOnly}/anh/2`]) {
+      const res = await request(env.app).get(url).set('User-Agent', desktop).expect(200);
+      expect(res.text, url).toContain('/static/js/page-reader.js');
+      expect(res.text, url).not.toContain('tep.pdf');
+      expect(res.text, url).not.toContain('pdf.min.mjs');
+    }
+    const book = await request(env.app).get(`/sach/${onlineOnly}`).redirects(2).expect(200);
+    expect(book.text).not.toContain('tep.pdf');
+    const other = await request(env.app).get(`/doc/${downloadable}`).set('User-Agent', desktop).expect(200);
+    expect(other.text).toContain(`data-pdf="${pdfUrl(downloadable)}"`);
+  });
+
   it('while a book whose consent allows download is still served whole and by ranges', async () => {
     const whole = await request(env.app).get(pdfUrl(downloadable)).expect(200);
     expect(whole.headers['content-type']).toBe('application/pdf');
