@@ -1,4 +1,5 @@
 import type { WordBox } from '../../pdf/pdf-engine.ts';
+import { detectLegacyEncoding } from '../../pdf/legacy-encoding.ts';
 import { isVietnameseSyllable } from '../../pdf/vietnamese-syllable.ts';
 import { fold, queryTerms } from '../public/text.ts';
 
@@ -32,6 +33,8 @@ export function isUsableText(text: string): boolean {
     const letters = visible.match(/\p{L}/gu)?.length ?? 0;
     if (letters / visible.length < 0.5) return false;
   }
+  // Old-font text that stayed unconverted (the catalogue stores converted text when it can).
+  if (detectLegacyEncoding(text).encoding !== null) return false;
   const tokens = text.split(/\s+/).map((t) => t.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
   const wordish = tokens.filter((t) => /^\p{L}+$/u.test(t));
   if (tokens.filter(Boolean).length >= 6) {

@@ -156,6 +156,33 @@ describe('page pictures', () => {
   });
 });
 
+describe('text mode', () => {
+  it('offers the page picture instead of garbage or "no text" on scanned and undecodable old-font pages', async () => {
+    const yoga = await createBook(env.ctx, {
+      title: 'Yoga dưỡng sinh',
+      pages: ['Lời nói đầu của cuốn sách về sức khỏe.', "v 2 2q 2. 2 2 '2 # 2 2w 2 ! 2 2 22 2q", ''],
+    });
+    for (const n of [2, 3]) {
+      const res = await request(env.app).get(`/doc/${yoga.id}/trang/${n}`).expect(200);
+      expect(res.text).toContain('Trang này không có chữ đọc được (trang quét hoặc phông chữ cũ). Đây là ảnh của trang:');
+      expect(res.text).toContain(`srcset="/sach/${yoga.id}/anh/${n}-480.webp 480w,`);
+      expect(res.text).not.toContain('2q 2.');
+      expect(res.text).not.toContain('Trang này không có chữ (có thể là hình ảnh)');
+    }
+    const good = await request(env.app).get(`/doc/${yoga.id}/trang/1`).expect(200);
+    expect(good.text).toContain('Lời nói đầu của cuốn sách về sức khỏe.');
+    expect(good.text).not.toContain('class="page-picture"');
+  });
+
+  it('has text size, line spacing and night controls (shown by text-mode.js), and a link to the page picture', async () => {
+    const res = await request(env.app).get(`/doc/${book.id}/trang/2?q=an`).expect(200);
+    expect(res.text).toContain('<div class="text-tools" id="text-tools" hidden>');
+    for (const label of ['Chữ nhỏ hơn', 'Chữ to hơn', 'Giãn dòng', 'Chế độ ban đêm']) expect(res.text).toContain(label);
+    expect(res.text).toContain('<script type="module" src="/static/js/text-mode.js"></script>');
+    expect(res.text).toContain(`href="/doc/${book.id}/anh/2?q=an">Xem ảnh trang này</a>`);
+  });
+});
+
 describe('lifecycle and disk budget', () => {
   it('a withdrawn book has no picture served (410/404) and its pictures are removed from disk', async () => {
     const gone = await createBook(env.ctx, { title: 'Sách sẽ rút', pages: pagesWith(2) });
