@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import express from 'express';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -14,6 +15,7 @@ import { serviceWorkerSource } from '../../src/features/public/pwa.ts';
  * /sw.js is served by the outer app here so that a "deploy" (a new shell version) can be simulated.
  */
 const skip = browserUnavailable();
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
 
 let env: TestEnv;
@@ -133,6 +135,19 @@ describe.skipIf(skip)('the page-picture reader on an Android phone', () => {
     expect(pictures.some((p) => p.includes('/anh/1-'))).toBe(false);
     expect(await page.locator('#marks span').count()).toBe(2); // "An" and "ân", not "bạn"
     expect(await page.textContent('#hits')).toContain('2 chỗ khớp');
+    await context.close();
+  });
+
+  it('passes axe-core checks (no serious or critical violations): picture reader with hits, text mode with its controls', async () => {
+    const context = await phone();
+    const page = await context.newPage();
+    for (const url of [`/doc/${book.id}/anh/3?q=an`, `/doc/${book.id}/trang/3`]) {
+      await page.goto(url);
+      await page.evaluate(axeSource);
+      const violations = (await page.evaluate(`axe.run({ runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] }).then((r) =>
+        r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`)) as string[];
+      expect(violations, url).toEqual([]);
+    }
     await context.close();
   });
 

@@ -95,7 +95,8 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
   const pageCount = ctx.services.reader.pageCount(book);
   const width = likelyWidth(req);
   // Start rendering this page and the next ones now: by the time the browser asks, they are ready.
-  pictures.warm(book.id, book.file.storageKey, [n, ...ahead(book, n, ctx)], width);
+  pictures.warm(book.id, book.file.storageKey, [n], width, { ahead: false }); // the page itself: always
+  pictures.warm(book.id, book.file.storageKey, ahead(book, n, ctx), width);
   let layout: PageLayout | null;
   if (q) layout = await pictures.layout(book.id, book.file.storageKey, n).catch(() => null);
   else layout = await readCachedLayout(ctx, book.id, n);
