@@ -65,8 +65,11 @@ export class PagePictures {
     return this.d.storage.path('pages', key);
   }
 
-  /** Proportions and word boxes of a page (rendering its narrowest picture first if needed). */
-  async layout(bookId: number, storageKey: string, page: number): Promise<PageLayout> {
+  /**
+   * Proportions and word boxes of a page, rendering its picture at `width` first if needed (the
+   * width the reader will ask for next, so one render serves both).
+   */
+  async layout(bookId: number, storageKey: string, page: number, width: PictureWidth = PICTURE_WIDTHS[0]): Promise<PageLayout> {
     const key = this.layoutKey(bookId, page);
     const read = () => fs.readFile(this.d.storage.path('pages', key), 'utf8').then((s) => JSON.parse(s) as PageLayout);
     const cached = await read().catch(() => null);
@@ -74,7 +77,7 @@ export class PagePictures {
       void this.hit(key);
       return cached;
     }
-    await this.render(bookId, storageKey, page, PICTURE_WIDTHS[0]);
+    await this.render(bookId, storageKey, page, width);
     return read();
   }
 
@@ -97,7 +100,8 @@ export class PagePictures {
         this.total -= e.size;
       }
     }
-    await this.d.storage.remove('pages', String(bookId));
+    // A render finishing meanwhile may add a file while the folder is being removed: retry.
+    await fs.rm(this.d.storage.path('pages', String(bookId)), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 
   /** Bytes on disk as the index counts them (for tests and the benchmark). */

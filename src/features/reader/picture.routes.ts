@@ -98,7 +98,7 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
   pictures.warm(book.id, book.file.storageKey, [n], width, { ahead: false }); // the page itself: always
   pictures.warm(book.id, book.file.storageKey, ahead(book, n, ctx), width);
   let layout: PageLayout | null;
-  if (q) layout = await pictures.layout(book.id, book.file.storageKey, n).catch(() => null);
+  if (q) layout = await pictures.layout(book.id, book.file.storageKey, n, width).catch(() => null);
   else layout = await readCachedLayout(ctx, book.id, n);
   const gate = await publishGate(ctx).check(book.id, req.lang);
   const widths = savesData(req) ? PICTURE_WIDTHS.filter((w) => w <= 720) : [...PICTURE_WIDTHS];

@@ -134,7 +134,7 @@ export function readerRoutes(ctx: AppContext): Router {
   return router;
 }
 
-/** 403 with its own message: the book is readable, just not as a file. `private, no-store`: never kept by a cache. */
+/** 403 with its own message: the book is readable, just not as a file; `no-store`: never kept by a cache. */
 const onlineOnly = () =>
   new AppError(403, 'online_only', 'reader.onlineOnly', {}, {}, { headers: { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' } });
 
