@@ -13,6 +13,8 @@ import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
+import { PagePictures } from './features/reader/page-pictures.ts';
+import type { BookEvents } from './features/catalogue/books/publish-gate.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
@@ -40,6 +42,7 @@ export interface AppContext {
     searchQuery: SearchQueryService;
     reader: ReaderService;
     pagePreviews: PagePreviews;
+    pagePictures: PagePictures;
   } & LocationsStatsServices &
     ConsentServices &
     CatalogueServices;
@@ -79,7 +82,7 @@ export function createContext(deps: ContextDeps): AppContext {
     jobsRepo,
     jobs: () => jobs,
     gate: () => services.publishGate,
-    events: () => services.bookEvents,
+    events: () => bookEvents,
   });
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
   const repos = {
@@ -110,9 +113,19 @@ export function createContext(deps: ContextDeps): AppContext {
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     reader: new ReaderService(repos.publicBooks, clock),
     pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
+    pagePictures: new PagePictures({ storage, pdf: () => catalogue.services.pdf.get(), log, maxBytes: config.pageCache.maxBytes }),
     ...locationsStats.services,
     ...consent,
     ...catalogue.services,
+  };
+  // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
+  const bookEvents: BookEvents = {
+    onStatusChange: async (change) => {
+      await services.bookEvents.onStatusChange(change);
+      if (change.to !== 'published') {
+        void services.pagePictures.removeBook(change.bookId).catch((err: unknown) => log.warn({ err }, 'page pictures not removed'));
+      }
+    },
   };
   // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
   services.manifestExtensions.push(consentManifestExtension);

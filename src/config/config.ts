@@ -50,6 +50,8 @@ const envSchema = z.object({
   JOBS_CONCURRENCY: z.coerce.number().int().min(0).max(32).default(2),
   JOBS_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   UPLOAD_MAX_MB: z.coerce.number().int().min(1).max(2048).default(200),
+  /** Disk budget for rendered page pictures (least recently used are removed beyond it). */
+  PAGE_CACHE_MB: z.coerce.number().int().min(10).max(1_000_000).default(2048),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   DEFAULT_LANG: z.enum(['vi', 'en']).default('vi'),
   COOKIE_SECURE: boolFromEnv.optional(),
@@ -74,6 +76,7 @@ export interface Config {
   trustProxy: boolean | number | string;
   jobs: { concurrency: number; pollMs: number };
   uploads: { maxBytes: number };
+  pageCache: { maxBytes: number };
   shutdownTimeoutMs: number;
   defaultLang: 'vi' | 'en';
 }
@@ -117,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     trustProxy: e.TRUST_PROXY,
     jobs: { concurrency: e.JOBS_CONCURRENCY, pollMs: e.JOBS_POLL_MS },
     uploads: { maxBytes: e.UPLOAD_MAX_MB * 1024 * 1024 },
+    pageCache: { maxBytes: e.PAGE_CACHE_MB * 1024 * 1024 },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     defaultLang: e.DEFAULT_LANG,
   };

@@ -2,6 +2,7 @@ import { PdfRejectedError } from './errors.ts';
 import { extractPdf } from './extract-pdf.ts';
 import { validatePdfFile } from './inspect-pdf.ts';
 import { renderCover } from './render-cover.ts';
+import { closeKeptDocument, renderPage } from './render-page.ts';
 import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
 import { workerPort } from './worker-port.ts';
 
@@ -49,11 +50,15 @@ async function runJob(id: number, request: JobRequest): Promise<void> {
 }
 
 async function execute(job: RunningJob, request: JobRequest): Promise<JobResult> {
+  // pdf.js allows one open document per thread (render-page.ts): page jobs keep one open between jobs.
+  if (request.kind !== 'page') await closeKeptDocument();
   switch (request.kind) {
     case 'validate':
       return { kind: 'validate', value: await validatePdfFile(request.path) };
     case 'cover':
       return { kind: 'cover', value: await renderCover(request.path, request.options) };
+    case 'page':
+      return { kind: 'page', value: await renderPage(request.path, request.pageNumber, request.options) };
     case 'extract': {
       const { signal } = job.controller;
       let sent = 0;

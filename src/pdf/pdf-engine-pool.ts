@@ -29,6 +29,9 @@ export function createPdfEngine(log: Logger): PdfEngine {
   // Uploads are checked on a worker of their own: a librarian waiting for "accepted / refused"
   // must not queue behind two 800-page books being extracted. Idle workers exit after 30 s.
   const checks = new PdfWorkerPool({ size: 1, jobTimeoutMs: 120_000, idleTimeoutMs: 5_000 });
+  // Page pictures for readers: their own workers, so a picture never queues behind an 800-page
+  // extraction, and a short timeout (a reader will not wait a minute for one page).
+  const pages = new PdfWorkerPool({ jobTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxHeapMb: 1024 });
   log.debug({ size: pool.size }, 'PDF worker pools created');
   return {
     validate: async (file) => {
@@ -83,9 +86,18 @@ export function createPdfEngine(log: Logger): PdfEngine {
       });
       return page?.variants[0]?.webp ?? null;
     },
+    renderPage: async (file, pageNumber, options) => {
+      try {
+        return await pages.renderPage(file, pageNumber, options);
+      } catch (err) {
+        // RangeError crosses the thread boundary as a plain error: give it back its type.
+        if (err instanceof Error && err.name === 'RangeError') throw new RangeError(err.message, { cause: err });
+        throw err;
+      }
+    },
     coverFromImage: (file) => coverFromImageFile(file),
     close: async () => {
-      await Promise.all([pool.close(), checks.close()]);
+      await Promise.all([pool.close(), checks.close(), pages.close()]);
     },
   };
 }

@@ -1,5 +1,8 @@
 import type { OutlineNode } from '../db/schema/catalogue.ts';
 import type { CoverImage } from '../features/catalogue/books/covers.ts';
+import type { PageRenderOptions, RenderedPage } from './render-page.ts';
+
+export type { PageRenderOptions, RenderedPage, WordBox } from './render-page.ts';
 
 /** Why a file cannot become a book (PdfRejectedError codes from pdf/inspect-pdf.ts). */
 export type RejectCode = 'empty' | 'not_pdf' | 'corrupt' | 'password_protected' | 'too_heavy';
@@ -34,6 +37,12 @@ export interface PdfEngine {
   renderCover(file: string): Promise<CoverImage[] | null>;
   /** Renders page 1 as a WebP `width` pixels wide (the reader's instant first page), or null when it is blank. */
   renderFirstPage(file: string, width: number): Promise<Uint8Array | null>;
+  /**
+   * Renders one page (1-based) as WebP (or raw RGBA for image processing), optionally with its
+   * word boxes; on a worker pool of its own, so readers never wait behind a book being ingested.
+   * Throws RangeError for a page that does not exist.
+   */
+  renderPage(file: string, pageNumber: number, options?: PageRenderOptions): Promise<RenderedPage>;
   /** Resizes an uploaded image (JPEG/PNG/WebP) into cover images. */
   coverFromImage(file: string): Promise<CoverImage[]>;
   close(): Promise<void>;

@@ -126,7 +126,7 @@ function isBlank(rgba: Uint8ClampedArray): boolean {
   return true;
 }
 
-function canvasFactoryOf(doc: PDFDocumentProxy): CanvasFactory {
+export function canvasFactoryOf(doc: PDFDocumentProxy): CanvasFactory {
   const factory: unknown = doc.canvasFactory;
   if (
     typeof factory === 'object' &&

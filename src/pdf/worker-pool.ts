@@ -9,6 +9,7 @@ import { deserializeError, forkPdfWorker, toError } from './worker-process.ts';
 import type { FromWorker, JobRequest, JobResult, ToWorker } from './worker-protocol.ts';
 
 export { workerExecArgv } from './worker-process.ts';
+import type { PageRenderOptions, RenderedPage } from './render-page.ts';
 
 /**
  * Runs pdf.js in child processes so that parsing a book never blocks the web server's event loop,
@@ -149,6 +150,13 @@ export class PdfWorkerPool {
       pageNumber: result.value.pageNumber,
       variants: result.value.variants.map((v) => ({ ...v, jpeg: toBuffer(v.jpeg), webp: toBuffer(v.webp) })),
     };
+  }
+
+  async renderPage(path: string, pageNumber: number, options: PageRenderOptions = {}): Promise<RenderedPage> {
+    const result = await this.#submit({ kind: 'page', path, pageNumber, options });
+    if (result.kind !== 'page') throw new Error(`unexpected ${result.kind} result`);
+    const v = result.value;
+    return { ...v, webp: v.webp && Buffer.from(v.webp.buffer, v.webp.byteOffset, v.webp.byteLength) };
   }
 
   /**

@@ -1,50 +1,40 @@
-// Service worker (served at /sw.js): keeps the app shell and the pages of the last books read,
-// so a reader who loses the connection can go on reading what was already loaded.
-// Replaced when served (src/features/public/pwa.ts) by a hash of the cached files.
+// Service worker (served at /sw.js): keeps the app shell and what the reader actually read, so a
+// reader who loses the connection can go on reading what was already loaded.
+// Prepaid data is respected: a first visit precaches only the small shell (revalidated, so files
+// the page just loaded cost a 304, not their bytes again); reader code is cached when a reader is
+// opened, never in advance. Only the shell cache is versioned (a hash of the static files, set by
+// src/features/public/pwa.ts): a deploy replaces the shell, while saved books and pages stay.
 const VERSION = 'dev';
 const SHELL = `tvs-shell-${VERSION}`;
-const PAGES = `tvs-pages-${VERSION}`;
-const BOOKS = `tvs-books-${VERSION}`;
+const PAGES = 'tvs-pages';
+const BOOKS = 'tvs-books';
 const MAX_BOOKS = 5;
-const SHELL_FILES = [
-  '/ngoai-tuyen',
-  '/static/css/app.css',
-  '/static/css/public.css',
-  '/static/js/site.js',
-  '/static/js/home.js',
-  '/static/js/reading-state.js',
-  '/static/js/pdf-range.js',
-  '/static/js/reader-gestures.js',
-  '/static/js/reader-preview.js',
-  '/static/js/reader.js',
-  '/static/reader/reader.css',
-  '/static/reader/pdf_viewer.css',
-  '/static/reader/pdf.min.mjs',
-  '/static/reader/pdf_viewer.mjs',
-  '/static/reader/pdf.worker.min.mjs',
-  '/static/icons/icon.svg',
-];
+const SHELL_FILES = ['/ngoai-tuyen', '/static/css/app.css', '/static/css/public.css', '/static/js/site.js', '/static/icons/icon.svg'];
 
 self.addEventListener('install', (event) => {
-  // cache: 'reload' — a new version must not be filled from week-old HTTP-cache copies.
+  // cache: 'no-cache' — a new version must not be filled from week-old HTTP-cache copies, and an
+  // unchanged file costs a 304 rather than its bytes.
   event.waitUntil(
     caches
       .open(SHELL)
-      .then((c) => c.addAll(SHELL_FILES.map((u) => new Request(u, { cache: 'reload' }))))
+      .then((c) => c.addAll(SHELL_FILES.map((u) => new Request(u, { cache: 'no-cache' }))))
       .then(() => self.skipWaiting()),
   );
 });
 
 self.addEventListener('activate', (event) => {
+  // Old shells go; so do the caches of the earlier scheme (tvs-pages-<hash>, tvs-books-<hash>).
+  const stale = (k) => k.startsWith('tvs-') && k !== SHELL && k !== PAGES && k !== BOOKS;
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith('tvs-') && !k.endsWith(VERSION)).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter(stale).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
 
 const PDF = /^\/sach\/(\d+)\/tep\.pdf$/;
+const PICTURE = /^\/sach\/(\d+)\/anh\/\d+-\d+\.webp$/;
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;
@@ -52,7 +42,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== location.origin) return;
   const pdf = PDF.exec(url.pathname);
+  const picture = PICTURE.exec(url.pathname);
   if (pdf && !url.search) event.respondWith(pdfRequest(event, req, pdf[1]));
+  else if (picture) event.respondWith(pictureRequest(event, req, picture[1]));
   else if (url.pathname.startsWith('/static/')) event.respondWith(cacheFirst(req));
   else if (req.mode === 'navigate' && !url.pathname.startsWith('/admin')) event.respondWith(networkFirst(event, req, url));
 });
@@ -105,7 +97,8 @@ const GONE = (status) => status === 404 || status === 410;
 const BOOK_URL = /^\/(?:doc|sach)\/(\d+)(?:[/-]|$)/;
 
 async function networkFirst(event, req, url) {
-  const saved = await caches.match(req);
+  // ignoreVary: the reader page varies by Client Hints (ECT, Downlink…) whose values change between visits.
+  const saved = await caches.match(req, { ignoreVary: true });
   const network = fetch(req).then(async (res) => {
     if (res.ok && KEEP(url)) (await caches.open(PAGES)).put(req, res.clone());
     else if (GONE(res.status)) {
@@ -150,6 +143,11 @@ async function pdfRequest(event, req, id) {
     event.waitUntil(forgetBook(id));
     return res;
   }
+  // 403: the book is now "read online only" — no byte of its file may stay on the phone.
+  if (res.status === 403) {
+    event.waitUntil(serially(() => dropEntries(BOOKS, (p) => p === `/sach/${id}/tep.pdf`)));
+    return res;
+  }
   if (res.status === 206) {
     // Caching is best effort: a full disk must not break reading online.
     const copy = res.clone();
@@ -157,29 +155,81 @@ async function pdfRequest(event, req, id) {
       copy
         .arrayBuffer()
         .then((body) => cache.put(rangeKey(id, range), new Response(body, { status: 200, headers: copy.headers })))
-        .then(() => touchBook(cache, id))
+        .then(() => touchBook(id))
         .catch(() => {}),
     );
   }
   return res;
 }
 
-// Drops every cached page and byte range of a book that is no longer public.
-async function forgetBook(id) {
-  const mine = (key) => BOOK_URL.exec(new URL(key.url).pathname)?.[1] === id;
-  for (const name of [PAGES, BOOKS]) {
-    const cache = await caches.open(name);
-    for (const key of await cache.keys()) if (mine(key)) await cache.delete(key);
+// A page picture the reader looked at (or the reader script fetched ahead) is kept for offline
+// reading, under the same patience rule as byte ranges.
+async function pictureRequest(event, req, id) {
+  const cache = await caches.open(BOOKS);
+  const key = new URL(req.url).pathname;
+  const hit = await cache.match(key);
+  const network = fetch(req);
+  const res = await networkWithin(event, network, hit !== undefined);
+  if (!res) return hit || network;
+  if (GONE(res.status)) {
+    event.waitUntil(forgetBook(id));
+    return res;
   }
+  if (res.ok) {
+    const copy = res.clone();
+    event.waitUntil(
+      cache
+        .put(key, copy)
+        .then(() => touchBook(id))
+        .catch(() => {}),
+    );
+  } else if (res.status === 304 && hit) {
+    return hit;
+  }
+  return res;
 }
 
-// Keeps the byte ranges of the MAX_BOOKS most recently read books only.
-async function touchBook(cache, id) {
-  const listRes = await cache.match('/__books');
-  const list = listRes ? await listRes.json() : [];
-  const next = [id, ...list.filter((b) => b !== id)];
-  for (const old of next.slice(MAX_BOOKS)) {
-    for (const key of await cache.keys()) if (new URL(key.url).pathname === `/sach/${old}/tep.pdf`) await cache.delete(key);
-  }
-  await cache.put('/__books', new Response(JSON.stringify(next.slice(0, MAX_BOOKS))));
+// The saved-books list is read, changed and written back: two of those at once would lose an
+// update (a book never evicted, or evicted while being read). They run one after another.
+let listLock = Promise.resolve();
+function serially(task) {
+  const run = listLock.then(task, task);
+  listLock = run.catch(() => {});
+  return run;
+}
+
+async function dropEntries(name, matches) {
+  const cache = await caches.open(name);
+  for (const key of await cache.keys()) if (matches(new URL(key.url).pathname)) await cache.delete(key);
+}
+
+const bookOf = (pathname) => BOOK_URL.exec(pathname)?.[1];
+
+// Drops every cached page, picture and byte range of a book that is no longer public.
+function forgetBook(id) {
+  return serially(async () => {
+    for (const name of [PAGES, BOOKS]) await dropEntries(name, (p) => bookOf(p) === id);
+    await writeList((await readList()).filter((b) => b !== id));
+  });
+}
+
+async function readList() {
+  const res = await (await caches.open(BOOKS)).match('/__books');
+  return res ? await res.json() : [];
+}
+
+async function writeList(list) {
+  await (await caches.open(BOOKS)).put('/__books', new Response(JSON.stringify(list)));
+}
+
+// Keeps the pictures and byte ranges of the MAX_BOOKS most recently read books only.
+function touchBook(id) {
+  return serially(async () => {
+    const list = await readList();
+    if (list[0] === id) return;
+    const next = [id, ...list.filter((b) => b !== id)];
+    const old = new Set(next.slice(MAX_BOOKS));
+    if (old.size) await dropEntries(BOOKS, (p) => old.has(bookOf(p)));
+    await writeList(next.slice(0, MAX_BOOKS));
+  });
 }

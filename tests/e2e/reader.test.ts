@@ -120,7 +120,7 @@ describe.skipIf(skip)('readers on a phone', () => {
     const hit = page.locator('.passages a.passage').first();
     await expect(hit.textContent()).resolves.toContain('trang 17');
     await hit.click();
-    await page.waitForURL(new RegExp(`/doc/${war.id}\\?q=chien.*#page=17$`));
+    await page.waitForURL(new RegExp(`/doc/${war.id}\\?trang=17&q=chien.*#page=17$`));
     await firstPageShown(page);
     await onPage(page, 17);
     expect(await currentPage(page)).toBe(17);
@@ -211,7 +211,7 @@ describe.skipIf(skip)('readers on a phone', () => {
     await page.goto('/');
     await page.waitForSelector('#continue:not([hidden])');
     expect(await page.textContent('#continue')).toContain('Lịch sử thế kỷ hai mươi');
-    expect(await page.getAttribute('#continue a', 'href')).toBe(`/doc/${war.id}#page=9`);
+    expect(await page.getAttribute('#continue a', 'href')).toBe(`/doc/${war.id}?trang=9#page=9`);
     await page.close();
   });
 

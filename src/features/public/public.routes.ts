@@ -11,6 +11,7 @@ import { bookIdFrom, resolvePublicBook } from './book-access.ts';
 import { currentLocationName, publishGate, rightsStatement } from './optional-services.ts';
 import { links } from './public.service.ts';
 import { serviceWorkerSource, webManifest } from './pwa.ts';
+import { ACCEPT_CH } from '../reader/reader-choice.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pageParam = z.coerce.number().int().min(1).max(10_000).catch(1);
@@ -54,6 +55,8 @@ export function publicRoutes(ctx: AppContext): Router {
     // Readers usually come through this page: have the reader's page-1 picture ready for them.
     if (!isbot(req.get('user-agent') ?? '')) void ctx.services.pagePreviews.ensure(book.id, book.file.storageKey);
     const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id, req.lang), rightsStatement(ctx, book.id, req.lang)]);
+    // Ask for connection hints now, so that the reader link followed from here can pick the lighter reader.
+    res.set('Accept-CH', ACCEPT_CH);
     res.render('public/book', {
       book,
       toc: site.toc(book),

@@ -62,8 +62,11 @@ export class PublicSiteService {
 /** URLs of public pages, shared by views, OPDS and JSON answers. */
 export const links = {
   book: (b: { id: number; title: string }) => `/sach/${b.id}-${slugify(b.title) || 'sach'}`,
-  reader: (id: number, page?: number, query?: string) =>
-    `/doc/${id}${query ? `?q=${encodeURIComponent(query)}` : ''}${page ? `#page=${page}` : ''}`,
+  // ?trang lets the server open the picture reader at that page (the hash never reaches it); #page is for pdf.js.
+  reader: (id: number, page?: number, query?: string) => {
+    const params = [page ? `trang=${page}` : '', query ? `q=${encodeURIComponent(query)}` : ''].filter(Boolean).join('&');
+    return `/doc/${id}${params ? `?${params}` : ''}${page ? `#page=${page}` : ''}`;
+  },
   pagePreview: (id: number) => `/sach/${id}/trang-1.webp`,
   textPage: (id: number, page: number, query?: string) => `/doc/${id}/trang/${page}${query ? `?q=${encodeURIComponent(query)}` : ''}`,
   pdf: (id: number) => `/sach/${id}/tep.pdf`,

@@ -1,12 +1,14 @@
 import express, { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { forbidden, notFound } from '../../http/errors.ts';
+import { AppError, notFound } from '../../http/errors.ts';
 import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
 import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import { links } from '../public/public.service.ts';
 import { slugify } from '../public/text.ts';
+import { pictureRoutes, renderPicturePage } from './picture.routes.ts';
+import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -24,11 +26,21 @@ export function readerRoutes(ctx: AppContext): Router {
   const search = ctx.services.searchQuery;
   const previews = ctx.services.pagePreviews;
 
+  router.use(pictureRoutes(ctx));
+
   router.get('/doc/:id', publicLocals, async (req, res) => {
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const counted = await reader.recordOpen(book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
+    const gate = await publishGate(ctx).check(book.id, req.lang);
+    if (chooseReader(req, gate.allowDownload) === 'pictures') {
+      // A passage link names its page (?trang=150): that page is the first and only picture fetched.
+      const start = pageNumber.safeParse(req.query.trang);
+      const n = start.success ? Math.min(start.data, reader.pageCount(book)) : 1;
+      return renderPicturePage(ctx, req, res, book, n);
+    }
+    res.set({ 'Accept-CH': ACCEPT_CH, Vary: CHOICE_VARY });
     // The page-1 picture is rendered in the background the first time a book is opened; this
     // visitor goes without it rather than wait.
     const hasPreview = await previews.exists(book.id);
@@ -76,9 +88,12 @@ export function readerRoutes(ctx: AppContext): Router {
       ETag: `"${book.file.sha256}"`,
       'X-Robots-Tag': 'noindex',
     };
+    // "Read online only" (a consent that does not allow download): the file itself is never
+    // served — not whole, not by ranges, not to HEAD, OPDS apps or the service worker. Those
+    // readers get page pictures and page text instead (the picture reader).
+    const gate = await publishGate(ctx).check(book.id, req.lang);
+    if (!gate.allowDownload) throw onlineOnly();
     if (req.query.download === '1') {
-      const gate = await publishGate(ctx).check(book.id, req.lang);
-      if (!gate.allowDownload) throw forbidden();
       const name = `${slugify(book.title) || 'sach'}.pdf`;
       headers['Content-Disposition'] = `attachment; filename="${name}"`;
       recordEvent(ctx, { kind: 'download', bookId: book.id }, req);
@@ -118,6 +133,10 @@ export function readerRoutes(ctx: AppContext): Router {
   });
   return router;
 }
+
+/** 403 with its own message: the book is readable, just not as a file; `no-store`: never kept by a cache. */
+const onlineOnly = () =>
+  new AppError(403, 'online_only', 'reader.onlineOnly', {}, {}, { headers: { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex' } });
 
 /** `send` reports 416/412/304-style outcomes as errors when a callback is given: answer them as HTTP. */
 function sendFileFailed(err: unknown, res: Response, next: NextFunction): void {

@@ -2,12 +2,15 @@ import { isbot } from 'isbot';
 import type { Clock } from '../../infra/clock.ts';
 import type { BookRecord, PublicRepository } from '../public/public.repository.ts';
 import { highlightTerms, queryTerms, type Segment } from '../public/text.ts';
+import { isUsableText } from './page-highlights.ts';
 
 export interface TextPage {
   pageNumber: number;
   pageCount: number;
   paragraphs: Segment[][];
   empty: boolean;
+  /** False for scanned pages and undecodable old-font text: the page's picture is shown instead. */
+  usable: boolean;
 }
 
 /** Rules of reading: text mode pages and counting opens. */
@@ -26,8 +29,9 @@ export class ReaderService {
     if (pageNumber < 1 || pageNumber > pageCount) return undefined;
     const text = (await this.repo.pageText(book.id, pageNumber)) ?? '';
     const terms = queryTerms(query);
-    const paragraphs = toParagraphs(text).map((p) => highlightTerms(p, terms));
-    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0 };
+    const usable = isUsableText(text);
+    const paragraphs = usable ? toParagraphs(text).map((p) => highlightTerms(p, terms)) : [];
+    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0, usable };
   }
 
   /** Counts a reader opening a book (for "popular"); crawlers and link previews are not readers. */

@@ -18,8 +18,8 @@ describe('download gate on the reader site', () => {
     const reader = await request(t.env.app).get(`/doc/${id}`).expect(200);
     expect(reader.text).not.toContain('download=1');
     await request(t.env.app).get(`/sach/${id}/tep.pdf?download=1`).expect(403);
-    const inline = await request(t.env.app).get(`/sach/${id}/tep.pdf`).expect(200);
-    expect(inline.headers['content-disposition']).toBe('inline');
+    // Read online only: not even the inline file (tests/integration/reader/online-only.test.ts has every path).
+    await request(t.env.app).get(`/sach/${id}/tep.pdf`).expect(403);
   });
 
   it('offers the download when every consent allows it', async () => {

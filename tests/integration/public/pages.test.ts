@@ -109,8 +109,8 @@ describe('book page', () => {
     const html = res.text;
     expect(html).toContain('<h1>Truyện Kiều</h1>');
     expect(html).toContain('href="/tac-gia/nguyen-du"');
-    expect(html).toContain(`<a href="/doc/${kieu.id}#page=2">Phần một: Gặp gỡ và đính ước</a>`);
-    expect(html).toContain(`<a href="/doc/${kieu.id}#page=3">Chị em Thúy Kiều</a>`);
+    expect(html).toContain(`<a href="/doc/${kieu.id}?trang=2#page=2">Phần một: Gặp gỡ và đính ước</a>`);
+    expect(html).toContain(`<a href="/doc/${kieu.id}?trang=3#page=3">Chị em Thúy Kiều</a>`);
     expect(html).toContain(`href="/doc/${kieu.id}">Đọc sách</a>`);
     expect(html).toContain(`href="/doc/${kieu.id}/trang/1"`);
     expect(html).toContain(`href="/sach/${kieu.id}/tep.pdf?download=1" download`);
@@ -130,7 +130,7 @@ describe('book page', () => {
       const res = await request(env.app).get(`/sach/${kieu.id}-truyen-kieu`).expect(200);
       expect(res.text).not.toContain('?download=1');
       await request(env.app).get(`/sach/${kieu.id}/tep.pdf?download=1`).expect(403);
-      await request(env.app).get(`/sach/${kieu.id}/tep.pdf`).expect(200); // reading stays allowed
+      await request(env.app).get(`/sach/${kieu.id}/tep.pdf`).expect(403); // read online only: page pictures, never the file
     } finally {
       services.publishGate = before;
     }

@@ -75,7 +75,7 @@ describe('search', () => {
     expect(hit!.pageNumber).toBe(17);
     expect(hit!.snippetHtml).toContain('<mark>chiến</mark>');
     expect(hit!.snippetHtml).toContain('<mark>thế</mark>');
-    expect(hit!.readerUrl).toBe(`/doc/${war.id}?q=chien%20tranh%20the%20gioi#page=17`);
+    expect(hit!.readerUrl).toBe(`/doc/${war.id}?trang=17&q=chien%20tranh%20the%20gioi#page=17`);
     expect(hit!.textUrl).toBe(`/doc/${war.id}/trang/17?q=chien%20tranh%20the%20gioi`);
   });
 
@@ -88,7 +88,7 @@ describe('search', () => {
     const page = await request(env.app).get('/tim-kiem').query({ q: 'chu tai chu menh' }).expect(200);
     expect(page.text).not.toContain('<script>alert');
     expect(page.text).toMatch(/<mark>chữ<\/mark>/);
-    expect(page.text).toContain(`href="/doc/${kieu.id}?q=chu%20tai%20chu%20menh#page=5"`);
+    expect(page.text).toContain(`href="/doc/${kieu.id}?trang=5&amp;q=chu%20tai%20chu%20menh#page=5"`);
   });
 
   it('filters by category and language, and reports facet counts', async () => {

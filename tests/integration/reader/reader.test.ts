@@ -90,7 +90,11 @@ describe('PDF bytes with HTTP Range', () => {
 describe('reader page', () => {
   it('renders the viewer shell with the PDF URL, the outline and text-mode links, with no inline script', async () => {
     events.length = 0;
-    const res = await request(env.app).get(`/doc/${book.id}`).set('User-Agent', 'Mozilla/5.0 (Linux; Android 9) Mobile').expect(200);
+    // A phone gets the page-picture reader by default (page-pictures.test.ts); ?ban=pdf asks for pdf.js.
+    const res = await request(env.app)
+      .get(`/doc/${book.id}?ban=pdf`)
+      .set('User-Agent', 'Mozilla/5.0 (Linux; Android 9) Mobile')
+      .expect(200);
     expect(res.text).toContain('<html lang="vi">');
     expect(res.text).toContain(`data-pdf="/sach/${book.id}/tep.pdf"`);
     expect(res.text).toContain('data-pages="40"');
