@@ -10,6 +10,10 @@ export interface PageInfo {
   textless: boolean;
   /** pdf.js could not read the page (broken page tree, bad content stream); `text` is ''. */
   failed: boolean;
+  /** Why the page failed (pdf.js's message), when it did. */
+  error?: string;
+  /** The text layer is junk no table can convert (see detectLegacyEncoding): OCR may read the rendering. */
+  undecodable?: boolean;
   /** The page looks like legacy-font mojibake. */
   legacyEncoding: LegacyEncoding | null;
   /** `text` was converted to Unicode from the legacy encoding; `originalText` is what pdf.js gave. */
@@ -40,6 +44,8 @@ export interface ExtractSummary {
   /** Pages whose text was converted from a legacy encoding (a subset of mojibakePages). */
   convertedPages: number[];
   failedPages: FailedPage[];
+  /** Pages whose text layer is unusable junk (not legacy Vietnamese, not convertible). */
+  undecodablePages: number[];
   /** The most common legacy encoding among mojibake pages; null when there are none. */
   legacyEncoding: LegacyEncoding | null;
 }
@@ -62,6 +68,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
   const mojibakePages: number[] = [];
   const convertedPages: number[] = [];
   const failedPages: FailedPage[] = [];
+  const undecodablePages: number[] = [];
   const encodings = new Map<LegacyEncoding, number>();
 
   for (let n = 1; n <= doc.numPages; n++) {
@@ -70,17 +77,25 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     try {
       raw = await withPage(doc, n, async (page) => joinTextItems((await page.getTextContent()).items));
     } catch (err) {
-      failedPages.push({ pageNumber: n, error: errorMessage(err) });
+      const error = errorMessage(err);
+      failedPages.push({ pageNumber: n, error });
       textlessPages.push(n);
-      await onPage(n, '', { textless: true, failed: true, legacyEncoding: null, converted: false });
+      await onPage(n, '', { textless: true, failed: true, error, legacyEncoding: null, converted: false });
       continue;
     }
     raw = raw.normalize('NFC');
     const detection = detectLegacyEncoding(raw);
     const repaired = repairPageText(raw, detection);
     const text = normalisePageText(repaired ?? raw);
-    const info: PageInfo = { textless: !hasReadableText(text), failed: false, legacyEncoding: detection.encoding, converted: false };
+    const info: PageInfo = {
+      textless: !hasReadableText(text),
+      failed: false,
+      legacyEncoding: detection.encoding,
+      converted: false,
+      undecodable: detection.undecodable,
+    };
     if (info.textless) textlessPages.push(n);
+    else if (detection.undecodable) undecodablePages.push(n);
     if (detection.encoding) {
       mojibakePages.push(n);
       encodings.set(detection.encoding, (encodings.get(detection.encoding) ?? 0) + 1);
@@ -111,6 +126,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     mojibakePages,
     convertedPages,
     failedPages,
+    undecodablePages,
     legacyEncoding,
   };
 }
