@@ -14,6 +14,8 @@ import { ReaderService } from './features/reader/reader.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
+import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
+import type { OcrRepository } from './features/ocr/ocr.repository.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { JobRunner } from './infra/jobs/job-runner.ts';
@@ -33,7 +35,8 @@ export interface AppContext {
   storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
-  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository } & LocationsStatsRepos & CatalogueRepos;
+  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository; ocr: OcrRepository } & LocationsStatsRepos &
+    CatalogueRepos;
   services: {
     users: UsersService;
     publicSite: PublicSiteService;
@@ -42,7 +45,8 @@ export interface AppContext {
     pagePreviews: PagePreviews;
   } & LocationsStatsServices &
     ConsentServices &
-    CatalogueServices;
+    CatalogueServices &
+    OcrServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
 }
@@ -81,11 +85,20 @@ export function createContext(deps: ContextDeps): AppContext {
     gate: () => services.publishGate,
     events: () => services.bookEvents,
   });
+  const ocr = createOcrServices({
+    db,
+    jobs: jobsRepo,
+    wake: () => jobs.wake(),
+    indexer: catalogue.services.searchIndexer,
+    clock,
+    config: config.ocr,
+  });
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
   const repos = {
     users: new UsersRepository(db),
     jobs: jobsRepo,
     publicBooks: new PublicRepository(db),
+    ocr: ocr.repo,
     ...locationsStats.repos,
     ...catalogue.repos,
   };
@@ -113,6 +126,8 @@ export function createContext(deps: ContextDeps): AppContext {
     ...locationsStats.services,
     ...consent,
     ...catalogue.services,
+    ocr: ocr.ocr,
+    ocrEngine: ocr.ocrEngine,
   };
   // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
   services.manifestExtensions.push(consentManifestExtension);
@@ -132,6 +147,7 @@ export function createContext(deps: ContextDeps): AppContext {
       await services.events.close(); // buffered statistics events are written before the pool closes
       await services.searchIndexer.stopCatchUp();
       await services.pdf.close(); // PDF worker threads
+      await services.ocrEngine.close(); // tesseract.js worker threads
       await db.destroy(); // also ends the pool
     },
   };

@@ -3,6 +3,7 @@ import { PdfRejectedError } from './errors.ts';
 import { extractPdf } from './extract-pdf.ts';
 import { validatePdfFile } from './inspect-pdf.ts';
 import { renderCover } from './render-cover.ts';
+import { renderOcrImage } from './render-ocr-image.ts';
 import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
 
 /**
@@ -54,6 +55,8 @@ async function execute(job: RunningJob, request: JobRequest): Promise<JobResult>
       return { kind: 'validate', value: await validatePdfFile(request.path) };
     case 'cover':
       return { kind: 'cover', value: await renderCover(request.path, request.options) };
+    case 'ocr-image':
+      return { kind: 'ocr-image', value: await renderOcrImage(request.path, request.pageNumber, request.options) };
     case 'extract': {
       const { signal } = job.controller;
       let sent = 0;

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { PdfRejectedError } from './errors.ts';
+import type { OcrImage, OcrImageOptions } from './render-ocr-image.ts';
 import type { ExtractSummary, OnPage } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
 import type { CoverImages, CoverOptions } from './render-cover.ts';
@@ -113,6 +114,13 @@ export class PdfWorkerPool {
       pageNumber: result.value.pageNumber,
       variants: result.value.variants.map((v) => ({ ...v, jpeg: toBuffer(v.jpeg), webp: toBuffer(v.webp) })),
     };
+  }
+
+  /** Renders one page as a PNG for OCR (render-ocr-image.ts). */
+  async renderOcrImage(path: string, pageNumber: number, options: OcrImageOptions): Promise<OcrImage> {
+    const result = await this.#submit({ kind: 'ocr-image', path, pageNumber, options });
+    if (result.kind !== 'ocr-image') throw new Error(`unexpected ${result.kind} result`);
+    return result.value;
   }
 
   /** For health pages and tests: `bufferedPages` is pages received but not yet handed to onPage. */

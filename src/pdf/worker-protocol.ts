@@ -2,13 +2,16 @@ import type { PdfRejectionCode } from './errors.ts';
 import type { ExtractSummary, PageInfo } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
 import type { CoverImages, CoverOptions } from './render-cover.ts';
+import type { OcrImage, OcrImageOptions } from './render-ocr-image.ts';
 
 /** Messages between worker-pool.ts (main thread) and extract-worker.ts. Plain data only (structured clone). */
 
 export type JobRequest =
   | { kind: 'validate'; path: string }
   | { kind: 'extract'; path: string; maxPagesInFlight: number }
-  | { kind: 'cover'; path: string; options: CoverOptions };
+  | { kind: 'cover'; path: string; options: CoverOptions }
+  /** One page as a PNG for text recognition (issue 15). */
+  | { kind: 'ocr-image'; path: string; pageNumber: number; options: OcrImageOptions };
 
 export type ToWorker =
   | { type: 'job'; id: number; request: JobRequest }
@@ -20,7 +23,10 @@ export type SerializedError =
   { kind: 'rejected'; code: PdfRejectionCode; detail: string } | { kind: 'error'; name: string; message: string; stack?: string };
 
 export type JobResult =
-  { kind: 'validate'; value: PdfInspection } | { kind: 'extract'; value: ExtractSummary } | { kind: 'cover'; value: CoverImages | null };
+  | { kind: 'validate'; value: PdfInspection }
+  | { kind: 'extract'; value: ExtractSummary }
+  | { kind: 'cover'; value: CoverImages | null }
+  | { kind: 'ocr-image'; value: OcrImage };
 
 export type FromWorker =
   | { type: 'ready' }

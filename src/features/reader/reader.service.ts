@@ -8,6 +8,8 @@ export interface TextPage {
   pageCount: number;
   paragraphs: Segment[][];
   empty: boolean;
+  /** The text was recognised by OCR from the page's picture: readers are told it may contain errors. */
+  recognised: boolean;
 }
 
 /** Rules of reading: text mode pages and counting opens. */
@@ -24,10 +26,11 @@ export class ReaderService {
   async textPage(book: BookRecord, pageNumber: number, query = ''): Promise<TextPage | undefined> {
     const pageCount = this.pageCount(book);
     if (pageNumber < 1 || pageNumber > pageCount) return undefined;
-    const text = (await this.repo.pageText(book.id, pageNumber)) ?? '';
+    const row = await this.repo.pageText(book.id, pageNumber);
+    const text = row?.text ?? '';
     const terms = queryTerms(query);
     const paragraphs = toParagraphs(text).map((p) => highlightTerms(p, terms));
-    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0 };
+    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0, recognised: row?.source === 'ocr' && text !== '' };
   }
 
   /** Counts a reader opening a book (for "popular"); crawlers and link previews are not readers. */
