@@ -9,6 +9,7 @@ import { adminRoutes } from './features/admin/admin.routes.ts';
 import { consentRoutes } from './features/consent/index.routes.ts';
 import { authRoutes } from './features/auth/auth.routes.ts';
 import { booksRoutes } from './features/catalogue/books/books.routes.ts';
+import { ocrRoutes } from './features/ocr/ocr.routes.ts';
 import { categoriesRoutes } from './features/catalogue/categories/categories.routes.ts';
 import { usersRoutes } from './features/auth/users.routes.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -111,6 +112,7 @@ export function createApp(ctx: AppContext): App {
   consentRoutes(ctx, app.adminRouters);
   locationsRoutes(ctx, app.adminRouters);
   statsRoutes(ctx, app.adminRouters);
+  ocrRoutes(ctx, app.adminRouters);
   for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
 
   app.use((_req, _res, next) => next(notFound()));

@@ -16,6 +16,8 @@ import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
 import type { BookEvents } from './features/catalogue/books/publish-gate.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
+import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
+import type { OcrRepository } from './features/ocr/ocr.repository.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { JobRunner } from './infra/jobs/job-runner.ts';
@@ -35,7 +37,8 @@ export interface AppContext {
   storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
-  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository } & LocationsStatsRepos & CatalogueRepos;
+  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository; ocr: OcrRepository } & LocationsStatsRepos &
+    CatalogueRepos;
   services: {
     users: UsersService;
     publicSite: PublicSiteService;
@@ -45,7 +48,8 @@ export interface AppContext {
     pagePictures: PagePictures;
   } & LocationsStatsServices &
     ConsentServices &
-    CatalogueServices;
+    CatalogueServices &
+    OcrServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
 }
@@ -84,11 +88,20 @@ export function createContext(deps: ContextDeps): AppContext {
     gate: () => services.publishGate,
     events: () => bookEvents,
   });
+  const ocr = createOcrServices({
+    db,
+    jobs: jobsRepo,
+    wake: () => jobs.wake(),
+    indexer: catalogue.services.searchIndexer,
+    clock,
+    config: config.ocr,
+  });
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
   const repos = {
     users: new UsersRepository(db),
     jobs: jobsRepo,
     publicBooks: new PublicRepository(db),
+    ocr: ocr.repo,
     ...locationsStats.repos,
     ...catalogue.repos,
   };
@@ -117,6 +130,8 @@ export function createContext(deps: ContextDeps): AppContext {
     ...locationsStats.services,
     ...consent,
     ...catalogue.services,
+    ocr: ocr.ocr,
+    ocrEngine: ocr.ocrEngine,
   };
   // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
   const bookEvents: BookEvents = {
@@ -145,6 +160,7 @@ export function createContext(deps: ContextDeps): AppContext {
       await services.events.close(); // buffered statistics events are written before the pool closes
       await services.searchIndexer.stopCatchUp();
       await services.pdf.close(); // PDF worker threads
+      await services.ocrEngine.close(); // tesseract.js worker threads
       await db.destroy(); // also ends the pool
     },
   };

@@ -1,6 +1,7 @@
 import type { AppContext } from './context.ts';
 import { registerCatalogueJobs } from './features/catalogue/catalogue.jobs.ts';
 import { registerConsentJobs } from './features/consent/consent.jobs.ts';
+import { registerOcrJobs } from './features/ocr/ocr.module.ts';
 import { registerStatsJobs } from './features/stats/stats.jobs.ts';
 
 /**
@@ -11,5 +12,6 @@ export async function registerJobHandlers(ctx: AppContext): Promise<void> {
   registerCatalogueJobs(ctx);
   await registerConsentJobs(ctx);
   await registerStatsJobs(ctx);
+  registerOcrJobs(ctx);
   void ctx;
 }

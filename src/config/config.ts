@@ -55,6 +55,9 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
   DEFAULT_LANG: z.enum(['vi', 'en']).default('vi'),
   COOKIE_SECURE: boolFromEnv.optional(),
+  OCR_ENABLED: boolFromEnv.default(true),
+  OCR_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  OCR_DPI: z.coerce.number().int().min(100).max(600).default(300),
 });
 
 export interface Config {
@@ -79,6 +82,8 @@ export interface Config {
   pageCache: { maxBytes: number };
   shutdownTimeoutMs: number;
   defaultLang: 'vi' | 'en';
+  /** Text recognition of scanned/undecodable pages (issue 15): off switch, recognisers (threads), render resolution. */
+  ocr: { enabled: boolean; concurrency: number; dpi: number };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pageCache: { maxBytes: e.PAGE_CACHE_MB * 1024 * 1024 },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     defaultLang: e.DEFAULT_LANG,
+    ocr: { enabled: e.OCR_ENABLED, concurrency: e.OCR_CONCURRENCY, dpi: e.OCR_DPI },
   };
 }
 

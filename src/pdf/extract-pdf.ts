@@ -11,6 +11,10 @@ export interface PageInfo {
   textless: boolean;
   /** pdf.js could not read the page (broken page tree, bad content stream); `text` is ''. */
   failed: boolean;
+  /** Why the page failed (pdf.js's message), when it did. */
+  error?: string;
+  /** The text layer is junk no table can convert (see detectLegacyEncoding): OCR may read the rendering. */
+  undecodable?: boolean;
   /** The page looks like legacy-font mojibake. */
   legacyEncoding: LegacyEncoding | null;
   /** `text` was converted to Unicode from the legacy encoding; `originalText` is what pdf.js gave. */
@@ -41,6 +45,8 @@ export interface ExtractSummary {
   /** Pages whose text was converted from a legacy encoding (a subset of mojibakePages). */
   convertedPages: number[];
   failedPages: FailedPage[];
+  /** Pages whose text layer is unusable junk (not legacy Vietnamese, not convertible). */
+  undecodablePages: number[];
   /** The most common legacy encoding among mojibake pages; null when there are none. */
   legacyEncoding: LegacyEncoding | null;
 }
@@ -63,6 +69,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
   const mojibakePages: number[] = [];
   const convertedPages: number[] = [];
   const failedPages: FailedPage[] = [];
+  const undecodablePages: number[] = [];
   const encodings = new Map<LegacyEncoding, number>();
   const limits = pdfLimits();
   // A time budget that grows with the book, so a file that is slow on every page (megabytes of
@@ -78,19 +85,27 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     try {
       raw = await withPage(doc, n, async (page) => joinTextItems(await readTextItems(page, limits.maxPageTextChars, deadline)));
     } catch (err) {
+      const error = errorMessage(err);
       if (err instanceof PdfRejectedError) throw err;
-      if (isOverCeiling(err)) throw new PdfRejectedError('too_heavy', `page ${n}: ${errorMessage(err)}`);
-      failedPages.push({ pageNumber: n, error: errorMessage(err) });
+      if (isOverCeiling(err)) throw new PdfRejectedError('too_heavy', `page ${n}: ${error}`);
+      failedPages.push({ pageNumber: n, error });
       textlessPages.push(n);
-      await onPage(n, '', { textless: true, failed: true, legacyEncoding: null, converted: false });
+      await onPage(n, '', { textless: true, failed: true, error, legacyEncoding: null, converted: false });
       continue;
     }
     raw = raw.normalize('NFC');
     const detection = detectLegacyEncoding(raw);
     const repaired = repairPageText(raw, detection);
     const text = normalisePageText(repaired ?? raw);
-    const info: PageInfo = { textless: !hasReadableText(text), failed: false, legacyEncoding: detection.encoding, converted: false };
+    const info: PageInfo = {
+      textless: !hasReadableText(text),
+      failed: false,
+      legacyEncoding: detection.encoding,
+      converted: false,
+      undecodable: detection.undecodable,
+    };
     if (info.textless) textlessPages.push(n);
+    else if (detection.undecodable) undecodablePages.push(n);
     if (detection.encoding) {
       mojibakePages.push(n);
       encodings.set(detection.encoding, (encodings.get(detection.encoding) ?? 0) + 1);
@@ -121,6 +136,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     mojibakePages,
     convertedPages,
     failedPages,
+    undecodablePages,
     legacyEncoding,
   };
 }

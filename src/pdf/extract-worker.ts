@@ -3,6 +3,7 @@ import { extractPdf } from './extract-pdf.ts';
 import { validatePdfFile } from './inspect-pdf.ts';
 import { renderCover } from './render-cover.ts';
 import { closeKeptDocument, renderPage } from './render-page.ts';
+import { renderOcrImage } from './render-ocr-image.ts';
 import type { FromWorker, JobRequest, JobResult, SerializedError, ToWorker } from './worker-protocol.ts';
 import { workerPort } from './worker-port.ts';
 
@@ -59,6 +60,8 @@ async function execute(job: RunningJob, request: JobRequest): Promise<JobResult>
       return { kind: 'cover', value: await renderCover(request.path, request.options) };
     case 'page':
       return { kind: 'page', value: await renderPage(request.path, request.pageNumber, request.options) };
+    case 'ocr-image':
+      return { kind: 'ocr-image', value: await renderOcrImage(request.path, request.pageNumber, request.options) };
     case 'extract': {
       const { signal } = job.controller;
       let sent = 0;

@@ -18,9 +18,14 @@ import { isVietnameseSyllable, UNICODE_VIETNAMESE_LETTER } from './vietnamese-sy
  * is already valid, and English/French/German words rarely convert into valid syllables, so a page
  * needs many such words, and a sizeable share of its words, before it is flagged.
  *
- * 'unknown-legacy' covers both the unidentified composite scheme (which we can convert, see
- * legacy-maps.ts) and pages of control characters that no table can fix (Type 1 fonts with custom
- * encodings and no ToUnicode, e.g. the corpus' yoga book as read by pdf.js).
+ * Only that evidence makes a page "legacy". Control characters alone are not evidence: English
+ * papers whose ligatures (ﬁ, ﬂ) come out as control codes have them too, and flagging those told
+ * librarians a foreign book was "converted from a Vietnamese font" (issue 15). A page that is
+ * mostly junk — control characters and scraps, no words — is reported as `undecodable` instead:
+ * no table can fix it (Type 1 fonts with custom encodings and no ToUnicode, e.g. the corpus' yoga
+ * book as read by pdf.js), but its rendering can be read by OCR.
+ *
+ * 'unknown-legacy' is the unidentified composite scheme (which we can convert, see legacy-maps.ts).
  */
 export type LegacyEncoding = 'tcvn3' | 'vni' | 'unknown-legacy';
 
@@ -34,6 +39,8 @@ export interface LegacyDetection {
   /** Words already written in Unicode Vietnamese (ư, ạ, đ …): a page can mix both. */
   unicodeWords: number;
   controlChars: number;
+  /** Mostly control characters and scraps, no words: the text layer is unusable (a candidate for OCR). */
+  undecodable: boolean;
 }
 
 const SCHEMES: readonly LegacyScheme[] = ['tcvn3', 'vni', 'composite'];
@@ -41,6 +48,7 @@ const PUBLIC_NAME: Record<LegacyScheme, LegacyEncoding> = { tcvn3: 'tcvn3', vni:
 const SCHEME_OF: Record<LegacyEncoding, LegacyScheme> = { tcvn3: 'tcvn3', vni: 'vni', 'unknown-legacy': 'composite' };
 
 // Characters other than tab/newline that never belong in text: C0/C1 controls and private-use glyphs.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const JUNK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]/gu;
 // ASCII and typographic punctuation only: Latin-1 symbols (® ¸ ¹ « …) are TCVN3 *letters*.
 const EDGE_PUNCT = /^[\u0021-\u0040\u005B-\u0060\u007B-\u007E\u2010-\u205E]+|[\u0021-\u0040\u005B-\u0060\u007B-\u007E\u2010-\u205E]+$/gu;
@@ -74,10 +82,32 @@ export function detectLegacyEncoding(text: string): LegacyDetection {
   let scheme: LegacyScheme | null = legacyLine;
   // Thresholds: many hits and ≥ 8 % of the words, or a short page (title, heading) that is mostly legacy.
   if ((hits >= 3 && hits >= 0.08 * words) || (hits >= 2 && hits >= 0.25 * words)) scheme = best;
-  let encoding: LegacyEncoding | null = scheme ? PUBLIC_NAME[scheme] : null;
-  if (!encoding && controlChars >= 8 && controlChars >= 0.05 * visibleLength(text)) encoding = 'unknown-legacy';
-  return { encoding, scheme, evidence, words, unicodeWords, controlChars };
+  const encoding: LegacyEncoding | null = scheme ? PUBLIC_NAME[scheme] : null;
+  const undecodable = !scheme && isJunk(text, controlChars);
+  return { encoding, scheme, evidence, words, unicodeWords, controlChars, undecodable };
 }
+
+/**
+ * Junk = many control characters AND less than half of what is visible belongs to word-like
+ * tokens. The second half keeps readable pages with a few broken glyphs (ligatures as control
+ * codes in an English article) out: they are searchable as they are and need no OCR.
+ */
+function isJunk(text: string, controlChars: number): boolean {
+  const visible = visibleLength(text);
+  if (controlChars < 8 || controlChars < 0.05 * visible) return false;
+  let wordChars = 0;
+  for (const token of text.replace(JUNK, ' ').split(/\s+/u)) {
+    const word = token.replace(EDGE_PUNCT, '');
+    if (WORD_LIKE.test(word)) wordChars += word.length;
+    else if (NUMBER_LIKE.test(token.replace(/[,;)]+$/u, ''))) wordChars += token.length; // EDGE_PUNCT strips digits
+  }
+  return wordChars < 0.5 * visible;
+}
+
+// Figures of a table (1990, 2.3, 45%), but not the lone digits of glyph junk (`2 2 !2 22`).
+const NUMBER_LIKE = /^(?:\p{N}{3,}|\p{N}+[.,:%]\p{N}*)$/u;
+// Two or more letters with a vowel (any script without Latin vowels counts: CJK, Cyrillic …).
+const WORD_LIKE = /^(?=\p{L}{2,}$)(?:.*[aeiouyAEIOUY\u00C0-\u00FF\u0100-\u024F\u1E00-\u1EFF]|[^\p{Script=Latin}]+$)/u;
 
 const WORD_SEPARATORS = /[\s\-–—/]+/u;
 // Verdict bits beyond the per-scheme evidence bits (bit i = SCHEMES[i]).

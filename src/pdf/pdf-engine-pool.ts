@@ -49,7 +49,13 @@ export function createPdfEngine(log: Logger): PdfEngine {
         .extract(file, {
           signal,
           onPage: async (pageNumber, text, info) => {
-            batch.push({ pageNumber, text, rawText: info.converted ? (info.originalText ?? null) : null });
+            batch.push({
+              pageNumber,
+              text,
+              rawText: info.converted ? (info.originalText ?? null) : null,
+              extractError: info.failed ? (info.error ?? 'unreadable page') : undefined,
+              needsOcr: info.textless || info.failed || info.undecodable === true,
+            });
             if (batch.length >= PAGE_BATCH) {
               const full = batch;
               batch = [];
@@ -78,6 +84,10 @@ export function createPdfEngine(log: Logger): PdfEngine {
       const images: CoverImage[] = [];
       for (const v of cover.variants) if (isCoverWidth(v.width)) images.push({ width: v.width, webp: v.webp, jpeg: v.jpeg });
       return images;
+    },
+    renderOcrImage: async (file, pageNumber, dpi) => {
+      const image = await pool.renderOcrImage(file, pageNumber, { dpi });
+      return { png: image.png, blank: image.blank };
     },
     renderFirstPage: async (file, width) => {
       // maxPagesToTry 1: a blank page 1 yields null rather than a picture of page 2.

@@ -13,6 +13,10 @@ export interface ExtractedPage {
   text: string;
   /** pdf.js's own text, when `text` is a conversion of it. */
   rawText: string | null;
+  /** Why pdf.js could not read the page (it is then empty), or undefined. */
+  extractError?: string;
+  /** No usable text layer (scan, picture, junk, failed): OCR may read the page's rendering. */
+  needsOcr?: boolean;
 }
 
 export interface ExtractedBook {
@@ -35,6 +39,8 @@ export interface PdfEngine {
   extract(file: string, onPages: (pages: ExtractedPage[]) => Promise<void>, signal?: AbortSignal): Promise<ExtractedBook>;
   /** Renders the first page with content as cover images, or null when no page has any. */
   renderCover(file: string): Promise<CoverImage[] | null>;
+  /** Renders one page as a PNG for text recognition; `blank` when nothing is drawn on it. */
+  renderOcrImage(file: string, pageNumber: number, dpi: number): Promise<{ png: Uint8Array; blank: boolean }>;
   /** Renders page 1 as a WebP `width` pixels wide (the reader's instant first page), or null when it is blank. */
   renderFirstPage(file: string, width: number): Promise<Uint8Array | null>;
   /**

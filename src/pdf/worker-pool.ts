@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import type { OcrImage, OcrImageOptions } from './render-ocr-image.ts';
 import type { ExtractSummary, OnPage } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
 import { DEFAULT_PDF_LIMITS, type PdfLimits } from './pdf-limits.ts';
@@ -157,6 +158,13 @@ export class PdfWorkerPool {
     if (result.kind !== 'page') throw new Error(`unexpected ${result.kind} result`);
     const v = result.value;
     return { ...v, webp: v.webp && Buffer.from(v.webp.buffer, v.webp.byteOffset, v.webp.byteLength) };
+  }
+
+  /** Renders one page as a PNG for OCR (render-ocr-image.ts). */
+  async renderOcrImage(path: string, pageNumber: number, options: OcrImageOptions): Promise<OcrImage> {
+    const result = await this.#submit({ kind: 'ocr-image', path, pageNumber, options });
+    if (result.kind !== 'ocr-image') throw new Error(`unexpected ${result.kind} result`);
+    return result.value;
   }
 
   /**

@@ -3,6 +3,7 @@ import type { ExtractSummary, PageInfo } from './extract-pdf.ts';
 import type { PdfInspection } from './inspect-pdf.ts';
 import type { CoverImages, CoverOptions } from './render-cover.ts';
 import type { PageRenderOptions, RenderedPage } from './render-page.ts';
+import type { OcrImage, OcrImageOptions } from './render-ocr-image.ts';
 
 /** Messages between worker-pool.ts (main thread) and extract-worker.ts. Plain data only (structured clone). */
 
@@ -11,7 +12,9 @@ export type JobRequest =
   | { kind: 'extract'; path: string; maxPagesInFlight: number }
   | { kind: 'cover'; path: string; options: CoverOptions }
   /** One page as a picture (page-picture reader), see render-page.ts. */
-  | { kind: 'page'; path: string; pageNumber: number; options: PageRenderOptions };
+  | { kind: 'page'; path: string; pageNumber: number; options: PageRenderOptions }
+  /** One page as a PNG for text recognition (issue 15). */
+  | { kind: 'ocr-image'; path: string; pageNumber: number; options: OcrImageOptions };
 
 export type ToWorker =
   | { type: 'job'; id: number; request: JobRequest }
@@ -26,7 +29,8 @@ export type JobResult =
   | { kind: 'validate'; value: PdfInspection }
   | { kind: 'extract'; value: ExtractSummary }
   | { kind: 'cover'; value: CoverImages | null }
-  | { kind: 'page'; value: RenderedPage };
+  | { kind: 'page'; value: RenderedPage }
+  | { kind: 'ocr-image'; value: OcrImage };
 
 export type FromWorker =
   | { type: 'ready' }

@@ -6,6 +6,7 @@ import * as m0004 from './0004_consent.ts';
 import * as m0005 from './0005_locations_stats.ts';
 import * as m0006 from './0006_reader.ts';
 import * as m0009 from './0009_pdf_limits.ts';
+import * as m0012 from './0012_ocr.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_locations_stats': m0005,
   '0006_reader': m0006,
   '0009_pdf_limits': m0009,
+  '0012_ocr': m0012,
 };

@@ -69,7 +69,17 @@ export interface BooksTable {
   search_revision: Generated<number>;
   ingested_at: Date | null;
   indexed_at: Date | null;
+  // 0012_ocr
+  ocr_status: Generated<OcrBookStatus>;
+  /** When the current OCR run started, and how many pages were done then (for the time estimate). */
+  ocr_started_at: Date | null;
+  ocr_finished_at: Date | null;
+  ocr_pages_at_start: Generated<number>;
 }
+
+export type OcrBookStatus = 'none' | 'queued' | 'running' | 'done' | 'skipped';
+export type PageSource = 'pdf' | 'ocr';
+export type PageOcrState = 'pending' | 'done' | 'failed' | 'excluded';
 
 export interface BookPagesTable {
   book_id: number;
@@ -78,6 +88,15 @@ export interface BookPagesTable {
   text: string;
   /** What pdf.js extracted, kept only when `text` is a conversion of it (0003). */
   raw_text: ColumnType<string | null, string | null | undefined, string | null>;
+  // 0012_ocr
+  source: Generated<PageSource>;
+  /** null: the page needs no OCR. */
+  ocr_state: ColumnType<PageOcrState | null, PageOcrState | null | undefined, PageOcrState | null>;
+  /** tesseract's mean word confidence (0–100) for source 'ocr'. */
+  ocr_confidence: ColumnType<number | null, number | null | undefined, number | null>;
+  ocr_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** pdf.js could not read this page: why. */
+  extract_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Old slugs of renamed or merged categories (0003). */

@@ -21,6 +21,7 @@ export function registerCatalogueJobs(ctx: AppContext, opts: { ingest?: boolean;
         pdf: () => s.pdf.get(),
         clock: ctx.clock,
         log: ctx.log.child({ component: 'ingest' }),
+        ocr: s.ocr,
       }),
     );
   }

@@ -196,14 +196,14 @@ export class PublicRepository {
     return new Set(rows.map((r) => r.id));
   }
 
-  async pageText(bookId: number, pageNumber: number): Promise<string | undefined> {
-    const row = await this.db
+  /** A page's text and where it came from ('ocr': recognised from the rendering, may contain errors). */
+  async pageText(bookId: number, pageNumber: number): Promise<{ text: string; source: 'pdf' | 'ocr' } | undefined> {
+    return this.db
       .selectFrom('book_pages')
-      .select('text')
+      .select(['text', 'source'])
       .where('book_id', '=', bookId)
       .where('page_number', '=', pageNumber)
       .executeTakeFirst();
-    return row?.text;
   }
 
   async recordOpen(bookId: number, at: Date): Promise<void> {

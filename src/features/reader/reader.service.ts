@@ -11,6 +11,8 @@ export interface TextPage {
   empty: boolean;
   /** False for scanned pages and undecodable old-font text: the page's picture is shown instead. */
   usable: boolean;
+  /** The text was recognised by OCR from the page's picture: readers are told it may contain errors. */
+  recognised: boolean;
 }
 
 /** Rules of reading: text mode pages and counting opens. */
@@ -27,11 +29,12 @@ export class ReaderService {
   async textPage(book: BookRecord, pageNumber: number, query = ''): Promise<TextPage | undefined> {
     const pageCount = this.pageCount(book);
     if (pageNumber < 1 || pageNumber > pageCount) return undefined;
-    const text = (await this.repo.pageText(book.id, pageNumber)) ?? '';
+    const row = await this.repo.pageText(book.id, pageNumber);
+    const text = row?.text ?? '';
     const terms = queryTerms(query);
     const usable = isUsableText(text);
     const paragraphs = usable ? toParagraphs(text).map((p) => highlightTerms(p, terms)) : [];
-    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0, usable };
+    return { pageNumber, pageCount, paragraphs, empty: paragraphs.length === 0, usable, recognised: row?.source === 'ocr' && text !== '' };
   }
 
   /** Counts a reader opening a book (for "popular"); crawlers and link previews are not readers. */

@@ -32,7 +32,7 @@ const EXPECTED: Record<string, Expect> = {
   'pdfjs/issue7665.pdf': { pages: 1, outline: 0 },
   'pdfjs/xref_command_missing.pdf': { pages: 1, outline: 0 },
   'pdfjs/REDHAT-1531897-0.pdf': { reject: 'bị hỏng' },
-  // pdf.js opens it (2 pages) and reads page 1; the looping page 2 is stored as an empty page.
+  // pdf.js opens it (2 pages) and reads page 1; the looping page 2 is stored as a failed page with its reason.
   'pdfjs/Pages-tree-refs.pdf': { pages: 2, outline: 0 },
   'pdfjs/nested_outline.pdf': { pages: 9, outline: 9 },
   'pdfjs/90ms_rksj_h_sample.pdf': { pages: 1, outline: 0 },

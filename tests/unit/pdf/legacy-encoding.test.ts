@@ -84,10 +84,11 @@ describe('detectLegacyEncoding + conversion', () => {
     expect(repairPageText(page, detection)).toBe(page.replace('TÖÏ TRUYEÄN', 'TỰ TRUYỆN'));
   });
 
-  it('flags pages of control characters (fonts with no usable encoding) without converting them', () => {
+  it('reports pages of control characters as undecodable, not as legacy Vietnamese (no evidence of an encoding)', () => {
     const junk = 'xxqqii\u0007\u0007xx22rr 22ii\n\u0003\u00042\u0007\b \u00042 \u000e\nx \u000f2\u0010\u0011\u0012\u00132';
     const detection = detectLegacyEncoding(junk);
-    expect(detection.encoding).toBe('unknown-legacy');
+    expect(detection.encoding).toBeNull();
+    expect(detection.undecodable).toBe(true);
     expect(repairPageText(junk, detection)).toBeNull();
   });
 });
@@ -112,7 +113,35 @@ describe('no false positives', () => {
     ['Nordic', 'Smørrebrød på Østerbro, blåbær og æbler. Hämeenlinna är vacker.'],
     ['code and numbers', 'def f(x): return x ** 2  # 3.14 | 0xAD | a[i] != b[j] && c <= d'],
   ])('%s is not legacy', (_name, text) => {
-    expect(detectLegacyEncoding(text).encoding).toBeNull();
+    const detection = detectLegacyEncoding(text);
+    expect(detection.encoding).toBeNull();
+    expect(detection.undecodable).toBe(false);
+  });
+
+  // What the 19 pdf.js test files flagged before issue 15 looked like: readable text whose
+  // ligatures or symbols come out as control codes. Readable = searchable: not legacy, no OCR.
+  it.each([
+    [
+      'English article, ligatures as control codes',
+      'The e\u0003cient algorithm \u0002nds signi\u0003cant \u0004ows in the \u0002eld. We de\u0002ne the o\u0003ce work\u0003ow and \u0002nal con\u0002guration. Speci\u0002c bene\u0002ts, \u0003rst \u0004oor.',
+    ],
+    [
+      'French, ligatures as control codes',
+      'La con\u0002ance et l\u2019e\u0003cacit\u00e9 du \u0002nancement, les b\u00e9n\u00e9\u0002ces de l\u2019o\u0003ce. R\u00e9\u0004exion \u0002nale sur la d\u00e9\u0002nition, signi\u0002cative et \u0002able.',
+    ],
+    [
+      'German, symbols as control codes',
+      '\u0001 Die Gr\u00f6\u00dfe \u0001 der B\u00e4ume \u0001 ist au\u00dfergew\u00f6hnlich \u0001 f\u00fcr K\u00f6ln \u0001 \u00dcber \u00d6l \u0001 und \u00c4pfel \u0001 sch\u00f6ne Gr\u00fc\u00dfe \u0001 aus M\u00fcnchen',
+    ],
+    [
+      'a table of numbers with control-code rules',
+      '1990\u0005 2.3\u0005 4.5\u0005 6.7\u0005\n1991\u0005 2.4\u0005 4.6\u0005 6.8\u0005\nTotal revenue per year, millions',
+    ],
+  ])('%s is neither legacy nor undecodable', (_name, text) => {
+    const detection = detectLegacyEncoding(text);
+    expect(detection.controlChars).toBeGreaterThanOrEqual(4);
+    expect(detection.encoding).toBeNull();
+    expect(detection.undecodable).toBe(false);
   });
 
   it('leaves Unicode Vietnamese unchanged in onlyInvalidWords mode (used for mixed pages)', () => {

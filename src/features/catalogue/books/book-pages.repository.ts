@@ -6,6 +6,10 @@ export interface PageText {
   text: string;
   /** The text as pdf.js gave it, when `text` was converted from a legacy encoding. */
   rawText?: string | null;
+  /** Why pdf.js could not read the page. */
+  extractError?: string;
+  /** The page goes to OCR (no usable text layer). */
+  needsOcr?: boolean;
 }
 
 /** Per-page text of books. Writes are upserts so a re-run ingest (after a crash) never duplicates a page. */
@@ -22,12 +26,24 @@ export class BookPagesRepository {
           page_number: p.pageNumber,
           text: stripNul(p.text),
           raw_text: p.rawText == null ? null : stripNul(p.rawText),
+          // A (re-)extracted page starts from its text layer; OCR, if needed, runs afterwards.
+          source: 'pdf' as const,
+          ocr_state: p.needsOcr ? ('pending' as const) : null,
+          ocr_confidence: null,
+          ocr_error: null,
+          extract_error: p.extractError ? stripNul(p.extractError).slice(0, 500) : null,
         })),
       )
       .onConflict((oc) =>
-        oc
-          .columns(['book_id', 'page_number'])
-          .doUpdateSet({ text: (eb) => eb.ref('excluded.text'), raw_text: (eb) => eb.ref('excluded.raw_text') }),
+        oc.columns(['book_id', 'page_number']).doUpdateSet((eb) => ({
+          text: eb.ref('excluded.text'),
+          raw_text: eb.ref('excluded.raw_text'),
+          source: eb.ref('excluded.source'),
+          ocr_state: eb.ref('excluded.ocr_state'),
+          ocr_confidence: eb.ref('excluded.ocr_confidence'),
+          ocr_error: eb.ref('excluded.ocr_error'),
+          extract_error: eb.ref('excluded.extract_error'),
+        })),
       )
       .execute();
   }
@@ -72,4 +88,4 @@ export class BookPagesRepository {
 }
 
 /** PostgreSQL text cannot hold U+0000, which broken PDFs do produce. */
-const stripNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
+export const stripNul = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);

@@ -43,11 +43,12 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const renderBook = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const id = bookId(req);
     const book = await booksService.mustFind(id);
-    const [file, authors, selected, categories] = await Promise.all([
+    const [file, authors, selected, categories, ocrPanel] = await Promise.all([
       repo.findFile(book.file_id),
       repo.authorsOf(id),
       repo.categoriesOf(id),
       ctx.repos.categories.list(),
+      ctx.services.ocr.panel(id),
     ]);
     // Show why publishing is blocked next to the button (consent reasons), before anyone clicks.
     const gate =
@@ -71,6 +72,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       ingestError: ImportService.ingestErrorText(book.ingest_error, req.lang),
       values,
       errors: {},
+      ocrPanel,
       ...extra,
     });
   };

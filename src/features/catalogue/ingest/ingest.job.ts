@@ -32,6 +32,8 @@ interface Deps {
   pdf: () => PdfEngine;
   clock: Clock;
   log: Logger;
+  /** Queues OCR for pages without a usable text layer, in the same transaction (issue 15). */
+  ocr?: { queueAfterIngest(trx: Database, bookId: number): Promise<boolean> };
 }
 
 /**
@@ -94,6 +96,7 @@ export function ingestHandler(d: Deps): JobHandler {
         if (authors) await d.books.setAuthors(trx, bookId, authors);
         if (covers && !current.cover_custom) await d.books.setCover(bookId, false, trx);
         if (current.status === 'published') await d.indexer.enqueueSync(trx, [bookId]);
+        await d.ocr?.queueAfterIngest(trx, bookId);
       });
       log.info(
         {
