@@ -1,9 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import crypto from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
 import { consentRoutes } from './features/consent/index.routes.ts';
@@ -27,6 +25,7 @@ import { compression } from './http/compression.ts';
 import { csrf } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
 import { sessionMiddleware } from './http/session.ts';
 import { viewLocals } from './http/view-locals.ts';
 
@@ -49,17 +48,7 @@ export function createApp(ctx: AppContext): App {
   // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
   // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).
   app.use(scanRoutes(ctx));
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req, res) => {
-        const id = crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLog(ctx.log));
   app.use(
     helmet({
       contentSecurityPolicy: {

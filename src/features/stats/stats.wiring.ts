@@ -38,7 +38,7 @@ export function createLocationsAndStats(deps: {
   const stats = new StatsService(statsRepo, locationsRepo, events, rollup, clock, log.child({ component: 'stats' }));
   return {
     repos: { locations: locationsRepo, events: eventsRepo, rollup: rollupRepo, stats: statsRepo },
-    services: { locations, events, rollup, stats },
+    services: { locations, events, rollup, stats, dailySalts: salts },
   };
 }
 
