@@ -20,7 +20,7 @@ import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
-import { loadCurrentUser, requireSignedIn } from './http/auth-guards.ts';
+import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
 import { csrf } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
@@ -74,13 +74,14 @@ export function createApp(ctx: AppContext): App {
   app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
   app.use('/static/reader', readerAssets());
-  app.use(healthRoutes(ctx));
+  const session = sessionMiddleware(ctx);
+  app.use(healthRoutes(ctx, staffProbe(session, ctx)));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '200kb' }));
   // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
   app.use(readerBeaconRoutes(ctx));
-  app.use(sessionMiddleware(ctx));
+  app.use(session);
   app.use(loadCurrentUser(ctx));
   app.use(viewLocals(ctx));
   app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority
