@@ -1,5 +1,16 @@
+import crypto from 'node:crypto';
 import { csrfSync } from 'csrf-sync';
 import type { Request } from 'express';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Random seed of this session's CSRF token; the token itself is never stored (see `tokenOf`). */
+    csrfSeed?: string;
+  }
+}
+
+/** Set by createApp: the key that turns a session's seed into its token. */
+export const CSRF_KEY_SETTING = 'csrf key';
 
 /**
  * Multipart forms whose handlers parse the body with multer (uploads). For these alone, a request
@@ -25,10 +36,29 @@ function isDeferredMultipart(req: Request): boolean {
 }
 
 /**
- * Synchroniser-token CSRF protection (csrf-sync): the token lives in the session and every
+ * The session row (PostgreSQL) keeps only a random seed; the token is an HMAC of it under a
+ * server key, so a copy of the database gives nobody a usable token.
+ */
+function tokenOf(req: Request, seed: string): string {
+  const key = req.app.get(CSRF_KEY_SETTING) as string | undefined;
+  if (!key) throw new Error('CSRF key not configured (createApp sets it)');
+  return crypto.createHmac('sha256', key).update(seed).digest('base64url');
+}
+
+/**
+ * Synchroniser-token CSRF protection (csrf-sync): the token is bound to the session and every
  * state-changing request must echo it in the `_csrf` form field or the `x-csrf-token` header.
  */
 export const csrf = csrfSync({
+  getTokenFromState: (req: Request) => {
+    const seed = req.session?.csrfSeed;
+    return typeof seed === 'string' ? tokenOf(req, seed) : undefined;
+  },
+  // csrf-sync hands over a fresh random value (or undefined to revoke): that is the seed.
+  storeTokenInState: (req: Request, value?: string | null) => {
+    if (typeof value !== 'string') delete req.session.csrfSeed;
+    else req.session.csrfSeed = value;
+  },
   getTokenFromRequest: (req: Request) => {
     const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
     if (typeof fromBody === 'string') return fromBody;
@@ -50,3 +80,9 @@ export const multipartCsrf = {
     return csrf.isRequestValid(req) ? null : csrf.invalidCsrfTokenError;
   },
 };
+
+/** This session's token, for forms (creates the seed on first use, which starts a session). */
+export function csrfToken(req: Request): string {
+  csrf.generateToken(req);
+  return csrf.getTokenFromState(req) as string;
+}

@@ -115,3 +115,11 @@ export interface StatsMonthlySearchesTable {
   searches: Generated<number>;
   zero_results: Generated<number>;
 }
+
+/** Pages credited per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
+export interface ReadingCreditsTable {
+  day: ColumnType<string, string, string>;
+  visitor: Buffer;
+  book_id: number;
+  pages: number;
+}
