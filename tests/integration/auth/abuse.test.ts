@@ -32,6 +32,24 @@ describe('sign-in limit under concurrency', () => {
     expect(after.status).toBe(429);
   });
 
+  it('100 parallel attempts on different accounts from one address verify at most 30 passwords', async () => {
+    const agent = request.agent(env.app);
+    const ip = '203.0.113.53';
+    const token = csrfFrom((await agent.get('/dang-nhap').set('X-Forwarded-For', ip)).text);
+    const all = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        agent
+          .post('/dang-nhap')
+          .set('X-Forwarded-For', ip)
+          .type('form')
+          .send({ _csrf: token, email: `khong-co-ai-${i}@example.vn`, password: 'sai-mat-khau' }),
+      ),
+    );
+    const statuses = all.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(30);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(70);
+  });
+
   it('a successful sign-in gives its point back: staff signing in often are not blocked', async () => {
     const user = await createUser(env.ctx, 'librarian');
     const ip = '203.0.113.51';
