@@ -1,7 +1,10 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser, csrfFrom, signInAs, TEST_PASSWORD } from '../../helpers/auth.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -153,5 +156,52 @@ describe('/readyz', () => {
     }
     const healthy = await request(env.app).get('/readyz').expect(200);
     expect(healthy.body.status).toBe('ok');
+  });
+});
+
+describe('CSRF on multipart forms: never from the URL, checked before any file is stored', () => {
+  it('takes the token from the first form field or the header only', async () => {
+    const { agent, csrf } = await signInAs(env.app, env.ctx, 'librarian');
+    const tmp = path.join(env.config.storageDir, 'tmp');
+    const tmpFiles = async () => (await fs.readdir(tmp).catch(() => [])).length;
+    const pdf = tinyPdf({ title: 'Thử', pages: ['Một trang.'] });
+    const before = await tmpFiles();
+    // In the URL only: refused, and nothing stored.
+    await agent
+      .post(`/admin/books/upload?_csrf=${encodeURIComponent(csrf)}`)
+      .set('Accept', 'application/json')
+      .attach('files', pdf, 'a.pdf')
+      .expect(403);
+    // A wrong first field: refused before the file is written.
+    await agent
+      .post('/admin/books/upload')
+      .set('Accept', 'application/json')
+      .field('_csrf', 'sai')
+      .attach('files', pdf, 'b.pdf')
+      .expect(403);
+    // The token AFTER the file: the file would already be on disk, so it is refused too.
+    await agent
+      .post('/admin/books/upload')
+      .set('Accept', 'application/json')
+      .attach('files', pdf, 'c.pdf')
+      .field('_csrf', csrf)
+      .expect(403);
+    expect(await tmpFiles()).toBe(before);
+    // Multipart to a form that does not parse multipart: only the header counts.
+    await agent.post('/admin/categories').field('_csrf', csrf).field('name', 'Danh mục đa phần').expect(403);
+    // The two accepted ways.
+    const first = await agent
+      .post('/admin/books/upload')
+      .set('Accept', 'application/json')
+      .field('_csrf', csrf)
+      .attach('files', pdf, 'd.pdf');
+    expect(first.status, first.text).toBe(200);
+    const header = await agent
+      .post('/admin/books/upload')
+      .set('Accept', 'application/json')
+      .set('X-CSRF-Token', csrf)
+      .attach('files', tinyPdf({ title: 'Thử 2', pages: ['Trang khác.'] }), 'e.pdf');
+    expect(header.status, header.text).toBe(200);
+    expect(header.body.results[0].kind).toBe('created');
   });
 });
