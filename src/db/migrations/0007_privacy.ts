@@ -5,9 +5,9 @@ import { sql, type Kysely } from 'kysely';
  * - login_rate_limits: keys are now HMACs of the address and email under the daily salt; rows
  *   written before held raw IP addresses and emails, and are dropped (at worst a running
  *   15-minute sign-in block is lifted early).
- * - reading_credits: how many pages of a book each visitor has been credited with today, so a
- *   "pages read" beacon counts a visitor's pages once per day, never more than the book has.
- *   The visitor is the daily hash (salt deleted after the day); past days' rows are deleted.
+ * - reading_credits: which pages of a book each visitor has been counted for today, so a "pages
+ *   read" beacon counts a page once per visitor and day, never more pages than the book has. The
+ *   visitor is the daily hash (salt deleted after the day); past days' rows are deleted.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`delete from login_rate_limits`.execute(db);
@@ -16,7 +16,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       day date not null,
       visitor bytea not null,
       book_id bigint not null references books(id) on delete cascade,
-      pages integer not null check (pages >= 0),
+      pages integer[] not null default '{}',
+      counted integer not null default 0 check (counted >= 0),
       primary key (day, visitor, book_id)
     )`.execute(db);
 }

@@ -116,10 +116,13 @@ export interface StatsMonthlySearchesTable {
   zero_results: Generated<number>;
 }
 
-/** Pages credited per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
+/** Pages counted per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
 export interface ReadingCreditsTable {
   day: ColumnType<string, string, string>;
   visitor: Buffer;
   book_id: number;
-  pages: number;
+  /** Page numbers already counted today (sorted). */
+  pages: Generated<number[]>;
+  /** Pages counted today: the size of `pages`, or more for readers that report a count only. */
+  counted: Generated<number>;
 }

@@ -36,7 +36,10 @@ export function createLocationsAndStats(deps: {
   });
   const rollupRepo = new RollupRepository(db);
   const statsRepo = new StatsRepository(db);
-  const rollup = new RollupService(rollupRepo, salts, clock, log.child({ component: 'rollup' }));
+  const readingCreditsRepo = new ReadingCreditsRepository(db);
+  const rollup = new RollupService(rollupRepo, salts, clock, log.child({ component: 'rollup' }), (day) =>
+    readingCreditsRepo.deleteBefore(day),
+  );
   const stats = new StatsService(statsRepo, locationsRepo, events, rollup, clock, log.child({ component: 'stats' }));
   return {
     repos: { locations: locationsRepo, events: eventsRepo, rollup: rollupRepo, stats: statsRepo },
@@ -46,7 +49,7 @@ export function createLocationsAndStats(deps: {
       rollup,
       stats,
       dailySalts: salts,
-      readingCredits: new ReadingCredits(new ReadingCreditsRepository(db), salts, clock),
+      readingCredits: new ReadingCredits(readingCreditsRepo, salts, clock),
     },
   };
 }

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../../src/infra/clock.ts';
 import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
@@ -18,14 +19,14 @@ beforeAll(async () => {
 });
 afterAll(() => env.cleanup());
 
-const beacon = (pages: unknown, ip: string, headers: Record<string, string> = {}) => {
+const beacon = (pages: unknown, ip: string, headers: Record<string, string> = {}, seen?: number[]) => {
   let r = request(env.app)
     .post(`/api/doc/${book.id}/da-doc`)
     .set('User-Agent', PHONE)
     .set('X-Forwarded-For', ip)
     .set('Content-Type', 'text/plain;charset=UTF-8');
   for (const [k, v] of Object.entries(headers)) r = r.set(k, v);
-  return r.send(JSON.stringify({ pages }));
+  return r.send(JSON.stringify(seen ? { pages, seen } : { pages }));
 };
 const pagesCounted = () => events.filter((e) => e.kind === 'pages_read').reduce((n, e) => n + Number(e.pages), 0);
 
@@ -53,6 +54,27 @@ describe('reading beacon bounds', () => {
     expect(pagesCounted()).toBe(4);
   });
 
+  it('with page numbers (the current reader), a page counts once a day however often the book is reopened', async () => {
+    events.length = 0;
+    const ip = '198.51.100.12';
+    await beacon(3, ip, {}, [1, 2, 3]).expect(204);
+    await beacon(3, ip, {}, [3, 4, 5]).expect(204); // reopened later: only 4 and 5 are new
+    await beacon(2, ip, {}, [1, 2]).expect(204);
+    expect(pagesCounted()).toBe(5);
+    // Page numbers outside the book, repeated numbers and a long list add nothing beyond the book.
+    await beacon(2000, ip, {}, [...Array.from({ length: 2000 }, (_, i) => i + 1), 7, 7, 7]).expect(204);
+    expect(pagesCounted()).toBe(10);
+    await beacon(5, ip, {}, [0, 11, 99999]).expect(204);
+    expect(pagesCounted()).toBe(10);
+    const row = await env.ctx.db
+      .selectFrom('reading_credits')
+      .select(['pages', 'counted'])
+      .where('book_id', '=', book.id)
+      .where('counted', '=', 10)
+      .execute();
+    expect(row.some((r) => r.pages.length === 10)).toBe(true);
+  });
+
   it('refuses cross-site beacons (Sec-Fetch-Site, or Origin on older browsers) and counts nothing', async () => {
     events.length = 0;
     await beacon(5, '198.51.100.11', { 'Sec-Fetch-Site': 'cross-site' }).expect(403);
@@ -72,5 +94,9 @@ describe('reading beacon bounds', () => {
       expect(r.visitor.length).toBe(16);
       expect(r.visitor.toString('latin1')).not.toContain('198.51.100');
     }
+    // The next day's maintenance forgets them (even with no beacon that day).
+    (env.ctx.clock as ManualClock).advance(24 * 3600 * 1000);
+    await env.ctx.services.rollup.maintenance();
+    expect(await env.ctx.db.selectFrom('reading_credits').selectAll().execute()).toEqual([]);
   });
 });
