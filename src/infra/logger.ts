@@ -45,8 +45,6 @@ const REDACT = [
   '*.remoteAddress',
   'userAgent',
   '*.userAgent',
-  'url',
-  '*.url',
   'query',
   '*.query',
 ];
