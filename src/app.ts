@@ -23,7 +23,7 @@ import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
-import { csrf, CSRF_KEY_SETTING } from './http/csrf.ts';
+import { csrf, setCsrfKey } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
@@ -45,8 +45,7 @@ export function createApp(ctx: AppContext): App {
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
   app.disable('x-powered-by');
-  // App settings are not view locals: the key never reaches a template.
-  app.set(CSRF_KEY_SETTING, crypto.createHmac('sha256', ctx.sessionSecret).update('csrf tokens').digest('base64url'));
+  setCsrfKey(app, crypto.createHmac('sha256', ctx.sessionSecret).update('csrf tokens').digest('base64url'));
 
   // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
   // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).

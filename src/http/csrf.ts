@@ -9,8 +9,14 @@ declare module 'express-session' {
   }
 }
 
-/** Set by createApp: the key that turns a session's seed into its token. */
-export const CSRF_KEY_SETTING = 'csrf key';
+/**
+ * Per app (createApp sets it): the key that turns a session's seed into its token. Kept out of app
+ * settings, which Express hands to every view as `settings`.
+ */
+const keys = new WeakMap<object, string>();
+export function setCsrfKey(app: object, key: string): void {
+  keys.set(app, key);
+}
 
 /**
  * Multipart forms whose handlers parse the body with multer (uploads). For these alone, a request
@@ -40,7 +46,7 @@ function isDeferredMultipart(req: Request): boolean {
  * server key, so a copy of the database gives nobody a usable token.
  */
 function tokenOf(req: Request, seed: string): string {
-  const key = req.app.get(CSRF_KEY_SETTING) as string | undefined;
+  const key = keys.get(req.app);
   if (!key) throw new Error('CSRF key not configured (createApp sets it)');
   return crypto.createHmac('sha256', key).update(seed).digest('base64url');
 }

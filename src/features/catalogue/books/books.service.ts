@@ -111,10 +111,20 @@ export class BooksService {
    * removed from both indexes right away (the job is the backup if Meilisearch is down).
    * Returns how long the removal took, or null when it was left to the outbox.
    */
-  async withdraw(bookId: number, actor: Actor, reason?: string): Promise<{ removedInMs: number | null }> {
+  async withdraw(
+    bookId: number,
+    actor: Actor,
+    reason?: string,
+    /** More work for the same transaction (the consent feature's takedown record and audit row). */
+    inTransaction?: (trx: Database) => Promise<void>,
+  ): Promise<{ removedInMs: number | null }> {
     // Idempotent (the consent feature retries it): anything not published is already out of reach.
     if ((await this.mustFind(bookId)).status !== 'published') return { removedInMs: null };
-    const from = await this.changeStatus(bookId, 'withdrawn', actor, { allowed: (b) => b.status === 'published', reason });
+    const from = await this.changeStatus(bookId, 'withdrawn', actor, {
+      allowed: (b) => b.status === 'published',
+      reason,
+      also: inTransaction,
+    });
     if (!from) return { removedInMs: null };
     return { removedInMs: await this.removeFromIndexesNow(bookId) };
   }
@@ -181,6 +191,7 @@ export class BooksService {
       refused?: () => AppError;
       gate?: (trx: Database) => Promise<void>;
       reason?: string;
+      also?: (trx: Database) => Promise<void>;
     },
   ): Promise<BookStatus | null> {
     const from = await this.d.db.transaction().execute(async (trx) => {
@@ -192,6 +203,7 @@ export class BooksService {
       await this.d.books.setStatus(trx, bookId, to, this.d.clock.now());
       await this.d.indexer.enqueueSync(trx, [bookId]);
       await this.d.events()?.onStatusChange({ bookId, actorId: actor?.id ?? null, from: book.status, to, reason: rule.reason }, trx);
+      await rule.also?.(trx);
       return book.status;
     });
     this.d.jobs.wake();
