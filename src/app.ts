@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
 import { consentRoutes } from './features/consent/index.routes.ts';
@@ -23,11 +22,12 @@ import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
-import { loadCurrentUser, requireSignedIn } from './http/auth-guards.ts';
+import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
-import { csrf } from './http/csrf.ts';
+import { csrf, setCsrfKey } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
+import { requestLog } from './http/request-log.ts';
 import { sessionMiddleware } from './http/session.ts';
 import { viewLocals } from './http/view-locals.ts';
 
@@ -46,21 +46,12 @@ export function createApp(ctx: AppContext): App {
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
   app.disable('x-powered-by');
+  setCsrfKey(app, crypto.createHmac('sha256', ctx.sessionSecret).update('csrf tokens').digest('base64url'));
 
   // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
   // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).
   app.use(scanRoutes(ctx));
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req, res) => {
-        const id = crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLog(ctx.log));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -86,13 +77,14 @@ export function createApp(ctx: AppContext): App {
   app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
   app.use('/static/reader', readerAssets());
-  app.use(healthRoutes(ctx));
+  const session = sessionMiddleware(ctx);
+  app.use(healthRoutes(ctx, staffProbe(session, ctx)));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb' }));
   app.use(express.json({ limit: '200kb' }));
   // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
   app.use(readerBeaconRoutes(ctx));
-  app.use(sessionMiddleware(ctx));
+  app.use(session);
   app.use(loadCurrentUser(ctx));
   app.use(viewLocals(ctx));
   app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority

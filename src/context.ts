@@ -121,7 +121,11 @@ export function createContext(deps: ContextDeps): AppContext {
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
   });
   const services = {
-    users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock),
+    users: new UsersService(
+      repos.users,
+      new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
+      clock,
+    ),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     reader: new ReaderService(repos.publicBooks, clock),

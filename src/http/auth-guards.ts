@@ -38,3 +38,26 @@ export function requireRole(...roles: Role[]) {
 }
 
 export const requireSignedIn = requireRole('admin', 'librarian', 'leader');
+
+/**
+ * For routes mounted before the session (health checks): runs the session and user loading for
+ * this request only, and answers whether a signed-in staff member asked. Any failure (database
+ * down, a bad cookie) means "no": the caller then shows only what anyone may see.
+ */
+export function staffProbe(session: (req: Request, res: Response, next: (err?: unknown) => void) => void, ctx: AppContext) {
+  const currentUser = loadCurrentUser(ctx);
+  return (req: Request, res: Response): Promise<boolean> =>
+    new Promise((resolve) => {
+      try {
+        session(req, res, (err) => {
+          if (err || !req.session?.userId) return resolve(false);
+          currentUser(req, res, () => undefined).then(
+            () => resolve(Boolean(req.user)),
+            () => resolve(false),
+          );
+        });
+      } catch {
+        resolve(false);
+      }
+    });
+}

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../context.ts';
-import { csrf } from './csrf.ts';
+import { csrfToken } from './csrf.ts';
 import { isLang, translator, type Lang } from './i18n/index.ts';
 
 export const LANG_COOKIE = 'tvs.lang';
@@ -24,7 +24,7 @@ export function viewLocals(ctx: AppContext) {
     res.locals.user = req.user ?? null;
     res.locals.currentPath = req.originalUrl;
     // Only views with a form call it, so merely reading the library creates no session.
-    res.locals.csrfToken = () => csrf.generateToken(req);
+    res.locals.csrfToken = () => csrfToken(req);
     res.locals.flash = req.session?.flash ?? null;
     if (req.session?.flash) delete req.session.flash;
     res.locals.errors = {};

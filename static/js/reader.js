@@ -186,9 +186,11 @@ async function start({ EventBus, PDFViewer, PDFLinkService, LinkTarget }) {
   setupExternalLinks(container, (url) => window.confirm(fmt(S.externalLink, { url })));
   setupSearch(go);
 
-  // "Pages read" for the library's statistics: a count only, sent once when leaving.
+  // "Pages read" for the library's statistics, sent once when leaving: which pages were shown, so
+  // the server counts each page once a day however often the book is opened.
   addEventListener('pagehide', () => {
-    if (seen.size && navigator.sendBeacon) navigator.sendBeacon(`/api/doc/${bookId}/da-doc`, JSON.stringify({ pages: seen.size }));
+    if (seen.size && navigator.sendBeacon)
+      navigator.sendBeacon(`/api/doc/${bookId}/da-doc`, JSON.stringify({ pages: seen.size, seen: Array.from(seen).slice(0, 5000) }));
     seen.clear();
   });
 
@@ -282,7 +284,9 @@ function setupNight() {
     apply(on);
     try {
       localStorage.setItem('tvs.night', on ? '1' : '0');
-    } catch {}
+    } catch {
+      // Private mode or storage full: night mode lasts for this page only.
+    }
   };
 }
 

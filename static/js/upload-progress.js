@@ -57,6 +57,8 @@
       var xhr = new XMLHttpRequest();
       xhr.open('POST', form.action);
       xhr.setRequestHeader('Accept', 'application/json');
+      // The token goes in a header, never in the URL (which proxies and browser history keep).
+      xhr.setRequestHeader('X-CSRF-Token', form.elements.namedItem('_csrf').value);
       r.status.textContent = msg('uploading');
       xhr.upload.onprogress = function (e) {
         if (e.lengthComputable) r.bar.value = e.loaded / e.total;
@@ -67,7 +69,7 @@
       };
       xhr.onload = function () {
         r.bar.value = 1;
-        var body = null;
+        var body;
         try {
           body = JSON.parse(xhr.responseText);
         } catch (e) {

@@ -25,6 +25,8 @@ export interface TestEnvOptions {
   clock?: Clock;
   loginLimits?: ContextDeps['loginLimits'];
   jobs?: ContextDeps['jobs'];
+  /** Capture the log (every line, at `level`) instead of discarding it (privacy test). */
+  log?: { level: string; write(line: string): void };
   /** Another Meilisearch (e.g. one a test stops and restarts); default: the run's shared server. */
   search?: { url: string; masterKey: string };
 }
@@ -52,7 +54,9 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...opts.env,
   });
-  const log = createLogger(config.logLevel, { test: id });
+  const log = opts.log
+    ? createLogger(opts.log.level, { test: id }, { write: (l: string) => opts.log!.write(l) })
+    : createLogger(config.logLevel, { test: id });
   const masterKey = opts.search?.masterKey ?? inject('meiliMasterKey');
   const search = await connectSearch({
     url: opts.search?.url ?? inject('meiliUrl'),

@@ -5,6 +5,7 @@ import * as m0003 from './0003_catalogue_extras.ts';
 import * as m0004 from './0004_consent.ts';
 import * as m0005 from './0005_locations_stats.ts';
 import * as m0006 from './0006_reader.ts';
+import * as m0007 from './0007_privacy.ts';
 import * as m0009 from './0009_pdf_limits.ts';
 import * as m0012 from './0012_ocr.ts';
 
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0004_consent': m0004,
   '0005_locations_stats': m0005,
   '0006_reader': m0006,
+  '0007_privacy': m0007,
   '0009_pdf_limits': m0009,
   '0012_ocr': m0012,
 };

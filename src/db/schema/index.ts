@@ -35,6 +35,7 @@ import type {
   StatsMonthlySearchesTable,
   StatsRollupStateTable,
   StatsSaltsTable,
+  ReadingCreditsTable,
 } from './stats.ts';
 import type { UsersTable } from './users.ts';
 
@@ -65,6 +66,7 @@ export interface DB {
   locations: LocationsTable;
   stats_events: StatsEventsTable;
   stats_salts: StatsSaltsTable;
+  reading_credits: ReadingCreditsTable;
   stats_rollup_state: StatsRollupStateTable;
   stats_hourly: StatsHourlyTable;
   stats_daily: StatsDailyTable;

@@ -115,3 +115,14 @@ export interface StatsMonthlySearchesTable {
   searches: Generated<number>;
   zero_results: Generated<number>;
 }
+
+/** Pages counted per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
+export interface ReadingCreditsTable {
+  day: ColumnType<string, string, string>;
+  visitor: Buffer;
+  book_id: number;
+  /** Page numbers already counted today (sorted). */
+  pages: Generated<number[]>;
+  /** Pages counted today: the size of `pages`, or more for readers that report a count only. */
+  counted: Generated<number>;
+}

@@ -4,13 +4,12 @@ import type { User } from '../../db/schema/users.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
+import { safeReturnPath } from '../../http/safe-redirect.ts';
 import { parseInput } from '../../http/validation.ts';
 import { setPasswordSchema, setupSchema, signInSchema } from './auth.schemas.ts';
 
 /** Only same-site paths are accepted after sign-in, never another host. */
-function safeNext(value: unknown): string {
-  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') && !value.startsWith('/\\') ? value : '/admin';
-}
+const safeNext = (value: unknown): string => safeReturnPath(value, '/admin');
 
 /** A new session id at sign-in defeats session fixation. */
 function signIn(req: Request, user: User): Promise<void> {

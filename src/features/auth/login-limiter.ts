@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type pg from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -10,15 +11,31 @@ export interface LoginLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimits = { perIpPoints: 30, perAccountPoints: 5, windowSeconds: 15 * 60, blockSeconds: 15 * 60 };
 
+/** The secret that keys are hashed with; it rotates (the statistics' daily salt), see `LoginLimiter`. */
+export type RotatingSecret = () => Promise<Buffer>;
+
 /**
- * Failed sign-ins are counted per IP address and per account, in PostgreSQL so that limits hold
- * across restarts and processes. A blocked key answers "try again in N minutes".
+ * Sign-in attempts are counted per IP address and per account, in PostgreSQL so that limits hold
+ * across restarts and processes.
+ *
+ * Every attempt spends a point BEFORE the password is verified, and a successful sign-in gets its
+ * point back. Checking first and recording the failure after verification would let 200 parallel
+ * attempts all pass the check before the first failure is written; spending first is one atomic
+ * upsert per key, so the 6th concurrent attempt on an account is refused without verifying.
+ *
+ * Keys are HMACs of the address and the lower-cased email under a secret that changes every day
+ * and is then deleted: the table never holds an IP address or email, and yesterday's keys can't be
+ * linked to anyone. The price: counters restart at the change of day.
  */
 export class LoginLimiter {
   private readonly byIp: RateLimiterPostgres;
   private readonly byAccount: RateLimiterPostgres;
 
-  constructor(pool: pg.Pool, limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {
+  constructor(
+    pool: pg.Pool,
+    private readonly secret: RotatingSecret,
+    limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+  ) {
     const common = {
       storeClient: pool,
       storeType: 'pool',
@@ -31,23 +48,33 @@ export class LoginLimiter {
     this.byAccount = new RateLimiterPostgres({ ...common, keyPrefix: 'login_account', points: limits.perAccountPoints });
   }
 
-  /** Seconds to wait once either key has used all its attempts, else 0. */
-  async blockedFor(ip: string, email: string): Promise<number> {
-    const [a, b] = await Promise.all([this.byIp.get(ip), this.byAccount.get(email.toLowerCase())]);
-    const wait = (r: RateLimiterRes | null, max: number) => (r && r.consumedPoints >= max ? Math.ceil(r.msBeforeNext / 1000) : 0);
-    return Math.max(wait(a, this.byIp.points), wait(b, this.byAccount.points));
+  /**
+   * Spends one attempt from the address and the account. Returns 0 when the attempt may go on,
+   * else the seconds to wait (the attempt is refused without verifying the password).
+   */
+  async spend(ip: string, email: string): Promise<number> {
+    const { ipKey, accountKey } = await this.keys(ip, email);
+    const results = await Promise.allSettled([this.byIp.consume(ipKey), this.byAccount.consume(accountKey)]);
+    let wait = 0;
+    for (const r of results) {
+      if (r.status === 'fulfilled') continue;
+      // consume() rejects with the limiter's state once the limit is passed; anything else is a real error.
+      if (!(r.reason instanceof RateLimiterRes)) throw r.reason;
+      wait = Math.max(wait, Math.max(1, Math.ceil(r.reason.msBeforeNext / 1000)));
+    }
+    return wait;
   }
 
-  async recordFailure(ip: string, email: string): Promise<void> {
-    // consume() rejects once the limit is passed; that rejection is the block itself, not an error.
-    await Promise.all([this.byIp.consume(ip).catch(ignoreLimit), this.byAccount.consume(email.toLowerCase()).catch(ignoreLimit)]);
+  /** A successful sign-in: the address gets its point back and the account's count starts over. */
+  async succeeded(ip: string, email: string): Promise<void> {
+    const { ipKey, accountKey } = await this.keys(ip, email);
+    await Promise.all([this.byIp.reward(ipKey, 1), this.byAccount.delete(accountKey)]);
   }
 
-  async recordSuccess(email: string): Promise<void> {
-    await this.byAccount.delete(email.toLowerCase());
+  private async keys(ip: string, email: string): Promise<{ ipKey: string; accountKey: string }> {
+    const secret = await this.secret();
+    const mac = (kind: string, value: string) =>
+      crypto.createHmac('sha256', secret).update(kind).update('\0').update(value).digest('base64url');
+    return { ipKey: mac('ip', ip), accountKey: mac('account', email.trim().toLowerCase()) };
   }
-}
-
-function ignoreLimit(err: unknown): void {
-  if (!(err instanceof RateLimiterRes)) throw err;
 }

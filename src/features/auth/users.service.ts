@@ -34,18 +34,18 @@ export class UsersService {
     return created;
   }
 
-  /** Checks credentials under the per-IP and per-account limits. Returns the signed-in user. */
+  /**
+   * Checks credentials under the per-IP and per-account limits. Returns the signed-in user. The
+   * attempt is counted before the (slow) password check, so parallel attempts cannot outrun it.
+   */
   async authenticate(email: string, password: string, ip: string): Promise<User> {
-    const wait = await this.limiter.blockedFor(ip, email);
+    const wait = await this.limiter.spend(ip, email);
     if (wait > 0) throw tooManyRequests('auth.signIn.rateLimited', { minutes: Math.ceil(wait / 60) });
     const user = await this.users.findByEmail(email);
     const ok = user?.password_hash ? await verifyPassword(user.password_hash, password) : (await burnVerification(password), false);
-    if (!user || !ok) {
-      await this.limiter.recordFailure(ip, email);
-      throw new AppError(401, 'bad_credentials', 'auth.signIn.failed');
-    }
+    if (!user || !ok) throw new AppError(401, 'bad_credentials', 'auth.signIn.failed');
     if (user.disabled_at) throw new AppError(403, 'account_disabled', 'auth.signIn.disabled');
-    await this.limiter.recordSuccess(email);
+    await this.limiter.succeeded(ip, email);
     await this.users.update(user.id, { lastLoginAt: this.clock.now() });
     return user;
   }

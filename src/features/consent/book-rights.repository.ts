@@ -97,6 +97,22 @@ export class BookRightsRepository {
       .execute();
   }
 
+  /** Locks several books in id order (one order everywhere, so two lockers cannot deadlock). */
+  async lockBooks(bookIds: number[], db: Database): Promise<void> {
+    if (bookIds.length === 0) return;
+    await db
+      .selectFrom('books')
+      .select('id')
+      .where(
+        'id',
+        'in',
+        [...bookIds].sort((a, b) => a - b),
+      )
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+
   /** Locks the book row so a basis change and a concurrent publish cannot interleave. */
   async lockBook(bookId: number, db: Database): Promise<BookSummary | undefined> {
     return db.selectFrom('books').select(['id', 'title', 'status', 'published_at']).where('id', '=', bookId).forUpdate().executeTakeFirst();

@@ -131,6 +131,18 @@ export class ConsentRecordsRepository {
       .execute();
   }
 
+  /** The books of granted consents whose end date has passed (locked by the expiry run before the consents). */
+  async bookIdsDueToExpire(today: string, db: Database): Promise<number[]> {
+    const rows = await db
+      .selectFrom('consent_records')
+      .select('book_id')
+      .distinct()
+      .where('status', '=', 'granted')
+      .where('ends_on', '<', sql<string>`${today}::date`)
+      .execute();
+    return rows.map((r) => r.book_id);
+  }
+
   /** Granted consents whose end date has passed; locked, so two expiry runs never both take them. */
   async lockDueToExpire(today: string, db: Database): Promise<Array<{ id: number; book_id: number; ends_on: string | null }>> {
     return db

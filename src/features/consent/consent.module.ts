@@ -89,7 +89,16 @@ export function createConsentServices(deps: {
     takedowns,
     consentWithdrawals: takedowns,
     rightsStatement: new RightsStatementService(bookRights),
-    consentExpiry: new ConsentExpiryService(db, records, takedowns, audit, deps.jobs, clock, log.child({ component: 'consent-expiry' })),
+    consentExpiry: new ConsentExpiryService(
+      db,
+      records,
+      bookRights,
+      takedowns,
+      audit,
+      deps.jobs,
+      clock,
+      log.child({ component: 'consent-expiry' }),
+    ),
     consentRegister: new ConsentRegisterService(bookRights, records, clock),
     audit,
   };

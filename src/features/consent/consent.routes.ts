@@ -67,7 +67,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     res.redirect(303, bookPath(bookId));
   });
 
-  // Multipart (evidence files): the CSRF token comes in the query string, checked before multer runs.
+  // Multipart (evidence files): the CSRF token is the form's first field, checked by evidenceUpload.
   router.post('/books/:bookId/consents', loadBook, formView('consent/book'), evidenceUpload(ctx), async (req, res) => {
     try {
       const bookId = parseInput(idParam, req.params.bookId);

@@ -175,6 +175,12 @@ export class ConsentService {
    */
   async revoke(consentId: number, reason: string, actor: MaybeActor) {
     const bookId = await this.db.transaction().execute(async (trx) => {
+      // The book row first (a consent never changes book), then the consent: a publish holds the
+      // same book lock while it asks the gate, so it either sees this revocation or finishes first
+      // and is then taken down below.
+      const target = await this.consents.findById(consentId, trx);
+      if (!target) throw notFound();
+      await this.bookRights.lockBook(target.book_id, trx);
       const status = await this.consents.lock(consentId, trx);
       if (!status) throw notFound();
       if (status !== 'granted' && status !== 'pending') throw new AppError(409, 'consent_not_active', 'consent.error.notActive');

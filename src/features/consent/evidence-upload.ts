@@ -4,13 +4,14 @@ import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import type { AppContext } from '../../context.ts';
+import { multipartCsrf } from '../../http/csrf.ts';
 import { invalid } from '../../http/errors.ts';
 import { EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES } from './evidence.ts';
 
 /**
  * Multipart parsing for forms that carry evidence files (field `evidence`, several allowed).
  * Files stream to storage/tmp, never into memory; the size limit stops a too-large upload early.
- * The CSRF token travels in the query string or x-csrf-token header (the body is parsed here, after the check).
+ * The CSRF token is the form's first field (or the x-csrf-token header), checked before any file is stored.
  */
 export function evidenceUpload(ctx: AppContext) {
   const tmpDir = path.join(ctx.storage.root, 'tmp');
@@ -26,12 +27,17 @@ export function evidenceUpload(ctx: AppContext) {
     }),
     // Vietnamese file names ("Thư đồng ý.pdf") arrive as UTF-8 without a charset parameter.
     defParamCharset: 'utf8',
+    fileFilter: multipartCsrf.fileFilter,
     limits: { fileSize: EVIDENCE_MAX_BYTES, files: EVIDENCE_MAX_FILES, fields: 40, fieldSize: 64 * 1024, parts: 60 },
   }).array('evidence', EVIDENCE_MAX_FILES);
 
   return (req: Request, res: Response, next: NextFunction) => {
     upload(req, res, (err: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        const csrfError = multipartCsrf.check(req);
+        if (!csrfError) return next();
+        return void removeUploads(req).finally(() => next(csrfError));
+      }
       void removeUploads(req).finally(() => {
         if (err instanceof multer.MulterError) {
           const key =

@@ -3,6 +3,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { JobsRepository } from '../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { AuditLog } from './audit.service.ts';
+import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository } from './consent-records.repository.ts';
 import { consentSnapshot } from './consent.service.ts';
 import { addDays, libraryDate, libraryMidnightUtc } from './dates.ts';
@@ -28,6 +29,7 @@ export class ConsentExpiryService {
   constructor(
     private readonly db: Database,
     private readonly consents: ConsentRecordsRepository,
+    private readonly bookRights: BookRightsRepository,
     private readonly takedowns: TakedownService,
     private readonly audit: AuditLog,
     private readonly jobs: JobsRepository,
@@ -40,6 +42,10 @@ export class ConsentExpiryService {
     const today = libraryDate(now);
     const expired: Array<{ id: number; bookId: number; published: boolean }> = [];
     await this.db.transaction().execute(async (trx) => {
+      // Lock the books these consents cover first (in id order, like a revocation: book, then
+      // consent), so a publish asking the gate at this moment waits for this run, or finishes
+      // first and is seen as published below.
+      await this.bookRights.lockBooks(await this.consents.bookIdsDueToExpire(today, trx), trx);
       for (const due of await this.consents.lockDueToExpire(today, trx)) {
         const before = (await this.consents.findById(due.id, trx))!;
         await this.consents.expire(due.id, now, trx);

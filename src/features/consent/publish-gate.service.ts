@@ -65,8 +65,8 @@ export class ConsentPublishGate implements PublishGate {
     return { allowed, allowDownload: allowed && allowDownload, basis, problems };
   }
 
-  async check(bookId: number, lang: Lang = 'vi'): Promise<PublishDecision> {
-    const e = await this.evaluate(bookId);
+  async check(bookId: number, lang: Lang = 'vi', db?: Database): Promise<PublishDecision> {
+    const e = await this.evaluate(bookId, db);
     return { allowed: e.allowed, allowDownload: e.allowDownload, reasons: describeProblems(e.problems, lang) };
   }
 }

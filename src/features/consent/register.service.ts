@@ -4,6 +4,7 @@ import type { RightsBasis } from '../../db/schema/consent.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
 import { formatDate, libraryDate, libraryToday } from './dates.ts';
+import { toCsv } from '../../http/csv.ts';
 import { isCurrent } from './publish-gate.service.ts';
 
 export interface RegisterHolderLine {
@@ -96,7 +97,7 @@ export class ConsentRegisterService {
       'non_commercial',
       'evidence_files',
     ];
-    const rows: string[][] = [header];
+    const rows: string[][] = [];
     for (const e of entries) {
       const base = [
         String(e.bookId),
@@ -126,12 +127,6 @@ export class ConsentRegisterService {
         ]);
       }
     }
-    return '\uFEFF' + rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+    return toCsv(header, rows);
   }
-}
-
-/** RFC 4180 quoting, and a leading apostrophe on cells a spreadsheet would run as a formula. */
-export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

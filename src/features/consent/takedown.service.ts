@@ -15,7 +15,8 @@ export const TAKEDOWN_JOB = 'consent.takedown';
 
 /** The catalogue's BooksService.withdraw (COMMON.md contract): status withdrawn + removal from both indexes. */
 export interface BookWithdrawer {
-  withdraw(bookId: number, actor: MaybeActor, reason: string): Promise<unknown>;
+  /** `inTransaction` runs in the transaction that withdraws the book (only if it was still published). */
+  withdraw(bookId: number, actor: MaybeActor, reason: string, inTransaction?: (trx: Database) => Promise<void>): Promise<unknown>;
 }
 
 export type TakedownCause = 'revoked' | 'expired';
@@ -60,21 +61,31 @@ export class TakedownService {
     const withdrawer = this.withdrawer();
     if (!withdrawer) throw new Error('the catalogue (BooksService.withdraw) is not available: cannot withdraw the book');
     const t = translator('vi');
+    // The takedown's completion and its audit row commit with the withdrawal itself.
+    let recorded = false;
     await withdrawer.withdraw(
       bookId,
       actor,
       t(cause === 'revoked' ? 'consent.takedown.reasonRevoked' : 'consent.takedown.reasonExpired', { id: consentId ?? '' }),
+      async (trx) => {
+        await this.takedowns.markWithdrawn(bookId, this.clock.now(), trx);
+        await this.audit.record(
+          {
+            actor,
+            entity: 'book',
+            entityId: bookId,
+            bookId,
+            action: 'book.takedown',
+            before: { status: 'published' },
+            after: { status: 'withdrawn', cause, consentId },
+          },
+          trx,
+        );
+        recorded = true;
+      },
     );
-    await this.takedowns.markWithdrawn(bookId, this.clock.now());
-    await this.audit.record({
-      actor,
-      entity: 'book',
-      entityId: bookId,
-      bookId,
-      action: 'book.takedown',
-      before: { status: 'published' },
-      after: { status: 'withdrawn', cause, consentId },
-    });
+    // Withdrawn meanwhile by someone else (audited there): the takedown is complete all the same.
+    if (!recorded) await this.takedowns.markWithdrawn(bookId, this.clock.now());
     this.log.info({ bookId, cause, consentId }, 'book taken down: consent no longer valid');
     return 'withdrawn';
   }

@@ -20,8 +20,8 @@ export class TakedownsRepository {
       .execute();
   }
 
-  async markWithdrawn(bookId: number, at: Date): Promise<void> {
-    await this.db
+  async markWithdrawn(bookId: number, at: Date, db: Database = this.db): Promise<void> {
+    await db
       .updateTable('book_takedowns')
       .set({ withdrawn_at: at })
       .where('book_id', '=', bookId)

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { sql } from 'kysely';
 import type { AppContext } from '../../context.ts';
 
@@ -18,13 +18,18 @@ async function check(fn: () => Promise<unknown>, timeoutMs = 3000): Promise<Chec
   }
 }
 
-/** /healthz: the process answers. /readyz: it can do its work (database, search, storage). */
-export function healthRoutes(ctx: AppContext): Router {
+/**
+ * /healthz: the process answers. /readyz: it can do its work (database, search, storage).
+ * Anyone (a monitor, a load balancer) gets the status words; the error texts name internal
+ * addresses, ports and paths, so only signed-in staff see them (`isStaff` never throws: with the
+ * database down it answers false).
+ */
+export function healthRoutes(ctx: AppContext, isStaff: (req: Request, res: Response) => Promise<boolean>): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', async (req, res) => {
     const [database, search, storage] = await Promise.all([
       check(() => sql`select 1`.execute(ctx.db)),
       check(async () => {
@@ -37,8 +42,10 @@ export function healthRoutes(ctx: AppContext): Router {
         await fs.rm(probe);
       }),
     ]);
-    const checks = { database, search, storage };
-    const ok = Object.values(checks).every((c) => c.status === 'ok');
+    const all = { database, search, storage };
+    const ok = Object.values(all).every((c) => c.status === 'ok');
+    const details = await isStaff(req, res);
+    const checks = details ? all : Object.fromEntries(Object.entries(all).map(([name, c]) => [name, { status: c.status }]));
     res
       .status(ok ? 200 : 503)
       .set('Cache-Control', 'no-store')

@@ -10,6 +10,7 @@ import { LANG_COOKIE } from '../../http/view-locals.ts';
 import { bookIdFrom, resolvePublicBook } from './book-access.ts';
 import { currentLocationName, publishGate, rightsStatement } from './optional-services.ts';
 import { links } from './public.service.ts';
+import { safeReturnPath } from '../../http/safe-redirect.ts';
 import { serviceWorkerSource, webManifest } from './pwa.ts';
 import { ACCEPT_CH } from '../reader/reader-choice.ts';
 
@@ -43,9 +44,7 @@ export function publicRoutes(ctx: AppContext): Router {
       httpOnly: true,
       secure: ctx.config.session.cookieSecure,
     });
-    const back =
-      typeof req.query.next === 'string' && req.query.next.startsWith('/') && !req.query.next.startsWith('//') ? req.query.next : '/';
-    res.redirect(303, back);
+    res.redirect(303, safeReturnPath(req.query.next, '/'));
   });
 
   router.get('/sach/:id', async (req, res) => {

@@ -1,7 +1,8 @@
 import express, { Router, type NextFunction, type Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { AppError, notFound } from '../../http/errors.ts';
+import { AppError, forbidden, notFound } from '../../http/errors.ts';
+import { isSameOrigin } from '../../http/same-origin.ts';
 import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
 import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
@@ -153,20 +154,29 @@ function sendFileFailed(err: unknown, res: Response, next: NextFunction): void {
   next(err);
 }
 
-const beaconSchema = z.object({ pages: z.coerce.number().int().min(1).max(2000) });
+const beaconSchema = z.object({
+  pages: z.coerce.number().int().min(1).max(100_000),
+  /** The page numbers shown (newer readers); bounded so the body stays small. */
+  seen: z.array(z.number().int().min(1).max(100_000)).max(5000).optional(),
+});
 
 /**
  * "Pages read" beacon (navigator.sendBeacon on leaving the reader). Mounted BEFORE the CSRF
  * middleware: it is anonymous, changes nothing but an approximate counter, and a beacon cannot
- * carry a token. The book must still be public.
+ * carry a token. So it is bounded instead: refused from other sites, and a page counted once per
+ * visitor and day, at most the book's page count (ReadingCredits). The book must be public.
  */
 export function readerBeaconRoutes(ctx: AppContext): Router {
   const router = Router();
-  router.post('/api/doc/:id/da-doc', express.json({ limit: '1kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
+  router.post('/api/doc/:id/da-doc', express.json({ limit: '32kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
+    if (!isSameOrigin(req, ctx.config.publicBaseUrl)) throw forbidden();
     const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
-    if (body.success)
-      recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages: Math.min(body.data.pages, ctx.services.reader.pageCount(book)) }, req);
+    if (body.success) {
+      const visitor = { ip: req.ip, userAgent: req.get('user-agent') };
+      const pages = await ctx.services.readingCredits.credit(visitor, book.id, body.data, ctx.services.reader.pageCount(book));
+      if (pages > 0) recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages }, req);
+    }
     res.status(204).end();
   });
   return router;

@@ -31,6 +31,11 @@ export class DailySalts {
     return out;
   }
 
+  /** Today's salt; also the rotating secret behind the sign-in limiter's keys (no IP is stored). */
+  async todays(): Promise<Buffer> {
+    return this.today(localDay(this.clock.now()));
+  }
+
   private async today(today: string): Promise<Buffer> {
     if (this.current?.day === today) return this.current.salt;
     const salt = await this.repo.saltForToday(today, crypto.randomBytes(32));

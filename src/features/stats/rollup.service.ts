@@ -18,6 +18,8 @@ export class RollupService {
     private readonly salts: DailySalts,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** Forgets finished days' per-visitor page credits (ReadingCredits), also on days without beacons. */
+    private readonly forgetReadingCredits: (beforeDay: string) => Promise<number> = async () => 0,
     private readonly chunk = 50_000,
   ) {}
 
@@ -57,6 +59,8 @@ export class RollupService {
     await this.run({ signal });
     const deleted = await this.salts.forgetPastDays();
     const pruned = await this.repo.pruneVisitorSets(addDays(localDay(this.clock.now()), -2));
-    if (deleted || pruned) this.log.info({ saltsDeleted: deleted, visitorRowsPruned: pruned }, 'statistics maintenance');
+    const credits = await this.forgetReadingCredits(localDay(this.clock.now()));
+    if (deleted || pruned || credits)
+      this.log.info({ saltsDeleted: deleted, visitorRowsPruned: pruned, readingCreditsDeleted: credits }, 'statistics maintenance');
   }
 }

@@ -4,7 +4,7 @@ import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { monthRange, parseStatsQuery, previousPeriod, type StatsQuery } from './date-range.ts';
-import { toCsv } from './csv.ts';
+import { toCsv } from '../../http/csv.ts';
 import { localDay } from './local-time.ts';
 import { EXPORT_TABLES, type ExportTable } from './stats.service.ts';
 import { statsViewHelpers } from './stats.view.ts';

@@ -7,6 +7,8 @@ import { LocationsService } from '../locations/locations.service.ts';
 import { DailySalts } from './daily-salts.ts';
 import { EventsRepository } from './events.repository.ts';
 import { DEFAULT_EVENTS_OPTIONS, EventsService, type EventsOptions } from './events.service.ts';
+import { ReadingCredits } from './reading-credits.ts';
+import { ReadingCreditsRepository } from './reading-credits.repository.ts';
 import { RollupRepository } from './rollup.repository.ts';
 import { RollupService } from './rollup.service.ts';
 import { StatsRepository } from './stats.repository.ts';
@@ -34,11 +36,21 @@ export function createLocationsAndStats(deps: {
   });
   const rollupRepo = new RollupRepository(db);
   const statsRepo = new StatsRepository(db);
-  const rollup = new RollupService(rollupRepo, salts, clock, log.child({ component: 'rollup' }));
+  const readingCreditsRepo = new ReadingCreditsRepository(db);
+  const rollup = new RollupService(rollupRepo, salts, clock, log.child({ component: 'rollup' }), (day) =>
+    readingCreditsRepo.deleteBefore(day),
+  );
   const stats = new StatsService(statsRepo, locationsRepo, events, rollup, clock, log.child({ component: 'stats' }));
   return {
     repos: { locations: locationsRepo, events: eventsRepo, rollup: rollupRepo, stats: statsRepo },
-    services: { locations, events, rollup, stats },
+    services: {
+      locations,
+      events,
+      rollup,
+      stats,
+      dailySalts: salts,
+      readingCredits: new ReadingCredits(readingCreditsRepo, salts, clock),
+    },
   };
 }
 

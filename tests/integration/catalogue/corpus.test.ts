@@ -64,7 +64,8 @@ describe.skipIf(!CORPUS)('the real PDF corpus (../shared/corpus)', () => {
     for (const [rel, exp] of Object.entries(EXPECTED)) {
       const before = await storageState(env.ctx);
       const res = await librarian.agent
-        .post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`)
+        .post(`/admin/books/upload`)
+        .field('_csrf', librarian.csrf)
         .set('Accept', 'application/json')
         .attach('files', await fs.readFile(corpusFile(rel)), path.basename(rel));
       const result = res.body.results?.[0];

@@ -58,7 +58,8 @@ describe('restart in the middle of an ingest', () => {
       ? await fs.readFile(corpusFile('vi/_viet-su-toan-thu.pdf'))
       : tinyPdf({ title: 'Sách dài', pages: Array.from({ length: 400 }, (_, i) => `Trang so ${i + 1}: noi dung kiem thu khoi dong lai.`) });
     const res = await agent
-      .post(`/admin/books/upload?_csrf=${encodeURIComponent(csrf)}`)
+      .post(`/admin/books/upload`)
+      .field('_csrf', csrf)
       .set('Accept', 'application/json')
       .attach('files', pdf, 'sach-dai.pdf')
       .expect(200);

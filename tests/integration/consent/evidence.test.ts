@@ -31,7 +31,7 @@ function postConsent(
   files: Array<{ name: string; bytes: Buffer; type?: string }>,
   fields: Record<string, string> = form,
 ) {
-  const req = agent.post(`/admin/consents/books/${bookId}/consents?_csrf=${encodeURIComponent(csrf)}`);
+  const req = agent.post(`/admin/consents/books/${bookId}/consents`).field('_csrf', csrf);
   for (const [k, v] of Object.entries(fields)) req.field(k, v);
   for (const f of files) req.attach('evidence', f.bytes, { filename: f.name, contentType: f.type ?? 'application/octet-stream' });
   return req;
@@ -152,7 +152,8 @@ describe('evidence files', () => {
     const [consent] = (await t.env.ctx.services.consent.bookOverview(bookId)).consents;
     await agent.post(`/admin/consents/${consent.id}/evidence`).attach('evidence', pngBytes(30, 30), 'them.png').expect(403);
     await agent
-      .post(`/admin/consents/${consent.id}/evidence?_csrf=${encodeURIComponent(csrf)}`)
+      .post(`/admin/consents/${consent.id}/evidence`)
+      .field('_csrf', csrf)
       .attach('evidence', pngBytes(30, 30), 'them.png')
       .expect(303);
     const { evidence } = await t.env.ctx.services.consent.get(consent.id);

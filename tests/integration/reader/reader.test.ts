@@ -131,6 +131,7 @@ describe('reader page', () => {
     events.length = 0;
     await request(env.app)
       .post(`/api/doc/${book.id}/da-doc`)
+      .set('User-Agent', 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 Chrome/120.0 Mobile Safari/537.36')
       .set('Content-Type', 'text/plain;charset=UTF-8')
       .send(JSON.stringify({ pages: 12 }))
       .expect(204);

@@ -174,6 +174,8 @@ describe('exports', () => {
     const agent = request.agent(env.app);
     await page('/tim-kiem?q=Nh%E1%BA%ADt%20k%C3%BD%20trong%20t%C3%B9', '192.0.2.60', PHONE_UA, agent).expect(200);
     await page('/tim-kiem?q=%3DHYPERLINK(%22http%3A%2F%2Fevil%22)', '192.0.2.60', PHONE_UA, agent).expect(200);
+    // A formula after a separator: spreadsheets splitting on ';' (Vietnamese regional settings) would run it.
+    await page('/tim-kiem?q=abc%3B%3D1%2B1', '192.0.2.60', PHONE_UA, agent).expect(200);
     await rollUp(env.ctx);
     const res = await leader.agent.get('/admin/stats/export/no-results.csv?range=custom&from=2025-03-13&to=2025-03-13').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/csv; charset=utf-8/);
@@ -186,6 +188,7 @@ describe('exports', () => {
     expect(lines[0]).toBe('Từ khóa,Lượt tìm kiếm,Lần không có kết quả');
     expect(lines).toContain('nhật ký trong tù,1,1');
     expect(lines).toContain(`"'=hyperlink(""http://evil"")",1,1`);
+    expect(lines).toContain(`"'abc;'=1+1",1,1`);
   });
 
   it('CSV of locations and of totals reflect the dashboard', async () => {
@@ -199,8 +202,8 @@ describe('exports', () => {
     );
     expect(rows.some((r) => /^\d+,Trường Tiểu học Kim Đồng,[a-z0-9]{6},1,1,1,0,0,0,0$/.test(r))).toBe(true);
     const totals = await leader.agent.get('/admin/stats/export/totals.csv?range=custom&from=2025-03-13&to=2025-03-13').expect(200);
-    expect(totals.text).toContain('Lượt tìm kiếm,2025-03-13,2');
-    expect(totals.text).toContain('Tìm kiếm không có kết quả,2025-03-13,2');
+    expect(totals.text).toContain('Lượt tìm kiếm,2025-03-13,3');
+    expect(totals.text).toContain('Tìm kiếm không có kết quả,2025-03-13,3');
     await leader.agent.get('/admin/stats/export/passwords.csv').expect(404);
   });
 });

@@ -4,7 +4,6 @@ import { addDays, formatDate, isValidIsoDate, libraryDate, libraryMidnightUtc } 
 import { sniffEvidence } from '../../../src/features/consent/evidence.ts';
 import { parseConsentColumns } from '../../../src/features/consent/import-columns.ts';
 import { describeProblems, isCurrent } from '../../../src/features/consent/publish-gate.service.ts';
-import { csvCell } from '../../../src/features/consent/register.service.ts';
 import { recordConsentSchema } from '../../../src/features/consent/consent.schemas.ts';
 
 describe('library calendar (Asia/Ho_Chi_Minh)', () => {
@@ -67,16 +66,6 @@ describe('evidence file sniffing (magic bytes, not names)', () => {
     expect(sniffEvidence(Buffer.from('<html><script>alert(1)</script>'))).toBeNull();
     expect(sniffEvidence(Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'))).toBeNull();
     expect(sniffEvidence(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]))).toBeNull();
-  });
-});
-
-describe('consent register CSV cells', () => {
-  it('quotes separators and neutralises spreadsheet formulas', () => {
-    expect(csvCell('Truyện Kiều')).toBe('Truyện Kiều');
-    expect(csvCell('a, b')).toBe('"a, b"');
-    expect(csvCell('say "hi"')).toBe('"say ""hi"""');
-    expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
-    expect(csvCell('-1')).toBe("'-1");
   });
 });
 

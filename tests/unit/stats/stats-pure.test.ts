@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { barChart, lineChart, niceScale } from '../../../src/features/stats/charts.ts';
-import { toCsv } from '../../../src/features/stats/csv.ts';
 import { monthRange, parseStatsQuery, previousPeriod } from '../../../src/features/stats/date-range.ts';
 import { addDays, dayStart, localDay, weekStart } from '../../../src/features/stats/local-time.ts';
 import { percentChange, roundedDown } from '../../../src/features/stats/stats.service.ts';
@@ -92,25 +91,6 @@ describe('visitor privacy helpers', () => {
   it('normalises search text (composed Unicode, case, spaces)', () => {
     expect(normaliseQuery('  TRUYỆN   Kiều ')).toBe('truyện kiều');
     expect(normaliseQuery('Truye\u0302\u0323n')).toBe('truyện');
-  });
-});
-
-describe('CSV', () => {
-  it('has a BOM, quotes as RFC 4180 and defuses spreadsheet formulas', () => {
-    const csv = toCsv(
-      ['Từ khóa', 'Lượt'],
-      [
-        ['=HYPERLINK("http://x")', 3],
-        ['a,b', 1],
-        ['-2+3', 2],
-        ['bình thường', 0],
-      ],
-    );
-    expect(csv.startsWith('\uFEFFTừ khóa,Lượt\r\n')).toBe(true);
-    expect(csv).toContain(`"'=HYPERLINK(""http://x"")",3\r\n`);
-    expect(csv).toContain('"a,b",1\r\n');
-    expect(csv).toContain("'-2+3,2\r\n");
-    expect(csv).toContain('bình thường,0\r\n');
   });
 });
 

@@ -88,15 +88,22 @@ export class BooksService {
     this.d.jobs.wake();
   }
 
-  /** Publishes a draft or withdrawn book once its text is extracted and the gate allows it. */
+  /**
+   * Publishes a draft or withdrawn book once its text is extracted and the gate allows it. The gate
+   * is asked inside the transaction that publishes, with the book row locked: a revocation or
+   * expiry locks the same row, so one of them waits for the other and the gate never reads consent
+   * that is being withdrawn at that moment. The audit row is part of the same transaction.
+   */
   async publish(bookId: number, actor: Actor, lang?: 'vi' | 'en'): Promise<void> {
-    const book = await this.mustFind(bookId);
-    if (book.status === 'published') return;
-    if (book.ingest_status !== 'indexed') throw new AppError(409, 'not_ready', 'catalogue.publish.notReady');
-    const decision = await this.d.gate().check(bookId, lang);
-    if (!decision.allowed) throw new AppError(409, 'publish_blocked', 'catalogue.publish.blocked', { reasons: decision.reasons.join(' ') });
-    const from = await this.changeStatus(bookId, 'published', (b) => b.ingest_status === 'indexed');
-    if (from) await this.notify(bookId, actor, from, 'published');
+    await this.changeStatus(bookId, 'published', actor, {
+      allowed: (b) => b.ingest_status === 'indexed',
+      refused: () => new AppError(409, 'not_ready', 'catalogue.publish.notReady'),
+      gate: async (trx) => {
+        const decision = await this.d.gate().check(bookId, lang, trx);
+        if (!decision.allowed)
+          throw new AppError(409, 'publish_blocked', 'catalogue.publish.blocked', { reasons: decision.reasons.join(' ') });
+      },
+    });
   }
 
   /**
@@ -104,19 +111,27 @@ export class BooksService {
    * removed from both indexes right away (the job is the backup if Meilisearch is down).
    * Returns how long the removal took, or null when it was left to the outbox.
    */
-  async withdraw(bookId: number, actor: Actor, reason?: string): Promise<{ removedInMs: number | null }> {
+  async withdraw(
+    bookId: number,
+    actor: Actor,
+    reason?: string,
+    /** More work for the same transaction (the consent feature's takedown record and audit row). */
+    inTransaction?: (trx: Database) => Promise<void>,
+  ): Promise<{ removedInMs: number | null }> {
     // Idempotent (the consent feature retries it): anything not published is already out of reach.
     if ((await this.mustFind(bookId)).status !== 'published') return { removedInMs: null };
-    const from = await this.changeStatus(bookId, 'withdrawn', (b) => b.status === 'published');
+    const from = await this.changeStatus(bookId, 'withdrawn', actor, {
+      allowed: (b) => b.status === 'published',
+      reason,
+      also: inTransaction,
+    });
     if (!from) return { removedInMs: null };
-    await this.notify(bookId, actor, from, 'withdrawn', reason);
     return { removedInMs: await this.removeFromIndexesNow(bookId) };
   }
 
   /** A withdrawn book goes back to draft (e.g. to fix it before publishing again). */
   async backToDraft(bookId: number, actor: Actor): Promise<void> {
-    const from = await this.changeStatus(bookId, 'draft', (b) => b.status === 'withdrawn');
-    if (from) await this.notify(bookId, actor, from, 'draft');
+    await this.changeStatus(bookId, 'draft', actor, { allowed: (b) => b.status === 'withdrawn' });
   }
 
   /** Deletes a book that is not published: its rows, PDF, covers and index entries. */
@@ -127,13 +142,13 @@ export class BooksService {
       if (book.status === 'published') throw new AppError(409, 'published', 'catalogue.delete.published');
       const storageKey = await this.d.books.deleteWithFile(trx, book);
       await this.d.indexer.enqueueSync(trx, [bookId]); // removes index documents, if any linger
+      await this.d.events()?.onStatusChange({ bookId, actorId: actor?.id ?? null, from: book.status, to: 'deleted' }, trx);
       return { book, storageKey };
     });
     this.d.jobs.wake();
     // Files go after the commit: a rolled-back delete must not lose the PDF.
     if (deleted.storageKey) await this.d.storage.remove('books', deleted.storageKey);
     await this.d.storage.remove('covers', coverKeys.folder(bookId));
-    await this.notify(bookId, actor, deleted.book.status, 'deleted');
     await this.removeFromIndexesNow(bookId);
   }
 
@@ -162,15 +177,33 @@ export class BooksService {
     this.d.jobs.wake();
   }
 
-  /** Returns the previous status, or null when the book already had status `to` (a repeated click). */
-  private async changeStatus(bookId: number, to: BookStatus, allowed: (b: Book) => boolean): Promise<BookStatus | null> {
+  /**
+   * Returns the previous status, or null when the book already had status `to` (a repeated click).
+   * The change, its search outbox job and its audit row (the consent feature's BookEvents) are one
+   * transaction, with the book row locked from the first read.
+   */
+  private async changeStatus(
+    bookId: number,
+    to: BookStatus,
+    actor: Actor,
+    rule: {
+      allowed: (b: Book) => boolean;
+      refused?: () => AppError;
+      gate?: (trx: Database) => Promise<void>;
+      reason?: string;
+      also?: (trx: Database) => Promise<void>;
+    },
+  ): Promise<BookStatus | null> {
     const from = await this.d.db.transaction().execute(async (trx) => {
       const book = await this.d.books.lockById(bookId, trx);
       if (!book) throw notFound();
       if (book.status === to) return null;
-      if (!allowed(book)) throw new AppError(409, 'bad_transition', 'catalogue.status.notAllowed');
+      if (!rule.allowed(book)) throw rule.refused?.() ?? new AppError(409, 'bad_transition', 'catalogue.status.notAllowed');
+      await rule.gate?.(trx);
       await this.d.books.setStatus(trx, bookId, to, this.d.clock.now());
       await this.d.indexer.enqueueSync(trx, [bookId]);
+      await this.d.events()?.onStatusChange({ bookId, actorId: actor?.id ?? null, from: book.status, to, reason: rule.reason }, trx);
+      await rule.also?.(trx);
       return book.status;
     });
     this.d.jobs.wake();
@@ -187,14 +220,6 @@ export class BooksService {
     } catch (err) {
       this.d.log.warn({ err, bookId }, 'could not remove the book from the search indexes now; the outbox job will');
       return null;
-    }
-  }
-
-  private async notify(bookId: number, actor: Actor, from: string, to: string, reason?: string): Promise<void> {
-    try {
-      await this.d.events()?.onStatusChange({ bookId, actorId: actor?.id ?? null, from, to, reason });
-    } catch (err) {
-      this.d.log.error({ err, bookId, to }, 'book status hook failed');
     }
   }
 }

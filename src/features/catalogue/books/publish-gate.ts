@@ -1,3 +1,5 @@
+import type { Database } from '../../../db/database.ts';
+
 /**
  * What may be published, and whether readers may download it. The catalogue asks this before
  * publishing; the consent feature provides the real rules (valid consent, public domain or open
@@ -11,7 +13,8 @@ export interface PublishDecision {
 }
 
 export interface PublishGate {
-  check(bookId: number, lang?: 'vi' | 'en'): Promise<PublishDecision>;
+  /** `db`: the caller's transaction, when the answer must hold until it commits (publish). */
+  check(bookId: number, lang?: 'vi' | 'en', db?: Database): Promise<PublishDecision>;
 }
 
 /** Before consent records exist: everything may be published and downloaded. */
@@ -21,5 +24,9 @@ export const openPublishGate: PublishGate = {
 
 /** Book state changes, for the audit log (provided by the consent feature). */
 export interface BookEvents {
-  onStatusChange(change: { bookId: number; actorId: number | null; from: string; to: string; reason?: string }): Promise<void>;
+  /** Called inside the transaction (`db`) that changes the status: the audit row commits with it. */
+  onStatusChange(
+    change: { bookId: number; actorId: number | null; from: string; to: string; reason?: string },
+    db: Database,
+  ): Promise<void>;
 }

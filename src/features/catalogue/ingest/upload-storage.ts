@@ -5,6 +5,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
+import { multipartCsrf } from '../../../http/csrf.ts';
 import { AppError } from '../../../http/errors.ts';
 import type { Storage } from '../../../infra/storage.ts';
 
@@ -82,12 +83,18 @@ export function uploadMiddleware(storage: Storage, opts: { field: string; maxFil
     storage: new HashingTmpStorage(storage),
     // Browsers send file names as UTF-8 ("Truyện Kiều.pdf"); busboy's default would read latin1.
     defParamCharset: 'utf8',
+    // The CSRF token (the form's first field, or the header) is checked before any file is stored.
+    fileFilter: multipartCsrf.fileFilter,
     limits: { fileSize: opts.maxBytes, files: opts.maxFiles, fields: 20, fieldSize: 64 * 1024, parts: opts.maxFiles + 20 },
   }).array(opts.field, opts.maxFiles);
   const maxMb = Math.round(opts.maxBytes / 1024 / 1024);
   return (req: Request, res: Response, next: NextFunction) => {
     mw(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        const csrfError = multipartCsrf.check(req);
+        if (!csrfError) return next();
+        return void discard(uploadedFiles(req)).finally(() => next(csrfError));
+      }
       if (err instanceof multer.MulterError) {
         if (err.code === 'LIMIT_FILE_SIZE')
           return next(
