@@ -25,6 +25,7 @@ import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
 import { csrf } from './http/csrf.ts';
+import { checkParsedBody, edgeHygiene, verifyUrlencoded } from './http/edge-hygiene.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
 import { sessionMiddleware } from './http/session.ts';
@@ -45,6 +46,12 @@ export function createApp(ctx: AppContext): App {
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
   app.disable('x-powered-by');
+  // Express's own fallback error handler prints stacks unless env is production; ours never does.
+  app.set('env', ctx.config.env === 'test' ? 'test' : 'production');
+  app.set('view cache', ctx.config.env === 'production');
+
+  // NUL, lone surrogates, control characters, bad %-escapes and repeated parameters: one 400, first.
+  app.use(edgeHygiene());
 
   // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
   // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).
@@ -87,8 +94,9 @@ export function createApp(ctx: AppContext): App {
   app.use('/static/reader', readerAssets());
   app.use(healthRoutes(ctx));
 
-  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));
+  app.use(checkParsedBody);
   // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
   app.use(readerBeaconRoutes(ctx));
   app.use(sessionMiddleware(ctx));

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import type { AppContext } from '../../context.ts';
+import { checkMultipart, invalidInput, isMalformedMultipart } from '../../http/edge-hygiene.ts';
+import { diskFull, isDiskFull } from '../../http/fault-errors.ts';
 import { invalid } from '../../http/errors.ts';
 import { EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES } from './evidence.ts';
 
@@ -31,7 +33,12 @@ export function evidenceUpload(ctx: AppContext) {
 
   return (req: Request, res: Response, next: NextFunction) => {
     upload(req, res, (err: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        const bad = checkMultipart(req);
+        if (!bad) return next();
+        void removeUploads(req).finally(() => next(bad));
+        return;
+      }
       void removeUploads(req).finally(() => {
         if (err instanceof multer.MulterError) {
           const key =
@@ -41,7 +48,9 @@ export function evidenceUpload(ctx: AppContext) {
                 ? 'consent.evidence.tooMany'
                 : 'error.invalid';
           next(invalid({ evidence: key }, key));
-        } else next(err);
+        } else if (isMalformedMultipart(err)) next(invalidInput());
+        else if (isDiskFull(err)) next(diskFull(err));
+        else next(err);
       });
     });
   };

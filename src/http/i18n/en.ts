@@ -92,6 +92,10 @@ export const en: Record<MessageKey, string> = {
   'error.csrf': 'This form has expired. Please reload the page and try again.',
   'error.internal': 'The server ran into a problem. Please try again in a few minutes.',
   'error.invalid': 'Some information is not valid. Please check it.',
+  'error.invalidInput': 'The request contains invalid characters (such as a NUL character) or a repeated parameter. Please check it.',
+  'error.unavailable': 'The library is temporarily unavailable (the database is not ready). Please try again in a few minutes.',
+  'error.diskFull':
+    'The server has run out of storage space, so nothing was saved. Please ask the administrator to free some space, then try again.',
   'error.backHome': 'Back to the home page',
 
   'validation.email': 'That email address is not valid.',

@@ -90,6 +90,9 @@ export const vi = {
   'error.csrf': 'Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.',
   'error.internal': 'Máy chủ gặp sự cố. Vui lòng thử lại sau ít phút.',
   'error.invalid': 'Thông tin chưa hợp lệ. Vui lòng kiểm tra lại.',
+  'error.invalidInput': 'Yêu cầu có ký tự không hợp lệ (ví dụ ký tự rỗng NUL) hoặc một tham số bị lặp lại. Vui lòng kiểm tra lại.',
+  'error.unavailable': 'Thư viện đang tạm gián đoạn (cơ sở dữ liệu chưa sẵn sàng). Bạn vui lòng thử lại sau ít phút.',
+  'error.diskFull': 'Máy chủ đã hết dung lượng lưu trữ nên chưa lưu được. Vui lòng báo quản trị viên giải phóng dung lượng rồi thử lại.',
   'error.backHome': 'Về trang chủ',
 
   'validation.email': 'Email không hợp lệ.',

@@ -5,6 +5,8 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
+import { checkMultipart, invalidInput, isMalformedMultipart } from '../../../http/edge-hygiene.ts';
+import { diskFull, isDiskFull } from '../../../http/fault-errors.ts';
 import { AppError } from '../../../http/errors.ts';
 import type { Storage } from '../../../infra/storage.ts';
 
@@ -87,7 +89,12 @@ export function uploadMiddleware(storage: Storage, opts: { field: string; maxFil
   const maxMb = Math.round(opts.maxBytes / 1024 / 1024);
   return (req: Request, res: Response, next: NextFunction) => {
     mw(req, res, (err?: unknown) => {
-      if (!err) return next();
+      if (!err) {
+        const bad = checkMultipart(req);
+        if (!bad) return next();
+        void discard(uploadedFiles(req)).finally(() => next(bad));
+        return;
+      }
       if (err instanceof multer.MulterError) {
         if (err.code === 'LIMIT_FILE_SIZE')
           return next(
@@ -100,6 +107,9 @@ export function uploadMiddleware(storage: Storage, opts: { field: string; maxFil
           return next(new AppError(400, 'too_many_files', 'catalogue.upload.tooManyFiles', { max: opts.maxFiles }));
         return next(new AppError(400, 'bad_upload', 'catalogue.upload.badRequest'));
       }
+      if (isMalformedMultipart(err)) return next(invalidInput());
+      // A full disk while streaming the upload: the librarian is told so, not shown a generic 500.
+      if (isDiskFull(err)) return next(diskFull(err));
       next(err);
     });
   };
