@@ -72,6 +72,8 @@ export const en: Record<MessageKey, string> = {
   'users.you': '(you)',
 
   'jobs.title': 'Background jobs',
+  'jobs.statsEvents':
+    'Statistics events (since this start): {written} written, {buffered} waiting to be written, {discarded} refused by the database and discarded, {dropped} dropped because the buffer was full.',
   'jobs.intro':
     'Work done in the background (book processing, search indexing…). Failed jobs are retried automatically; those that failed for good are listed here.',
   'jobs.retry': 'Retry',

@@ -71,6 +71,8 @@ export const vi = {
   'users.you': '(bạn)',
 
   'jobs.title': 'Tác vụ nền',
+  'jobs.statsEvents':
+    'Sự kiện thống kê (từ lần khởi động này): {written} đã ghi, {buffered} đang chờ ghi, {discarded} bị cơ sở dữ liệu từ chối nên đã loại bỏ, {dropped} bị bỏ vì bộ đệm đầy.',
   'jobs.intro': 'Các việc chạy nền (xử lý sách, lập chỉ mục tìm kiếm…). Việc lỗi được thử lại tự động; việc thất bại hẳn hiện ở đây.',
   'jobs.retry': 'Chạy lại',
   'jobs.retried': 'Đã xếp lại tác vụ #{id}.',
