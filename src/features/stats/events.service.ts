@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '../../http/fault-errors.ts';
+import { isDatabaseUnavailable } from '../../infra/faults.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { DailySalts } from './daily-salts.ts';

@@ -599,6 +599,10 @@ export const en: Record<MessageKey, string> = {
   'catalogue.ingest.extracting': 'Extracting content',
   'catalogue.ingest.indexed': 'Processed',
   'catalogue.ingest.failed': 'Processing failed',
+  'catalogue.ingest.diskFull':
+    'The server ran out of storage space while processing this book. It will be processed again automatically once space is available.',
+  'catalogue.ingest.unexpected':
+    'This PDF could not be processed because of an unexpected error (recorded in the server log). You can retry it on the background jobs page.',
   'catalogue.ingest.missingFile': 'The book’s PDF file is missing from storage.',
   'catalogue.flag.needsOcr': 'Needs OCR (no text layer)',
   'catalogue.flag.legacy': 'Legacy font encoding (TCVN3/VNI)',

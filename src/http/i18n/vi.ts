@@ -596,6 +596,9 @@ export const vi = {
   'catalogue.ingest.extracting': 'Đang trích xuất nội dung',
   'catalogue.ingest.indexed': 'Đã xử lý xong',
   'catalogue.ingest.failed': 'Xử lý thất bại',
+  'catalogue.ingest.diskFull': 'Máy chủ hết dung lượng lưu trữ khi xử lý sách này. Sách sẽ được xử lý lại tự động khi có chỗ trống.',
+  'catalogue.ingest.unexpected':
+    'Không xử lý được tệp PDF này do một lỗi ngoài dự kiến (đã ghi vào nhật ký máy chủ). Bạn có thể thử lại ở trang việc chạy nền.',
   'catalogue.ingest.missingFile': 'Không tìm thấy tệp PDF của sách trong kho lưu trữ.',
   'catalogue.flag.needsOcr': 'Cần OCR (không có lớp chữ)',
   'catalogue.flag.legacy': 'Phông chữ cũ (TCVN3/VNI)',
