@@ -150,3 +150,24 @@ describe('discarded events are visible to admins', () => {
     expect(page.text).toMatch(/\d+ đã ghi/);
   });
 });
+
+describe('a bounded buffer', () => {
+  it('drops the oldest events beyond its bound while nothing can be written, and counts them', async () => {
+    const ctx = createContext({
+      config: env.config,
+      log: env.ctx.log,
+      databaseUrl: env.databaseUrl,
+      search: env.ctx.search,
+      sessionSecret: 'x'.repeat(32),
+      events: { flushMs: 600_000, maxBuffered: 100, maxBatch: 1000 },
+    });
+    try {
+      for (let i = 0; i < 130; i++) ctx.services.events.record({ kind: 'book_open', bookId: 1 + i }, req(`10.8.0.${i % 250}`));
+      expect(ctx.services.events.stats()).toMatchObject({ recorded: 130, buffered: 100, dropped: 30 });
+      const buffer = Reflect.get(ctx.services.events, 'buffer') as Array<{ bookId: number }>;
+      expect(buffer[0].bookId).toBe(31); // the oldest went first
+    } finally {
+      await ctx.close();
+    }
+  });
+});
