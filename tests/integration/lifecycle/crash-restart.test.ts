@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config.ts';
 import { createLogger } from '../../../src/infra/logger.ts';
+import { connectSearch } from '../../../src/infra/search-client.ts';
 import { isAlive, stopProcess } from '../../../src/infra/processes.ts';
 import { startInfrastructure, type Infrastructure } from '../../../src/infra/runtime.ts';
 import { freePort } from '../../helpers/free-port.ts';
+import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 
 /**
  * kill -9 of the server while a CLI (same start-up path as `npm run import`) shares its embedded
@@ -58,6 +60,14 @@ function start(role: 'server' | 'cli'): Promise<{ child: ChildProcess; output: (
   });
 }
 
+/** The embedded database's URL for this file's storage folder (password from its secrets). */
+async function dbUrl(): Promise<string> {
+  const pid = await fs.readFile(path.join(storageDir, 'postgres', 'data', 'postmaster.pid'), 'utf8');
+  const port = Number(pid.split('\n')[3]);
+  const password = (await fs.readFile(path.join(storageDir, 'secrets', 'postgres-password'), 'utf8')).trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/thu_vien_so`;
+}
+
 async function postmasterPid(): Promise<number | null> {
   const text = await fs.readFile(path.join(storageDir, 'postgres', 'data', 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(text.split('\n')[0]);
@@ -104,6 +114,75 @@ describe('restart after a crash while an import uses the database', () => {
     // The import was the last user: it stopped the database on its way out.
     expect(isAlive(postgres!)).toBe(false);
   }, 120_000);
+
+  it('a real `npm run import` survives kill -9 of the server and its restart, and imports every file', async () => {
+    const folder = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-crash-import-'));
+    const count = 60;
+    for (let i = 0; i < count; i++) {
+      const pages = Array.from({ length: 40 }, (_, p) => `Sách số ${i}, trang ${p + 1}: làng quê Việt Nam.`);
+      await fs.writeFile(path.join(folder, `sach-${i}.pdf`), tinyPdf({ title: `Sách ${i}`, pages }));
+    }
+    const importEnv = {
+      ...process.env,
+      ...env,
+      MEILI_URL: inject('meiliUrl'),
+      MEILI_MASTER_KEY: inject('meiliMasterKey'),
+      SEARCH_INDEX_PREFIX: `cr${process.pid}_`,
+    };
+    env = {
+      ...env,
+      MEILI_URL: importEnv.MEILI_URL,
+      MEILI_MASTER_KEY: importEnv.MEILI_MASTER_KEY,
+      SEARCH_INDEX_PREFIX: importEnv.SEARCH_INDEX_PREFIX,
+    };
+    const server = await start('server');
+    const postgres = await postmasterPid();
+    const importer = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', folder], {
+      cwd: path.resolve(here, '../../..'),
+      env: importEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(importer);
+    let out = '';
+    importer.stdout!.on('data', (d) => (out += d.toString()));
+    importer.stderr!.on('data', (d) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => importer.once('exit', (code) => r(code)));
+    // Wait until the import is under way (its first books are in the database), then crash the server.
+    const infraForCount = async () => {
+      const c = new pg.Client({ connectionString: await dbUrl() });
+      try {
+        await c.connect();
+        return Number((await c.query('select count(*) as n from books')).rows[0].n);
+      } catch {
+        return 0;
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    await expect.poll(infraForCount, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
+    server.child.kill('SIGKILL');
+    await new Promise((r) => server.child.once('exit', r));
+    const infra = await startInfrastructure(loadConfig(env), createLogger('silent'), { role: 'server', search: false });
+    try {
+      expect(await postmasterPid()).toBe(postgres);
+      expect(importer.exitCode, 'the import was still running when the server restarted').toBeNull();
+      expect(await exited, out).toBe(0);
+      expect(out).not.toMatch(/57P03|the database system is shutting down|ECONNREFUSED/);
+      expect(await infraForCount()).toBe(count);
+    } finally {
+      await infra.stop();
+      await fs.rm(folder, { recursive: true, force: true });
+      const search = await connectSearch({
+        url: importEnv.MEILI_URL,
+        masterKey: importEnv.MEILI_MASTER_KEY || undefined,
+        prefix: importEnv.SEARCH_INDEX_PREFIX,
+        log: createLogger('silent'),
+      });
+      const indexes = await search.client.getIndexes({ limit: 1000 });
+      for (const index of indexes.results)
+        if (index.uid.startsWith(importEnv.SEARCH_INDEX_PREFIX)) await search.client.deleteIndex(index.uid);
+    }
+  }, 300_000);
 
   it('still stops an orphan nobody uses, and starts afresh', async () => {
     const server = await start('server');
