@@ -2,6 +2,7 @@ import net from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfFrom, signInAs, type Agent } from '../../helpers/auth.ts';
+import { allRoutes as routesOf } from '../../helpers/routes.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 /**
@@ -11,35 +12,7 @@ import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
  * the crafted variants get the one clear 400.
  */
 
-type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
-interface RouteCase {
-  method: Method;
-  path: string;
-}
-
-interface Layer {
-  route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
-}
-
-function allRoutes(env: TestEnv): RouteCase[] {
-  const mounts = new Map<unknown, string>(env.app.adminRouters.map((r) => [r.router, r.mountPath]));
-  const out: RouteCase[] = [];
-  const walk = (stack: Layer[], prefix: string) => {
-    for (const layer of stack) {
-      if (layer.route) {
-        if (typeof layer.route.path !== 'string') continue;
-        const sub = layer.route.path === '/' && prefix ? '' : layer.route.path;
-        const path = `${prefix}${sub}`.replace(/:[a-zA-Z]+(\([^)]*\))?/g, '1') || '/';
-        for (const m of Object.keys(layer.route.methods)) if (m !== '_all') out.push({ method: m as Method, path });
-      } else if (layer.handle?.stack) {
-        walk(layer.handle.stack, mounts.get(layer.handle) ?? prefix);
-      }
-    }
-  };
-  walk((env.app.router as unknown as { stack: Layer[] }).stack, '');
-  return out;
-}
+const allRoutes = (e: TestEnv) => routesOf(e.app);
 
 let env: TestEnv;
 let anonymous: { agent: Agent; csrf: string };
