@@ -25,6 +25,7 @@ import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
 import { csrf, setCsrfKey } from './http/csrf.ts';
+import { checkParsedBody, edgeHygiene, verifyUrlencoded } from './http/edge-hygiene.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
@@ -47,6 +48,12 @@ export function createApp(ctx: AppContext): App {
   app.set('views', path.join(root, 'views'));
   app.disable('x-powered-by');
   setCsrfKey(app, crypto.createHmac('sha256', ctx.sessionSecret).update('csrf tokens').digest('base64url'));
+  // Express's own fallback error handler prints stacks unless env is production; ours never does.
+  app.set('env', ctx.config.env === 'test' ? 'test' : 'production');
+  app.set('view cache', ctx.config.env === 'production');
+
+  // NUL, lone surrogates, control characters, bad %-escapes and repeated parameters: one 400, first.
+  app.use(edgeHygiene());
 
   // QR scans (/q/:code): the hottest path, a bare 302 that needs no logging, session or headers
   // beyond its own; each scan is counted in the statistics instead (see scan.routes.ts).
@@ -80,8 +87,9 @@ export function createApp(ctx: AppContext): App {
   const session = sessionMiddleware(ctx);
   app.use(healthRoutes(ctx, staffProbe(session, ctx)));
 
-  app.use(express.urlencoded({ extended: false, limit: '200kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));
+  app.use(checkParsedBody);
   // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
   app.use(readerBeaconRoutes(ctx));
   app.use(session);

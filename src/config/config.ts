@@ -19,7 +19,8 @@ const optionalUrl = (protocols: string[]) =>
 const port = z.coerce.number().int().min(1).max(65535);
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Production unless said otherwise: a forgotten variable must not make a public server chattier.
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(3000),
   PUBLIC_BASE_URL: optionalUrl(['http://', 'https://']),

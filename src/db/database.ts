@@ -11,7 +11,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => {
 });
 
 export function createPool(url: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 30_000 });
+  // A checked-out client between two queries (inside a transaction) has no listener of its own:
+  // when PostgreSQL stops (57P01) its 'error' event would be unhandled and crash the process.
+  // The query that uses it next fails anyway, and the pool replaces the broken client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 export function createDatabase(pool: pg.Pool): Database {

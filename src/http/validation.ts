@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { invalid, type FieldErrors } from './errors.ts';
-import type { MessageKey } from './i18n/index.ts';
+import { isMessageKey } from './i18n/index.ts';
 
 /**
  * Validates request input with a zod schema whose messages are i18n keys,
@@ -9,10 +9,15 @@ import type { MessageKey } from './i18n/index.ts';
 export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
+  throw invalid(fieldErrorsOf(result.error));
+}
+
+/** Field → message key; zod's own (English) messages become the generic "not valid". */
+export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   const fields: FieldErrors = {};
-  for (const issue of result.error.issues) {
+  for (const issue of error.issues) {
     const field = String(issue.path[0] ?? '_form');
-    if (!fields[field]) fields[field] = (issue.message.includes('.') ? issue.message : 'error.invalid') as MessageKey;
+    if (!fields[field]) fields[field] = isMessageKey(issue.message) ? issue.message : 'error.invalid';
   }
-  throw invalid(fields);
+  return fields;
 }

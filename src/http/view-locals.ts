@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AppContext } from '../context.ts';
 import { csrfToken } from './csrf.ts';
+import { cookieValue } from './edge-hygiene.ts';
 import { isLang, translator, type Lang } from './i18n/index.ts';
 
 export const LANG_COOKIE = 'tvs.lang';
@@ -17,7 +18,7 @@ declare global {
 /** Language (cookie, else configured default), translator, user, CSRF token and flash message for views. */
 export function viewLocals(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const fromCookie = parseCookie(req.headers.cookie, LANG_COOKIE);
+    const fromCookie = cookieValue(req.headers.cookie, LANG_COOKIE);
     req.lang = isLang(fromCookie) ? fromCookie : ctx.config.defaultLang;
     res.locals.lang = req.lang;
     res.locals.t = translator(req.lang);
@@ -31,13 +32,4 @@ export function viewLocals(ctx: AppContext) {
     res.locals.values = {};
     next();
   };
-}
-
-export function parseCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return decodeURIComponent(v.join('='));
-  }
-  return undefined;
 }

@@ -11,6 +11,8 @@ export interface ChildService {
   readonly exited: Promise<number | null>;
   recentOutput(): string;
   stop(signal: NodeJS.Signals, graceMs: number): Promise<void>;
+  /** Lets the child outlive us (another process still needs it): no kill at exit, no open pipes. */
+  release(): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -51,6 +53,12 @@ export function startChild(name: string, command: string, args: string[], option
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    release() {
+      running.delete(child);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      child.unref();
     },
   };
 }

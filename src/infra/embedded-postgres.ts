@@ -41,6 +41,7 @@ async function loadBinaries(): Promise<Binaries> {
     throw new Error(
       `Embedded PostgreSQL is not available for ${os.platform()}-${os.arch()} (${(err as Error).message}). ` +
         'Set DATABASE_URL to a PostgreSQL server instead.',
+      { cause: err },
     );
   }
 }
@@ -96,7 +97,7 @@ async function initialiseCluster(
     await fs.rename(tmpDir, dataDir);
   } catch (err) {
     await fs.rm(tmpDir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`, { cause: err });
   } finally {
     await fs.rm(pwFile, { force: true });
   }
@@ -105,9 +106,15 @@ async function initialiseCluster(
 /**
  * A postgres may already run on our data folder. If the process that started it is alive
  * (the server, while a CLI such as the importer starts), we share it: the port is in postmaster.pid.
- * If its starter is gone (kill -9 of the server), it is an orphan: stop it and start afresh.
+ * If its starter is gone (kill -9 of the server) but another process still uses it (an import
+ * started beside the crashed server), we adopt it: stopping it would cut that process off (57P03).
+ * Only an orphan nobody uses is stopped, to start afresh.
  */
-async function existingCluster(baseDir: string, dataDir: string, log: Logger): Promise<{ port: number; starter: number } | null> {
+async function existingCluster(
+  baseDir: string,
+  dataDir: string,
+  log: Logger,
+): Promise<{ port: number; starter: number; postmaster: number; adopted: boolean } | null> {
   let pidText: string;
   try {
     pidText = await fs.readFile(path.join(dataDir, 'postmaster.pid'), 'utf8');
@@ -119,9 +126,16 @@ async function existingCluster(baseDir: string, dataDir: string, log: Logger): P
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null; // postgres clears a stale pid file itself
   const cmd = await commandLineOf(pid);
   if (!cmd || !cmd.includes('postgres') || !cmd.includes(dataDir)) return null;
+  const port = Number(lines[3]);
   const starter = await readOwner(baseDir);
   if (starter !== null && starter !== process.pid && isAlive(starter)) {
-    return { port: Number(lines[3]), starter };
+    return { port, starter, postmaster: pid, adopted: false };
+  }
+  const users = await liveUsers(baseDir);
+  if (users.length > 0) {
+    log.warn({ pid, users }, 'adopting the PostgreSQL left running by a previous crash: other processes are still using it');
+    await fs.writeFile(path.join(baseDir, OWNER_FILE), String(process.pid));
+    return { port, starter: process.pid, postmaster: pid, adopted: true };
   }
   log.warn({ pid }, 'stopping PostgreSQL left running by a previous crash');
   await stopProcess(pid, 'SIGINT', 20_000);
@@ -133,6 +147,49 @@ async function readOwner(baseDir: string): Promise<number | null> {
   const text = await fs.readFile(path.join(baseDir, OWNER_FILE), 'utf8').catch(() => '');
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+/**
+ * Every process using the embedded cluster (its starter, CLIs sharing it) leaves a file named by its
+ * pid in users/ while it runs. Connections alone would not tell: an import's pool may be idle for
+ * minutes while pdf.js works.
+ */
+const USERS_DIR = 'users';
+async function registerUser(baseDir: string): Promise<() => Promise<void>> {
+  const dir = path.join(baseDir, USERS_DIR);
+  await fs.mkdir(dir, { recursive: true });
+  const file = path.join(dir, String(process.pid));
+  await fs.writeFile(file, new Date().toISOString());
+  return () => fs.rm(file, { force: true });
+}
+
+/** Pids of other live processes using the cluster; files of dead ones are removed. */
+async function liveUsers(baseDir: string): Promise<number[]> {
+  const dir = path.join(baseDir, USERS_DIR);
+  const out: number[] = [];
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    if (isAlive(pid)) out.push(pid);
+    else await fs.rm(path.join(dir, name), { force: true });
+  }
+  return out;
+}
+
+/**
+ * Stops the cluster unless another live process still uses it: then it is left running (and the
+ * next server adopts it) rather than pulled out from under an import.
+ */
+async function stopUnlessUsed(baseDir: string, log: Logger, stop: () => Promise<void>, release?: () => void): Promise<void> {
+  const users = await liveUsers(baseDir);
+  if (users.length > 0) {
+    log.warn({ users }, 'leaving the embedded PostgreSQL running: other processes are still using it');
+    release?.();
+    // No longer ours: the next server adopts it (if still used) or stops it as an orphan.
+    if ((await readOwner(baseDir)) === process.pid) await fs.rm(path.join(baseDir, OWNER_FILE), { force: true });
+    return;
+  }
+  await stop();
 }
 
 export async function startEmbeddedPostgres(opts: {
@@ -171,7 +228,7 @@ export async function startEmbeddedPostgres(opts: {
     await initialiseCluster(bins, baseDir, dataDir, password, owner, log);
   }
   const shared = await existingCluster(baseDir, dataDir, log);
-  if (shared && opts.refuseShared) {
+  if (shared && !shared.adopted && opts.refuseShared) {
     throw new Error(
       `the embedded PostgreSQL in ${baseDir} is in use by another process that is still running (pid ${shared.starter}): ` +
         'another server, or a command such as `npm run import` started while the server was stopped. ' +
@@ -179,13 +236,21 @@ export async function startEmbeddedPostgres(opts: {
     );
   }
   if (shared) {
-    log.info({ port: shared.port }, 'using the embedded PostgreSQL already started by the running server');
+    log.info({ port: shared.port, adopted: shared.adopted }, 'using the embedded PostgreSQL already running');
     const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${shared.port}/postgres`;
+    const unregister = await registerUser(baseDir);
     await ensureDatabase(adminUrl, database);
     return {
       url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${shared.port}/${database}`,
-      pid: 0,
-      stop: async () => undefined, // not ours to stop
+      pid: shared.adopted ? shared.postmaster : 0,
+      // A shared cluster is not ours to stop; an adopted one is, once nobody else uses it.
+      stop: async () => {
+        await unregister();
+        // Adopted, or shared with a starter that has gone since (crashed, or left it to us): the last user stops it.
+        const owner = await readOwner(baseDir);
+        const ownerGone = owner === null || owner === process.pid || !isAlive(owner);
+        if (shared.adopted || ownerGone) await stopUnlessUsed(baseDir, log, () => stopProcess(shared.postmaster, 'SIGINT', 20_000));
+      },
     };
   }
 
@@ -197,6 +262,7 @@ export async function startEmbeddedPostgres(opts: {
     log,
   );
   await fs.writeFile(path.join(baseDir, OWNER_FILE), String(process.pid));
+  const unregister = await registerUser(baseDir);
   const adminUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
   await waitUntilReady('PostgreSQL', child, () => canConnect(adminUrl), 60_000);
   await ensureDatabase(adminUrl, database);
@@ -205,7 +271,15 @@ export async function startEmbeddedPostgres(opts: {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
     pid: child.pid,
     // SIGINT = "fast shutdown": clean, but does not wait for idle clients.
-    stop: () => child.stop('SIGINT', 20_000),
+    stop: async () => {
+      await unregister();
+      await stopUnlessUsed(
+        baseDir,
+        log,
+        () => child.stop('SIGINT', 20_000),
+        () => child.release(),
+      );
+    },
   };
 }
 

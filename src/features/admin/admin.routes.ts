@@ -18,7 +18,7 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   jobs.get('/', async (req, res) => {
     const status = (['queued', 'running', 'succeeded', 'failed'] as const).find((s) => s === req.query.status) as JobStatus | undefined;
     const [list, counts] = await Promise.all([ctx.repos.jobs.list({ status, limit: 200 }), ctx.repos.jobs.countByStatus()]);
-    res.render('admin/jobs', { jobs: list, counts, status: status ?? null });
+    res.render('admin/jobs', { jobs: list, counts, status: status ?? null, events: ctx.services.events.stats() });
   });
   jobs.post('/:id/retry', async (req, res) => {
     const id = parseInput(idParam, req.params.id);

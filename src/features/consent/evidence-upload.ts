@@ -5,6 +5,8 @@ import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import type { AppContext } from '../../context.ts';
 import { multipartCsrf } from '../../http/csrf.ts';
+import { checkMultipart, invalidInput, isMalformedMultipart } from '../../http/edge-hygiene.ts';
+import { diskFull, isDiskFull } from '../../http/fault-errors.ts';
 import { invalid } from '../../http/errors.ts';
 import { EVIDENCE_MAX_BYTES, EVIDENCE_MAX_FILES } from './evidence.ts';
 
@@ -34,9 +36,10 @@ export function evidenceUpload(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction) => {
     upload(req, res, (err: unknown) => {
       if (!err) {
-        const csrfError = multipartCsrf.check(req);
-        if (!csrfError) return next();
-        return void removeUploads(req).finally(() => next(csrfError));
+        const bad = checkMultipart(req) ?? multipartCsrf.check(req);
+        if (!bad) return next();
+        void removeUploads(req).finally(() => next(bad));
+        return;
       }
       void removeUploads(req).finally(() => {
         if (err instanceof multer.MulterError) {
@@ -47,7 +50,9 @@ export function evidenceUpload(ctx: AppContext) {
                 ? 'consent.evidence.tooMany'
                 : 'error.invalid';
           next(invalid({ evidence: key }, key));
-        } else next(err);
+        } else if (isMalformedMultipart(err)) next(invalidInput());
+        else if (isDiskFull(err)) next(diskFull(err));
+        else next(err);
       });
     });
   };

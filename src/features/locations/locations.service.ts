@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { isUniqueViolation } from '../../db/database.ts';
 import type { Location } from '../../db/schema/locations.ts';
 import type { Clock } from '../../infra/clock.ts';
+import { isDatabaseUnavailable } from '../../infra/faults.ts';
 import { notFound } from '../../http/errors.ts';
 import type { LocationFields, LocationsRepository } from './locations.repository.ts';
 
@@ -80,12 +81,22 @@ export class LocationsService {
     return loc;
   }
 
-  /** The location behind a poster code (cached; also caches "no such code"). */
+  /**
+   * The location behind a poster code (cached; also caches "no such code"). While the database is
+   * unreachable an expired entry is still answered: a poster keeps being counted for its place
+   * during an outage (the scan waits in the events buffer) instead of losing its attribution.
+   */
   async resolveCode(code: string): Promise<LocationRef | null> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     const hit = this.cache.get(code);
     if (hit && hit.until > now) return hit.ref;
-    const loc = await this.repo.findByCode(code);
+    let loc: Location | undefined;
+    try {
+      loc = await this.repo.findByCode(code);
+    } catch (err) {
+      if (hit && isDatabaseUnavailable(err)) return hit.ref;
+      throw err;
+    }
     const ref = loc ? { id: loc.id, code: loc.code, name: loc.name, active: loc.active } : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(code, { ref, until: now + CACHE_MS });
@@ -95,7 +106,7 @@ export class LocationsService {
   /** Synchronous peek at the cache (the scan hot path avoids a promise when it can). */
   peek(code: string): LocationRef | null | undefined {
     const hit = this.cache.get(code);
-    return hit && hit.until > Date.now() ? hit.ref : undefined;
+    return hit && hit.until > this.clock.now().getTime() ? hit.ref : undefined;
   }
 
   idsByCodes(codes: string[]): Promise<Map<string, number>> {

@@ -34,8 +34,11 @@ export function scanRoutes(ctx: AppContext): Router {
     return locations.resolveCode(code).then(
       (loc) => count(req, res, loc, bookId, target),
       (err: unknown) => {
-        // Database unreachable: the reader still lands on the library; only this scan goes uncounted.
-        ctx.log.warn({ err, code }, 'scan not counted: location lookup failed');
+        // Database unreachable and the code not in the cache: the reader still lands on the library,
+        // and the scan waits in the buffer with its code, which is resolved when it is written (an
+        // unknown code then counts as direct). No visit cookie: the place is not confirmed.
+        ctx.log.warn({ err, code }, 'location lookup failed; scan counted unconfirmed');
+        events.recordScan('qr', code, req, bookId, !isBot(req.headers['user-agent']));
         redirect(res, target);
       },
     );

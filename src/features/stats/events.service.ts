@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../../infra/faults.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { DailySalts } from './daily-salts.ts';
@@ -18,7 +19,7 @@ export interface EventsOptions {
   rollupDelayMs: number;
 }
 
-export const DEFAULT_EVENTS_OPTIONS: EventsOptions = { flushMs: 1000, maxBatch: 2000, maxBuffered: 200_000, rollupDelayMs: 5000 };
+export const DEFAULT_EVENTS_OPTIONS: EventsOptions = { flushMs: 1000, maxBatch: 2000, maxBuffered: 100_000, rollupDelayMs: 5000 };
 
 /** Resolves poster codes to location ids at flush time, so that recording never waits for the database. */
 export type LocationResolver = (codes: string[]) => Promise<Map<string, number>>;
@@ -31,14 +32,16 @@ export type LocationResolver = (codes: string[]) => Promise<Map<string, number>>
  * writes everything still buffered, so a graceful stop loses nothing. A `kill -9` or power cut
  * loses what was recorded since the last flush: at most `flushMs` (1 s by default) of events
  * (`npm run bench:scan` measures it: about 0.2–0.3 s of traffic lost when killed under full load).
- * Failed writes go back to the buffer and are retried on the next tick.
+ * Writes that fail because the database is unreachable go back to the buffer and are retried on the
+ * next tick; events the database refuses for their content are isolated and discarded (writeOrBisect).
  */
 export class EventsService {
   private buffer: PendingEvent[] = [];
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
-  private readonly counts = { recorded: 0, written: 0, dropped: 0 };
+  /** dropped: oldest events pushed out of a full buffer; discarded: events the database refused. */
+  private readonly counts = { recorded: 0, written: 0, dropped: 0, discarded: 0 };
 
   constructor(
     private readonly repo: EventsRepository,
@@ -125,16 +128,43 @@ export class EventsService {
   private async drain(): Promise<void> {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.opts.maxBatch);
-      try {
-        await this.repo.insertBatch(await this.toRows(batch), new Date(Date.now() + this.opts.rollupDelayMs));
-        this.counts.written += batch.length;
-      } catch (err) {
-        this.buffer.unshift(...batch);
+      const unwritten = await this.writeOrBisect(batch);
+      if (unwritten.events.length > 0) {
+        this.buffer.unshift(...unwritten.events);
         this.arm();
-        throw err;
+        throw unwritten.error;
       }
     }
     await this.salts.forgetPastDaysIfNewDay();
+  }
+
+  /**
+   * Writes a batch. When PostgreSQL rejects it for its content (one event with a NUL byte used to
+   * block every later event forever), the batch is split in halves until the bad events are alone;
+   * those are discarded and counted, the rest is written. When the database is unreachable (or the
+   * failure is transient), nothing is split: the events not yet written are handed back to retry.
+   */
+  private async writeOrBisect(batch: PendingEvent[]): Promise<{ events: PendingEvent[]; error?: unknown }> {
+    try {
+      await this.repo.insertBatch(await this.toRows(batch), new Date(Date.now() + this.opts.rollupDelayMs));
+      this.counts.written += batch.length;
+      return { events: [] };
+    } catch (err) {
+      if (isRetryable(err)) return { events: batch, error: err };
+      if (batch.length === 1) {
+        this.counts.discarded++;
+        const e = batch[0];
+        this.log.error(
+          { err, kind: e.kind, discarded: this.counts.discarded },
+          'statistics event refused by the database: discarded (the rest of its batch is written)',
+        );
+        return { events: [] };
+      }
+      const mid = Math.ceil(batch.length / 2);
+      const first = await this.writeOrBisect(batch.slice(0, mid));
+      if (first.events.length > 0) return { events: [...first.events, ...batch.slice(mid)], error: first.error };
+      return this.writeOrBisect(batch.slice(mid));
+    }
   }
 
   /** Pending → stored: hash (with the event day's salt) and classify, then drop the IP and user agent. */
@@ -184,9 +214,19 @@ export class EventsService {
   }
 
   /** Counters since start (benchmarks, health). */
-  stats(): { recorded: number; written: number; dropped: number; buffered: number } {
+  stats(): { recorded: number; written: number; dropped: number; discarded: number; buffered: number } {
     return { ...this.counts, buffered: this.buffer.length };
   }
+}
+
+/**
+ * Failures that say nothing about the events: the database is down or busy (connection, shutdown,
+ * resources, serialisation/deadlock). Anything else (bad encoding, a constraint) is about the data.
+ */
+function isRetryable(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && /^(40|53|55|57|58|08|XX)/.test(code);
 }
 
 type EventFields = Pick<PendingEvent, 'bookId' | 'query' | 'resultCount' | 'pages'>;

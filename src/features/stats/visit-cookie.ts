@@ -1,4 +1,4 @@
-import { parseCookie } from '../../http/view-locals.ts';
+import { cookieValue } from '../../http/edge-hygiene.ts';
 import type { Origin } from './events.ts';
 
 /**
@@ -41,11 +41,7 @@ export function readVisitCookie(header: string | undefined): VisitCookie | null 
 }
 
 function parseCookieSafe(header: string | undefined): string | undefined {
-  try {
-    return parseCookie(header, VISIT_COOKIE);
-  } catch {
-    return undefined; // a malformed %-escape
-  }
+  return cookieValue(header, VISIT_COOKIE); // a malformed %-escape stays raw, and fails the pattern
 }
 
 export const minutesOf = (d: Date) => Math.floor(d.getTime() / 60_000);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { isbot } from 'isbot';
+import { stripInvalidText } from '../../http/edge-hygiene.ts';
 import type { Device } from './events.ts';
 
 /**
@@ -24,7 +25,8 @@ export function deviceClass(userAgent: string | null | undefined): Device {
  * different keyboards arrives in composed or decomposed form), capped so a pasted essay is one row.
  */
 export function normaliseQuery(query: string): string {
-  return query.normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim().slice(0, 200);
+  // NUL or a lone surrogate would make PostgreSQL refuse the whole batch: drop them here too.
+  return stripInvalidText(query).normalize('NFC').toLocaleLowerCase('vi').replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
 const botCache = new Map<string, boolean>();

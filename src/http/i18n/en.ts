@@ -72,6 +72,8 @@ export const en: Record<MessageKey, string> = {
   'users.you': '(you)',
 
   'jobs.title': 'Background jobs',
+  'jobs.statsEvents':
+    'Statistics events (since this start): {written} written, {buffered} waiting to be written, {discarded} refused by the database and discarded, {dropped} dropped because the buffer was full.',
   'jobs.intro':
     'Work done in the background (book processing, search indexing…). Failed jobs are retried automatically; those that failed for good are listed here.',
   'jobs.retry': 'Retry',
@@ -92,6 +94,10 @@ export const en: Record<MessageKey, string> = {
   'error.csrf': 'This form has expired. Please reload the page and try again.',
   'error.internal': 'The server ran into a problem. Please try again in a few minutes.',
   'error.invalid': 'Some information is not valid. Please check it.',
+  'error.invalidInput': 'The request contains invalid characters (such as a NUL character) or a repeated parameter. Please check it.',
+  'error.unavailable': 'The library is temporarily unavailable (the database is not ready). Please try again in a few minutes.',
+  'error.diskFull':
+    'The server has run out of storage space, so nothing was saved. Please ask the administrator to free some space, then try again.',
   'error.backHome': 'Back to the home page',
 
   'validation.email': 'That email address is not valid.',
@@ -607,6 +613,10 @@ export const en: Record<MessageKey, string> = {
   'catalogue.ingest.extracting': 'Extracting content',
   'catalogue.ingest.indexed': 'Processed',
   'catalogue.ingest.failed': 'Processing failed',
+  'catalogue.ingest.diskFull':
+    'The server ran out of storage space while processing this book. It will be processed again automatically once space is available.',
+  'catalogue.ingest.unexpected':
+    'This PDF could not be processed because of an unexpected error (recorded in the server log). You can retry it on the background jobs page.',
   'catalogue.ingest.missingFile': 'The book’s PDF file is missing from storage.',
   'catalogue.flag.needsOcr': 'Needs OCR (no text layer)',
   'catalogue.flag.legacy': 'Legacy font encoding (TCVN3/VNI)',

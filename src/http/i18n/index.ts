@@ -17,6 +17,10 @@ export function translator(lang: Lang): Translate {
   };
 }
 
+export function isMessageKey(value: string): value is MessageKey {
+  return Object.hasOwn(vi, value);
+}
+
 export function isLang(value: unknown): value is Lang {
   return value === 'vi' || value === 'en';
 }

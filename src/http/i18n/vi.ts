@@ -71,6 +71,8 @@ export const vi = {
   'users.you': '(bạn)',
 
   'jobs.title': 'Tác vụ nền',
+  'jobs.statsEvents':
+    'Sự kiện thống kê (từ lần khởi động này): {written} đã ghi, {buffered} đang chờ ghi, {discarded} bị cơ sở dữ liệu từ chối nên đã loại bỏ, {dropped} bị bỏ vì bộ đệm đầy.',
   'jobs.intro': 'Các việc chạy nền (xử lý sách, lập chỉ mục tìm kiếm…). Việc lỗi được thử lại tự động; việc thất bại hẳn hiện ở đây.',
   'jobs.retry': 'Chạy lại',
   'jobs.retried': 'Đã xếp lại tác vụ #{id}.',
@@ -90,6 +92,9 @@ export const vi = {
   'error.csrf': 'Phiên làm việc của biểu mẫu đã hết hạn. Vui lòng tải lại trang và thử lại.',
   'error.internal': 'Máy chủ gặp sự cố. Vui lòng thử lại sau ít phút.',
   'error.invalid': 'Thông tin chưa hợp lệ. Vui lòng kiểm tra lại.',
+  'error.invalidInput': 'Yêu cầu có ký tự không hợp lệ (ví dụ ký tự rỗng NUL) hoặc một tham số bị lặp lại. Vui lòng kiểm tra lại.',
+  'error.unavailable': 'Thư viện đang tạm gián đoạn (cơ sở dữ liệu chưa sẵn sàng). Bạn vui lòng thử lại sau ít phút.',
+  'error.diskFull': 'Máy chủ đã hết dung lượng lưu trữ nên chưa lưu được. Vui lòng báo quản trị viên giải phóng dung lượng rồi thử lại.',
   'error.backHome': 'Về trang chủ',
 
   'validation.email': 'Email không hợp lệ.',
@@ -605,6 +610,9 @@ export const vi = {
   'catalogue.ingest.extracting': 'Đang trích xuất nội dung',
   'catalogue.ingest.indexed': 'Đã xử lý xong',
   'catalogue.ingest.failed': 'Xử lý thất bại',
+  'catalogue.ingest.diskFull': 'Máy chủ hết dung lượng lưu trữ khi xử lý sách này. Sách sẽ được xử lý lại tự động khi có chỗ trống.',
+  'catalogue.ingest.unexpected':
+    'Không xử lý được tệp PDF này do một lỗi ngoài dự kiến (đã ghi vào nhật ký máy chủ). Bạn có thể thử lại ở trang việc chạy nền.',
   'catalogue.ingest.missingFile': 'Không tìm thấy tệp PDF của sách trong kho lưu trữ.',
   'catalogue.flag.needsOcr': 'Cần OCR (không có lớp chữ)',
   'catalogue.flag.legacy': 'Phông chữ cũ (TCVN3/VNI)',

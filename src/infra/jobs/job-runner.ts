@@ -1,13 +1,24 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import type { Database } from '../../db/database.ts';
 import type { Job } from '../../db/schema/jobs.ts';
+import { isDiskFull } from '../faults.ts';
 import type { Logger } from '../logger.ts';
 import type { EnqueueOptions, JobsRepository } from './jobs.repository.ts';
 
 export interface JobContext {
   job: Job;
-  /** Aborted when the runner stops; long handlers should check it and return early. */
+  /**
+   * Aborted when the runner stops or the job's lease is lost (renewal refused, or impossible until
+   * the lease ran out: another worker may now run it). Long handlers should check it and return early.
+   */
   signal: AbortSignal;
+  /**
+   * Throws LeaseLostError unless this worker still holds the job. Call it inside the transaction
+   * that makes the job's final writes (pass it as `db`): the job row is locked until that commits,
+   * so a worker that lost its lease cannot overwrite what the new holder does.
+   */
+  assertLease(db?: Database): Promise<void>;
 }
 
 export type JobHandler = (payload: Record<string, unknown>, ctx: JobContext) => Promise<void>;
@@ -20,6 +31,15 @@ export interface JobRunnerOptions {
   /** Base delay of the exponential retry backoff. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Succeeded jobs are deleted this long after they finish (failed ones stay listed). */
+  retentionMs?: number;
+  /** How often the retention sweep runs (at most), from the poll loop. */
+  retentionSweepMs?: number;
+}
+
+/** The job's lease is gone: another worker may be running it, so this one must not write its results. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
 }
 
 /** Thrown by a handler for an error that retrying cannot fix (e.g. a corrupt file). */
@@ -41,6 +61,9 @@ export class JobRunner {
   private readonly leaseMs: number;
   private readonly backoffBaseMs: number;
   private readonly backoffMaxMs: number;
+  private readonly retentionMs: number;
+  private readonly retentionSweepMs: number;
+  private lastSweep = 0;
 
   constructor(
     private readonly repo: JobsRepository,
@@ -50,6 +73,17 @@ export class JobRunner {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.backoffBaseMs = opts.backoffBaseMs ?? 5_000;
     this.backoffMaxMs = opts.backoffMaxMs ?? 3_600_000;
+    this.retentionMs = opts.retentionMs ?? 24 * 3_600_000;
+    this.retentionSweepMs = opts.retentionSweepMs ?? 10 * 60_000;
+  }
+
+  /** Deletes succeeded jobs past the retention period (statistics roll-ups alone queue one every few seconds). */
+  async sweepFinished(): Promise<number> {
+    this.lastSweep = Date.now();
+    let total = 0;
+    for (let n = -1; n !== 0; total += n) n = await this.repo.deleteSucceeded(this.retentionMs);
+    if (total) this.log.info({ deleted: total }, 'old succeeded jobs deleted');
+    return total;
   }
 
   register(type: string, handler: JobHandler): void {
@@ -116,6 +150,7 @@ export class JobRunner {
   private async poll(): Promise<void> {
     try {
       if (this.inFlight.size < this.opts.concurrency) await this.runDueJobs();
+      if (Date.now() - this.lastSweep >= this.retentionSweepMs) await this.sweepFinished();
     } catch (err) {
       this.log.error({ err }, 'job queue poll failed');
     }
@@ -124,24 +159,47 @@ export class JobRunner {
   private execute(job: Job): void {
     const handler = this.handlers.get(job.type);
     const abort = new AbortController();
+    let lost = false;
+    let leaseUntil = Date.now() + this.leaseMs;
+    const loseLease = (reason: string, err?: unknown) => {
+      if (lost) return;
+      lost = true;
+      this.log.warn({ err, jobId: job.id, type: job.type }, `job lease lost (${reason}); stopping it`);
+      abort.abort(new LeaseLostError(reason));
+    };
     const renew = setInterval(
       () => {
-        this.repo
-          .renewLease(job.id, this.workerId, this.leaseMs)
-          .catch((err) => this.log.warn({ err, jobId: job.id }, 'lease renewal failed'));
+        const asked = Date.now();
+        this.repo.renewLease(job.id, this.workerId, this.leaseMs).then(
+          (held) => (held ? (leaseUntil = asked + this.leaseMs) : loseLease('taken over or finished elsewhere')),
+          (err: unknown) => {
+            // Unreachable database: past the lease's end another worker may claim the job.
+            if (Date.now() >= leaseUntil) loseLease('could not be renewed before it expired', err);
+            else this.log.warn({ err, jobId: job.id }, 'lease renewal failed; will try again');
+          },
+        );
       },
       Math.max(this.leaseMs / 3, 50),
     );
     renew.unref?.();
+    const assertLease = async (db?: Database) => {
+      if (lost || !(await this.repo.holdsLease(job.id, this.workerId, db))) {
+        loseLease('no longer held at a final write');
+        throw new LeaseLostError(`job ${job.id} is no longer held by this worker`);
+      }
+    };
     const promise = (async () => {
       const started = Date.now();
       try {
         if (!handler) throw new PermanentJobError(`no handler for job type ${job.type}`);
-        await handler(job.payload, { job, signal: abort.signal });
+        await handler(job.payload, { job, signal: abort.signal, assertLease });
+        if (lost) throw new LeaseLostError('lease lost while running');
         await this.repo.markSucceeded(job.id, this.workerId);
         this.log.info({ jobId: job.id, type: job.type, ms: Date.now() - started }, 'job done');
       } catch (err) {
-        await this.recordFailure(job, err, abort.signal.aborted);
+        // A lost job belongs to whoever holds it now: record nothing over their work.
+        if (lost || err instanceof LeaseLostError) this.log.warn({ jobId: job.id, type: job.type }, 'job stopped: lease lost');
+        else await this.recordFailure(job, err, abort.signal.aborted);
       } finally {
         clearInterval(renew);
         this.inFlight.delete(job.id);
@@ -159,12 +217,19 @@ export class JobRunner {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
-      const permanent = err instanceof PermanentJobError || job.attempts >= job.max_attempts;
-      const retryIn = permanent ? null : this.backoff(job.attempts);
-      await this.repo.markFailed(job.id, this.workerId, message.slice(0, 4000), retryIn);
+      // A full disk says nothing about the job: retry until space returns (every few minutes at
+      // most), without spending its attempts.
+      const waitForSpace = isDiskFull(err);
+      const permanent = !waitForSpace && (err instanceof PermanentJobError || job.attempts >= job.max_attempts);
+      const retryIn = permanent
+        ? null
+        : waitForSpace
+          ? Math.min(this.backoff(job.attempts), DISK_RETRY_MAX_MS)
+          : this.backoff(job.attempts);
+      await this.repo.markFailed(job.id, this.workerId, message.slice(0, 4000), retryIn, { refundAttempt: waitForSpace });
       this.log[permanent ? 'error' : 'warn'](
         { jobId: job.id, type: job.type, attempt: job.attempts, err, retryIn },
-        permanent ? 'job failed' : 'job failed; will retry',
+        permanent ? 'job failed' : waitForSpace ? 'job failed: disk full; will retry' : 'job failed; will retry',
       );
     } catch (dbErr) {
       // The lease will expire and the job will be retried: nothing is lost.
@@ -178,5 +243,7 @@ export class JobRunner {
     return Math.round(raw * (0.8 + Math.random() * 0.4));
   }
 }
+
+const DISK_RETRY_MAX_MS = 5 * 60_000;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref?.());

@@ -10,6 +10,9 @@ export interface EnqueueOptions {
   dedupeKey?: string;
 }
 
+/** last_error of a job whose worker stopped (crash, kill) during its last allowed attempt. */
+export const LEASE_EXHAUSTED = 'lease expired during the last allowed attempt: the worker stopped (crash or out of memory)';
+
 export class JobsRepository {
   constructor(private readonly db: Database) {}
 
@@ -38,24 +41,67 @@ export class JobsRepository {
   }
 
   /**
-   * Claims up to `limit` runnable jobs: queued and due, or running with an expired lease
-   * (their worker died). SKIP LOCKED lets several workers and processes claim side by side.
+   * Claims up to `limit` runnable jobs: queued and due, or running with an expired lease (their
+   * worker died) and attempts left. SKIP LOCKED lets several workers and processes claim side by side.
    */
   async claim(types: string[], limit: number, workerId: string, leaseMs: number): Promise<Job[]> {
     if (types.length === 0 || limit <= 0) return [];
+    await this.failExhaustedLeases(types);
     const result = await sql<Job>`
       update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId},
         locked_until = now() + ${leaseMs} * interval '1 millisecond', updated_at = now()
       where id in (
         select id from jobs
         where type = any(${types}::text[])
-          and ((status = 'queued' and run_at <= now()) or (status = 'running' and locked_until < now()))
+          and ((status = 'queued' and run_at <= now()) or (status = 'running' and locked_until < now() and attempts < max_attempts))
         order by priority, run_at, id
         for update skip locked
         limit ${limit}
       )
       returning *`.execute(this.db);
     return result.rows;
+  }
+
+  /**
+   * A job whose worker vanished during its last allowed attempt (a PDF that crashes the process,
+   * an out-of-memory kill) ends failed and listed, instead of being retried on every restart.
+   */
+  async failExhaustedLeases(types: string[]): Promise<number> {
+    const r = await sql`
+      update jobs set status = 'failed', locked_by = null, locked_until = null, finished_at = now(), updated_at = now(),
+        last_error = ${LEASE_EXHAUSTED}
+      where id in (
+        select id from jobs
+        where type = any(${types}::text[]) and status = 'running' and locked_until < now() and attempts >= max_attempts
+        for update skip locked
+      )`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0n);
+  }
+
+  /**
+   * True while `workerId` still holds the job's lease. Pass the transaction that makes a job's final
+   * writes: the row is locked (FOR UPDATE), so no other worker can claim it before that commit.
+   */
+  async holdsLease(id: number, workerId: string, db: Database = this.db): Promise<boolean> {
+    const row = await db
+      .selectFrom('jobs')
+      .select('id')
+      .where('id', '=', id)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
+      .forUpdate()
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Deletes succeeded jobs finished more than `olderThanMs` ago (failed ones stay, for people to see). */
+  async deleteSucceeded(olderThanMs: number, limit = 5000): Promise<number> {
+    const r = await sql`
+      delete from jobs where id in (
+        select id from jobs where status = 'succeeded' and finished_at < now() - ${olderThanMs} * interval '1 millisecond'
+        order by id limit ${limit}
+      )`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0n);
   }
 
   async renewLease(id: number, workerId: string, leaseMs: number): Promise<boolean> {
@@ -75,11 +121,18 @@ export class JobsRepository {
       .set({ status: 'succeeded', locked_by: null, locked_until: null, finished_at: sql`now()`, updated_at: sql`now()` })
       .where('id', '=', id)
       .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
       .execute();
   }
 
   /** Schedules a retry after `retryInMs`, or marks the job failed for good when null. */
-  async markFailed(id: number, workerId: string, error: string, retryInMs: number | null): Promise<void> {
+  async markFailed(
+    id: number,
+    workerId: string,
+    error: string,
+    retryInMs: number | null,
+    opts: { refundAttempt?: boolean } = {},
+  ): Promise<void> {
     await this.db
       .updateTable('jobs')
       .set(
@@ -87,6 +140,7 @@ export class JobsRepository {
           ? { status: 'failed', last_error: error, locked_by: null, locked_until: null, finished_at: sql`now()`, updated_at: sql`now()` }
           : {
               status: 'queued',
+              ...(opts.refundAttempt ? { attempts: sql<number>`greatest(attempts - 1, 0)` } : {}),
               last_error: error,
               locked_by: null,
               locked_until: null,
@@ -96,6 +150,7 @@ export class JobsRepository {
       )
       .where('id', '=', id)
       .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
       .execute();
   }
 
@@ -106,6 +161,7 @@ export class JobsRepository {
       .set({ status: 'queued', attempts: sql`greatest(attempts - 1, 0)`, locked_by: null, locked_until: null, updated_at: sql`now()` })
       .where('id', '=', id)
       .where('locked_by', '=', workerId)
+      .where('status', '=', 'running')
       .execute();
   }
 

@@ -98,7 +98,9 @@ describe('OCR of an image-only PDF, through the real job queue', () => {
       dpi: 300,
       log: env.ctx.log,
     });
-    await expect(handler({ bookId: id }, { job: { id: 0 } as Job, signal: abort.signal })).rejects.toThrow();
+    await expect(
+      handler({ bookId: id }, { job: { id: 0 } as Job, signal: abort.signal, assertLease: async () => undefined }),
+    ).rejects.toThrow();
     expect(counter.calls).toBe(1);
     let rows = await pageRows(env.ctx, id);
     expect(rows.map((p) => p.ocr_state)).toEqual(['done', 'pending']);

@@ -76,3 +76,98 @@ describe('events buffer', () => {
     expect([row.location_id, row.origin, row.pages, row.book_id]).toEqual([loc.id, 'qr', 12, 9]);
   });
 });
+
+describe('a poisoned batch', () => {
+  it('writes the good events of a batch PostgreSQL rejects, and discards and counts only the bad one (NUL in a query)', async () => {
+    const ctx = createContext({
+      config: env.config,
+      log: env.ctx.log,
+      databaseUrl: env.databaseUrl,
+      search: env.ctx.search,
+      sessionSecret: 'x'.repeat(32),
+      events: { flushMs: 600_000 },
+    });
+    const events = ctx.services.events;
+    try {
+      const before = await env.ctx.repos.events.countEvents();
+      for (let i = 0; i < 40; i++) events.record({ kind: 'book_open', bookId: 1 + i }, req(`10.9.0.${i}`));
+      // record() strips NUL from queries; this event stands for anything that slips past the checks
+      // at creation (it is what a search for "a%00b" used to put in the buffer).
+      const buffer = Reflect.get(events, 'buffer') as Array<Record<string, unknown>>;
+      buffer.splice(17, 0, { ...buffer[0], kind: 'search', bookId: null, query: 'a\u0000b', resultCount: 1 });
+      for (let i = 0; i < 40; i++) events.record({ kind: 'download', bookId: 1 + i }, req(`10.9.1.${i}`));
+      await events.flush();
+      expect((await env.ctx.repos.events.countEvents()) - before).toBe(80);
+      expect(events.stats()).toMatchObject({ written: 80, discarded: 1, buffered: 0 });
+      // Later events are not held up behind it.
+      events.record({ kind: 'book_open', bookId: 5 }, req('10.9.2.1'));
+      await events.flush();
+      expect((await env.ctx.repos.events.countEvents()) - before).toBe(81);
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  it('strips NUL and lone surrogates from a search query when the event is created', async () => {
+    const ctx = createContext({
+      config: env.config,
+      log: env.ctx.log,
+      databaseUrl: env.databaseUrl,
+      search: env.ctx.search,
+      sessionSecret: 'x'.repeat(32),
+      events: { flushMs: 600_000 },
+    });
+    try {
+      ctx.services.events.record({ kind: 'search', query: 'truyện\u0000 kiều\ud800', resultCount: 3 }, req('10.9.3.1'));
+      await ctx.services.events.flush();
+      expect(ctx.services.events.stats()).toMatchObject({ written: 1, discarded: 0 });
+      const row = await ctx.db
+        .selectFrom('stats_events')
+        .select('query')
+        .where('kind', '=', 'search')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(row.query).toBe('truyện kiều');
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('discarded events are visible to admins', () => {
+  it('shows written, buffered, discarded and dropped counts on the jobs page', async () => {
+    const { signInAs } = await import('../../helpers/auth.ts');
+    const admin = await signInAs(env.app, env.ctx, 'admin');
+    const events = env.ctx.services.events;
+    const discardedBefore = events.stats().discarded;
+    events.record({ kind: 'book_open', bookId: 9 }, req('10.9.4.1'));
+    const buffer = Reflect.get(events, 'buffer') as Array<Record<string, unknown>>;
+    buffer.push({ ...buffer[0], kind: 'search', bookId: null, query: '\u0000', resultCount: 0 });
+    await events.flush();
+    expect(events.stats().discarded).toBe(discardedBefore + 1);
+    const page = await admin.agent.get('/admin/jobs').expect(200);
+    expect(page.text).toContain(`${discardedBefore + 1} bị cơ sở dữ liệu từ chối nên đã loại bỏ`);
+    expect(page.text).toMatch(/\d+ đã ghi/);
+  });
+});
+
+describe('a bounded buffer', () => {
+  it('drops the oldest events beyond its bound while nothing can be written, and counts them', async () => {
+    const ctx = createContext({
+      config: env.config,
+      log: env.ctx.log,
+      databaseUrl: env.databaseUrl,
+      search: env.ctx.search,
+      sessionSecret: 'x'.repeat(32),
+      events: { flushMs: 600_000, maxBuffered: 100, maxBatch: 1000 },
+    });
+    try {
+      for (let i = 0; i < 130; i++) ctx.services.events.record({ kind: 'book_open', bookId: 1 + i }, req(`10.8.0.${i % 250}`));
+      expect(ctx.services.events.stats()).toMatchObject({ recorded: 130, buffered: 100, dropped: 30 });
+      const buffer = Reflect.get(ctx.services.events, 'buffer') as Array<{ bookId: number }>;
+      expect(buffer[0].bookId).toBe(31); // the oldest went first
+    } finally {
+      await ctx.close();
+    }
+  });
+});

@@ -215,11 +215,12 @@ export class ImportService {
     return { published, blocked };
   }
 
-  /** The translated text of a stored ingest error (a message key, or a raw message). */
+  /** The translated text of a stored ingest error; older rows holding raw error text get the generic sentence. */
   static ingestErrorText(error: string | null, lang: Lang): string {
     if (!error) return '';
     const keys = Object.values(INGEST_ERROR_KEYS) as string[];
-    return keys.includes(error) ? translator(lang)(error as (typeof INGEST_ERROR_KEYS)[keyof typeof INGEST_ERROR_KEYS]) : error;
+    const key = keys.includes(error) ? (error as (typeof INGEST_ERROR_KEYS)[keyof typeof INGEST_ERROR_KEYS]) : INGEST_ERROR_KEYS.unexpected;
+    return translator(lang)(key);
   }
 }
 

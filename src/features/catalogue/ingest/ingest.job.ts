@@ -1,5 +1,6 @@
 import type { Database } from '../../../db/database.ts';
 import type { OutlineNode } from '../../../db/schema/catalogue.ts';
+import { isDiskFull } from '../../../infra/faults.ts';
 import { PermanentJobError, type JobHandler } from '../../../infra/jobs/job-runner.ts';
 import type { Clock } from '../../../infra/clock.ts';
 import type { Logger } from '../../../infra/logger.ts';
@@ -21,6 +22,9 @@ export const INGEST_ERROR_KEYS = {
   empty: 'catalogue.reject.empty',
   too_heavy: 'catalogue.reject.tooHeavy',
   missing_file: 'catalogue.ingest.missingFile',
+  disk_full: 'catalogue.ingest.diskFull',
+  /** Anything unexpected: its text (paths, SQL) is logged, never shown. */
+  unexpected: 'catalogue.ingest.unexpected',
 } as const;
 
 interface Deps {
@@ -43,7 +47,7 @@ interface Deps {
  * overwrites what the first run stored instead of duplicating it.
  */
 export function ingestHandler(d: Deps): JobHandler {
-  return async (payload, { job, signal }) => {
+  return async (payload, { job, signal, assertLease }) => {
     const bookId = Number(payload.bookId);
     const book = await d.books.findById(bookId);
     // Gone (deleted meanwhile), or finished by a run that died before marking the job done.
@@ -78,6 +82,7 @@ export function ingestHandler(d: Deps): JobHandler {
         if (covers) await saveCovers(d.storage, bookId, covers);
       }
       await d.db.transaction().execute(async (trx) => {
+        await assertLease(trx); // a worker that lost this job must not overwrite the new holder's results
         const current = await d.books.lockById(bookId, trx);
         if (!current) return;
         await d.pages.deleteAfter(bookId, result.numPages, trx);
@@ -110,9 +115,15 @@ export function ingestHandler(d: Deps): JobHandler {
     } catch (err) {
       if (signal.aborted) throw err; // shutting down: the runner puts the job back in the queue
       if (!(await d.books.findById(bookId))) return; // deleted while we worked
+      if (isDiskFull(err)) {
+        // Not the book's fault: it waits (translated reason shown) and the runner retries once space returns.
+        await d.books.setIngestState(bookId, { ingest_status: 'queued', ingest_error: INGEST_ERROR_KEYS.disk_full, ingest_progress: 0 });
+        throw err;
+      }
       const rejected = isPdfRejection(err);
       if (rejected || job.attempts >= job.max_attempts) {
-        const message = rejected ? INGEST_ERROR_KEYS[err.code] : (err instanceof Error ? err.message : String(err)).slice(0, 500);
+        const message = rejected ? INGEST_ERROR_KEYS[err.code] : INGEST_ERROR_KEYS.unexpected;
+        if (!rejected) log.error({ err }, 'ingest failed for good');
         // No half-extracted book: the pages stored so far go, the reason stays on the draft.
         await d.pages.deleteAfter(bookId, 0);
         await d.books.setIngestState(bookId, { ingest_status: 'failed', ingest_error: message, ingest_progress: 0 });

@@ -6,6 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { multipartCsrf } from '../../../http/csrf.ts';
+import { checkMultipart, invalidInput, isMalformedMultipart } from '../../../http/edge-hygiene.ts';
+import { diskFull, isDiskFull } from '../../../http/fault-errors.ts';
 import { AppError } from '../../../http/errors.ts';
 import type { Storage } from '../../../infra/storage.ts';
 
@@ -91,9 +93,10 @@ export function uploadMiddleware(storage: Storage, opts: { field: string; maxFil
   return (req: Request, res: Response, next: NextFunction) => {
     mw(req, res, (err?: unknown) => {
       if (!err) {
-        const csrfError = multipartCsrf.check(req);
-        if (!csrfError) return next();
-        return void discard(uploadedFiles(req)).finally(() => next(csrfError));
+        const bad = checkMultipart(req) ?? multipartCsrf.check(req);
+        if (!bad) return next();
+        void discard(uploadedFiles(req)).finally(() => next(bad));
+        return;
       }
       if (err instanceof multer.MulterError) {
         if (err.code === 'LIMIT_FILE_SIZE')
@@ -107,6 +110,9 @@ export function uploadMiddleware(storage: Storage, opts: { field: string; maxFil
           return next(new AppError(400, 'too_many_files', 'catalogue.upload.tooManyFiles', { max: opts.maxFiles }));
         return next(new AppError(400, 'bad_upload', 'catalogue.upload.badRequest'));
       }
+      if (isMalformedMultipart(err)) return next(invalidInput());
+      // A full disk while streaming the upload: the librarian is told so, not shown a generic 500.
+      if (isDiskFull(err)) return next(diskFull(err));
       next(err);
     });
   };
