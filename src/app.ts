@@ -27,6 +27,7 @@ import { compression } from './http/compression.ts';
 import { csrf } from './http/csrf.ts';
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
+import { bookRequestsAdminRoutes, bookRequestsPublicRoutes } from './features/requests/book-requests.routes.ts';
 import { sessionMiddleware } from './http/session.ts';
 import { viewLocals } from './http/view-locals.ts';
 
@@ -99,6 +100,7 @@ export function createApp(ctx: AppContext): App {
 
   app.use(publicRoutes(ctx));
   app.use(searchRoutes(ctx));
+  app.use(bookRequestsPublicRoutes(ctx));
   app.use(readerRoutes(ctx));
   app.use(opdsRoutes(ctx));
   app.use(authRoutes(ctx));
@@ -111,6 +113,7 @@ export function createApp(ctx: AppContext): App {
   consentRoutes(ctx, app.adminRouters);
   locationsRoutes(ctx, app.adminRouters);
   statsRoutes(ctx, app.adminRouters);
+  bookRequestsAdminRoutes(ctx, app.adminRouters);
   for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
 
   app.use((_req, _res, next) => next(notFound()));

@@ -11,6 +11,8 @@ import type { BookWithdrawer } from './features/consent/takedown.service.ts';
 import { PublicRepository } from './features/public/public.repository.ts';
 import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
+import { BookRequestsRepository } from './features/requests/book-requests.repository.ts';
+import { BookRequestsService, type RequestLimits } from './features/requests/book-requests.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
@@ -38,6 +40,7 @@ export interface AppContext {
     users: UsersService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
+    bookRequests: BookRequestsService;
     reader: ReaderService;
     pagePreviews: PagePreviews;
   } & LocationsStatsServices &
@@ -55,6 +58,8 @@ export interface ContextDeps {
   sessionSecret: string;
   clock?: Clock;
   loginLimits?: LoginLimits;
+  /** Readers' book suggestions per address and window (tests lower it). */
+  requestLimits?: RequestLimits;
   jobs?: { leaseMs?: number; backoffBaseMs?: number };
   /** Statistics events buffer (flush interval…); tests and benchmarks tune it. */
   events?: Partial<EventsOptions>;
@@ -108,6 +113,7 @@ export function createContext(deps: ContextDeps): AppContext {
     users: new UsersService(repos.users, new LoginLimiter(pool, deps.loginLimits), clock),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
+    bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),
     reader: new ReaderService(repos.publicBooks, clock),
     pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
     ...locationsStats.services,

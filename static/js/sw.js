@@ -17,6 +17,7 @@ const SHELL_FILES = [
   '/static/js/reader-gestures.js',
   '/static/js/reader-preview.js',
   '/static/js/reader.js',
+  '/static/js/syllable-match.js',
   '/static/reader/reader.css',
   '/static/reader/pdf_viewer.css',
   '/static/reader/pdf.min.mjs',
