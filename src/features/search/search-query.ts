@@ -106,7 +106,11 @@ interface PageDoc {
   pageNumber: number;
   title: string;
   text: string;
+  display?: string;
 }
+
+/** The snippet as printed; pages indexed before `display` existed fall back to the searchable text. */
+const snippetOf = (h: { _formatted?: Partial<PageDoc> }) => h._formatted?.display ?? h._formatted?.text ?? '';
 
 const BOOK_FIELDS = [
   'id',
@@ -168,7 +172,7 @@ export class SearchQueryService {
         limit: PASSAGES_PER_PAGE,
         offset: (p.page - 1) * PASSAGES_PER_PAGE,
         attributesToRetrieve: ['bookId', 'pageNumber', 'title'],
-        attributesToCrop: ['text'],
+        attributesToCrop: ['display', 'text'],
         cropLength: 28,
         ...PASSAGE_MATCH,
       });
@@ -238,7 +242,7 @@ export class SearchQueryService {
     const passages: PassageHit[] = pageHits
       .filter((h) => visible.has(h.bookId))
       .map((h) => {
-        const segments = highlightSyllables(h._formatted?.text ?? '', terms);
+        const segments = highlightSyllables(snippetOf(h), terms);
         return {
           bookId: h.bookId,
           bookTitle: h.title,
@@ -290,7 +294,7 @@ export class SearchQueryService {
         filter: [`bookId = ${bookId}`],
         limit,
         attributesToRetrieve: ['pageNumber'],
-        attributesToCrop: ['text'],
+        attributesToCrop: ['display', 'text'],
         cropLength: 24,
         ...PASSAGE_MATCH,
       }),
@@ -300,7 +304,7 @@ export class SearchQueryService {
     return [...res.hits]
       .sort((a, b) => a.pageNumber - b.pageNumber)
       .map((h) => {
-        const segments = highlightSyllables(h._formatted?.text ?? '', terms);
+        const segments = highlightSyllables(snippetOf(h), terms);
         return { pageNumber: h.pageNumber, segments, snippetHtml: segmentsToHtml(segments) };
       });
   }
