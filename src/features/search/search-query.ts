@@ -182,7 +182,7 @@ export class SearchQueryService {
           q: p.q,
           filter,
           limit: 3,
-          matchingStrategy: 'frequency',
+          matchingStrategy: 'last',
           attributesToRetrieve: ['id', 'title', 'categories', 'categorySlugs'],
         });
     }
