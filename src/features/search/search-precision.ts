@@ -7,7 +7,9 @@ import type { SearchParams as MeiliSearchParams } from 'meilisearch';
  * Books: every significant word of the query must match (typos allowed) somewhere in the title,
  * authors, categories, tags or description. With Meilisearch's default ("last") a book matching one
  * common syllable was listed (`dac nhan tam` → any book with "tâm"), which both buried the right
- * book under unrelated ones and hid from leaders which absent books readers look for.
+ * book under unrelated ones and hid from leaders which absent books readers look for. The books'
+ * ranking-score floor (0.2) only guards against matches made of typos and prefixes; the README's
+ * figures were measured with it.
  *
  * Passages: every word must occur on the page AND close together, in order. The pages index ranks
  * by proximity right after words (search-settings.ts), so the global ranking score is mostly the
