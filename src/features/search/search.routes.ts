@@ -5,7 +5,6 @@ import { translator } from '../../http/i18n/index.ts';
 import { currentLocation } from '../locations/location-context.ts';
 import { recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
-import { isBot } from '../stats/visitor.ts';
 import { searchParamsSchema, type SearchParams, type SearchResults } from './search-query.ts';
 
 const suggestSchema = z.object({ q: z.string().trim().max(100).catch('').default('') });
@@ -18,12 +17,14 @@ export function searchRoutes(ctx: AppContext): Router {
   /**
    * Only the first page is a new search; later pages are the same demand. A search that finds no
    * book is "not found" for the statistics and a request for the leaders' list, whatever passages
-   * it found: readers typing a title want the book. Filtered searches and bots do not ask for books.
+   * it found: readers typing a title want the book. Filtered searches do not ask for a book. Searches
+   * are not filtered by user agent: isbot also flags scripts and HTTP clients, crawlers do not submit
+   * the search form, and the suggestion form (which people fill in) is where bots are refused.
    */
   const record = (req: Request, p: SearchParams, r: SearchResults) => {
     if (!p.q || p.page !== 1 || r.shape !== 'ok') return;
     recordEvent(ctx, { kind: 'search', query: p.q, resultCount: r.totalBooks }, req);
-    if (r.totalBooks > 0 || p.category || p.language || isBot(req.get('user-agent'))) return;
+    if (r.totalBooks > 0 || p.category || p.language) return;
     ctx.services.bookRequests
       .recordSearch(p.q, currentLocation(req)?.code ?? null)
       .catch((err: unknown) => ctx.log.warn({ err }, 'book request not recorded'));
