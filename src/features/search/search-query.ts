@@ -4,7 +4,7 @@ import type { SearchClient } from '../../infra/search-client.ts';
 import type { PublicRepository } from '../public/public.repository.ts';
 import { links } from '../public/public.service.ts';
 import { segmentsToHtml, type Segment } from '../public/text.ts';
-import { highlightSyllables, queryTerms } from './syllable-match.ts';
+import { containsPhrase, highlightSyllables, queryTerms } from './syllable-match.ts';
 import { BOOK_MATCH, PASSAGE_MATCH, queryShape, type QueryShape } from './search-precision.ts';
 import { AppError } from '../../http/errors.ts';
 import { ensureSearchIndexes } from './search-settings.ts';
@@ -239,7 +239,11 @@ export class SearchQueryService {
         coverVersion: h.coverVersion ?? 0,
         url: links.book(h),
       }));
-    const passages: PassageHit[] = pageHits
+    // Meilisearch scores word pairs one by one, so a page where each pair is adjacent somewhere can
+    // tie with the page that has the whole phrase; among the hits shown, the exact phrase goes first.
+    const exactFirst = (h: { _formatted?: Partial<PageDoc> }) => (containsPhrase(snippetOf(h), p.q) ? 0 : 1);
+    const passages: PassageHit[] = [...pageHits]
+      .sort((a, b) => exactFirst(a) - exactFirst(b))
       .filter((h) => visible.has(h.bookId))
       .map((h) => {
         const segments = highlightSyllables(snippetOf(h), terms);

@@ -54,3 +54,20 @@ export function highlightSyllables(text: string, terms: readonly string[]): Segm
   push(text.slice(at), false);
   return out;
 }
+
+/** The folded syllables of a text, in order (no length filter: one-letter words count in a phrase). */
+export function syllables(text: string): string[] {
+  return Array.from(text.matchAll(SYLLABLE), (m) => foldSyllable(m[0]));
+}
+
+/** Whether the query's syllables occur in `text` one after another (accents, case, punctuation ignored). */
+export function containsPhrase(text: string, query: string): boolean {
+  const want = syllables(query);
+  if (!want.length) return false;
+  const have = syllables(text);
+  outer: for (let i = 0; i + want.length <= have.length; i++) {
+    for (let k = 0; k < want.length; k++) if (have[i + k] !== want[k]) continue outer;
+    return true;
+  }
+  return false;
+}

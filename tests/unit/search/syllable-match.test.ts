@@ -47,6 +47,16 @@ describe.each([
   });
 });
 
+describe('phrases', () => {
+  it('finds the query as consecutive syllables, ignoring accents, case and punctuation', () => {
+    expect(server.containsPhrase('Nghe kể xong, chàng thiếu niên liền…', 'nghe ke xong chang thieu')).toBe(true);
+    expect(server.containsPhrase('hình ảnh của nhân vật … của một viên quan', 'hinh anh cua mot nhan')).toBe(false);
+    expect(server.containsPhrase('Bạn cơm', 'an com')).toBe(false);
+    expect(server.containsPhrase('Bạn ăn cơm', 'an com')).toBe(true);
+    expect(server.containsPhrase('anything', '?!')).toBe(false);
+  });
+});
+
 describe('one rule everywhere', () => {
   it('text.ts (text mode) uses the same rule', () => {
     expect(highlightTerms('bạn ăn', queryTerms('an'))).toEqual([
