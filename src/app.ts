@@ -29,6 +29,7 @@ import { checkParsedBody, edgeHygiene, verifyUrlencoded } from './http/edge-hygi
 import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
+import { bookRequestsAdminRoutes, bookRequestsPublicRoutes } from './features/requests/book-requests.routes.ts';
 import { sessionMiddleware } from './http/session.ts';
 import { viewLocals } from './http/view-locals.ts';
 
@@ -100,6 +101,7 @@ export function createApp(ctx: AppContext): App {
 
   app.use(publicRoutes(ctx));
   app.use(searchRoutes(ctx));
+  app.use(bookRequestsPublicRoutes(ctx));
   app.use(readerRoutes(ctx));
   app.use(opdsRoutes(ctx));
   app.use(authRoutes(ctx));
@@ -113,6 +115,7 @@ export function createApp(ctx: AppContext): App {
   locationsRoutes(ctx, app.adminRouters);
   statsRoutes(ctx, app.adminRouters);
   ocrRoutes(ctx, app.adminRouters);
+  bookRequestsAdminRoutes(ctx, app.adminRouters);
   for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
 
   app.use((_req, _res, next) => next(notFound()));

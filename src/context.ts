@@ -11,6 +11,8 @@ import type { BookWithdrawer } from './features/consent/takedown.service.ts';
 import { PublicRepository } from './features/public/public.repository.ts';
 import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
+import { BookRequestsRepository } from './features/requests/book-requests.repository.ts';
+import { BookRequestsService, type RequestLimits } from './features/requests/book-requests.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
@@ -43,6 +45,7 @@ export interface AppContext {
     users: UsersService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
+    bookRequests: BookRequestsService;
     reader: ReaderService;
     pagePreviews: PagePreviews;
     pagePictures: PagePictures;
@@ -62,6 +65,8 @@ export interface ContextDeps {
   sessionSecret: string;
   clock?: Clock;
   loginLimits?: LoginLimits;
+  /** Readers' book suggestions per address and window (tests lower it). */
+  requestLimits?: RequestLimits;
   jobs?: { leaseMs?: number; backoffBaseMs?: number };
   /** Statistics events buffer (flush interval…); tests and benchmarks tune it. */
   events?: Partial<EventsOptions>;
@@ -128,6 +133,7 @@ export function createContext(deps: ContextDeps): AppContext {
     ),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
+    bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),
     reader: new ReaderService(repos.publicBooks, clock),
     pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
     pagePictures: new PagePictures({ storage, pdf: () => catalogue.services.pdf.get(), log, maxBytes: config.pageCache.maxBytes }),

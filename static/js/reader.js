@@ -5,6 +5,7 @@ import * as pdfjsLib from '/static/reader/pdf.min.mjs';
 import { createRangeTransport } from './pdf-range.js';
 import { setupExternalLinks, setupTouch } from './reader-gestures.js';
 import { lastPage, rememberPage } from './reading-state.js';
+import { highlightSyllables, queryTerms } from './syllable-match.js';
 
 // One object shared with reader-preview.js, which records when the page-1 picture appeared (previewAt).
 const metrics = (window.__readerMetrics = Object.assign(window.__readerMetrics || {}, {
@@ -27,23 +28,8 @@ const dropPreview = () => {
 };
 const fmt = (s, params) => s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
 
-// Accent-insensitive matching, the same folding as the server (đ → d, marks removed).
-const foldChar = (c) =>
-  c === 'đ' || c === 'Đ'
-    ? 'd'
-    : c
-        .normalize('NFD')
-        .replace(/[\u0300-\u036f]/g, '')
-        .toLowerCase();
-const termsOf = (q) => [
-  ...new Set(
-    Array.from(q || '', foldChar)
-      .join('')
-      .split(/[^\p{L}\p{N}]+/u)
-      .filter((w) => w.length >= 2),
-  ),
-];
-let terms = termsOf(body.dataset.query);
+// Whole syllables, accents ignored: the same rule as search snippets and text mode.
+let terms = queryTerms(body.dataset.query);
 
 function pageFromHash() {
   const m = /(?:^#|&)page=(\d+)/.exec(location.hash);
@@ -214,24 +200,18 @@ async function start({ EventBus, PDFViewer, PDFLinkService, LinkTarget }) {
 
 function highlight(pageDiv) {
   const layer = pageDiv?.querySelector('.textLayer');
-  if (!layer || !terms.length) return;
+  if (!layer) return;
+  // A new search replaces the previous marks: put the marked spans back to plain text first.
+  for (const span of layer.querySelectorAll('span[data-hl]')) {
+    span.replaceChildren(document.createTextNode(span.textContent));
+    delete span.dataset.hl;
+  }
+  if (!terms.length) return;
   for (const span of layer.querySelectorAll('span[role="presentation"], span:not([class])')) {
     if (span.children.length || !span.textContent) continue;
-    const chars = Array.from(span.textContent);
-    const folded = chars.map(foldChar);
-    const flat = folded.join('');
-    const owner = folded.flatMap((f, i) => Array.from(f, () => i));
-    const marked = new Array(chars.length).fill(false);
-    for (const t of terms)
-      for (let at = flat.indexOf(t); at !== -1; at = flat.indexOf(t, at + t.length))
-        for (let p = at; p < at + t.length; p++) marked[owner[p]] = true;
-    if (!marked.includes(true)) continue;
-    const parts = [];
-    chars.forEach((c, i) => {
-      const last = parts[parts.length - 1];
-      if (last && last.mark === marked[i]) last.text += c;
-      else parts.push({ text: c, mark: marked[i] });
-    });
+    const parts = highlightSyllables(span.textContent, terms);
+    if (!parts.some((p) => p.mark)) continue;
+    span.dataset.hl = '1';
     span.replaceChildren(
       ...parts.map((p) =>
         p.mark ? Object.assign(document.createElement('span'), { className: 'hl', textContent: p.text }) : document.createTextNode(p.text),
@@ -295,7 +275,7 @@ function setupSearch(go) {
   const status = $('search-status');
   const list = $('search-hits');
   const run = async (q) => {
-    terms = termsOf(q);
+    terms = queryTerms(q);
     for (const page of document.querySelectorAll('#viewer .page')) highlight(page);
     status.textContent = S.searching;
     list.replaceChildren();

@@ -24,6 +24,7 @@ export interface TestEnvOptions {
   env?: Record<string, string>;
   clock?: Clock;
   loginLimits?: ContextDeps['loginLimits'];
+  requestLimits?: ContextDeps['requestLimits'];
   jobs?: ContextDeps['jobs'];
   /** Capture the log (every line, at `level`) instead of discarding it (privacy test). */
   log?: { level: string; write(line: string): void };
@@ -72,6 +73,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     sessionSecret: crypto.randomBytes(32).toString('hex'),
     clock: opts.clock ?? new ManualClock(),
     loginLimits: opts.loginLimits,
+    requestLimits: opts.requestLimits,
     jobs: opts.jobs ?? { leaseMs: 2000, backoffBaseMs: 50 },
   });
   const app = createApp(ctx);

@@ -7,6 +7,7 @@ import * as m0005 from './0005_locations_stats.ts';
 import * as m0006 from './0006_reader.ts';
 import * as m0007 from './0007_privacy.ts';
 import * as m0009 from './0009_pdf_limits.ts';
+import * as m0010 from './0010_book_requests.ts';
 import * as m0012 from './0012_ocr.ts';
 
 /**
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '0006_reader': m0006,
   '0007_privacy': m0007,
   '0009_pdf_limits': m0009,
+  '0010_book_requests': m0010,
   '0012_ocr': m0012,
 };

@@ -17,6 +17,7 @@ import type {
   ConsentRecordsTable,
   RightsHoldersTable,
 } from './consent.ts';
+import type { BookRequestPlacesTable, BookRequestSuggestionsTable, BookRequestsTable } from './book-requests.ts';
 import type { BookImportsTable } from './imports.ts';
 import type { JobsTable } from './jobs.ts';
 import type { LoginRateLimitsTable, SessionTable } from './infra-tables.ts';
@@ -76,4 +77,7 @@ export interface DB {
   stats_daily_searches: StatsDailySearchesTable;
   stats_monthly_books: StatsMonthlyBooksTable;
   stats_monthly_searches: StatsMonthlySearchesTable;
+  book_requests: BookRequestsTable;
+  book_request_places: BookRequestPlacesTable;
+  book_request_suggestions: BookRequestSuggestionsTable;
 }

@@ -1,9 +1,7 @@
 /** Text helpers shared by the public pages: slugs, accent folding and safe highlighting. */
 
-export interface Segment {
-  text: string;
-  mark: boolean;
-}
+import type { Segment } from '../search/syllable-match.ts';
+export type { Segment };
 
 /** Lower case without Vietnamese diacritics ("Đường" → "duong"); keeps one char per input char. */
 export function foldChar(c: string): string {
@@ -25,44 +23,8 @@ export function slugify(text: string): string {
     .slice(0, 80);
 }
 
-/** Words worth highlighting in a query (accent-folded, at least two letters). */
-export function queryTerms(query: string): string[] {
-  const words = fold(query)
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length >= 2);
-  return [...new Set(words)].slice(0, 12);
-}
-
-/**
- * Splits text into marked/unmarked segments where any term occurs, ignoring case and accents,
- * so "truyen kieu" highlights "Truyện Kiều" in the original spelling.
- */
-export function highlightTerms(text: string, terms: string[]): Segment[] {
-  if (!terms.length || !text) return text ? [{ text, mark: false }] : [];
-  const chars = Array.from(text);
-  const folded = chars.map(foldChar);
-  const flat = folded.join('');
-  // Map positions in the folded string back to original characters (folding can change lengths).
-  const owner: number[] = [];
-  folded.forEach((f, i) => {
-    for (let k = 0; k < f.length; k++) owner.push(i);
-  });
-  const marked = new Array<boolean>(chars.length).fill(false);
-  for (const term of terms) {
-    let from = 0;
-    for (let at = flat.indexOf(term, from); at !== -1; at = flat.indexOf(term, from)) {
-      for (let p = at; p < at + term.length; p++) marked[owner[p]] = true;
-      from = at + term.length;
-    }
-  }
-  const out: Segment[] = [];
-  chars.forEach((c, i) => {
-    const last = out[out.length - 1];
-    if (last && last.mark === marked[i]) last.text += c;
-    else out.push({ text: c, mark: marked[i] });
-  });
-  return out;
-}
+// Highlighting follows the one whole-syllable rule (search/syllable-match.ts), shared with the readers.
+export { highlightSyllables as highlightTerms, queryTerms } from '../search/syllable-match.ts';
 
 /** Private-use characters as Meilisearch highlight tags: they cannot collide with HTML escaping. */
 export const HL_PRE = '\uE000';

@@ -24,7 +24,10 @@ export interface PageDocument {
   id: string;
   bookId: number;
   pageNumber: number;
+  /** The searchable words: the page text with punctuation turned into spaces (see searchableText). */
   text: string;
+  /** The page text as printed, for snippets (stored, not searchable). */
+  display: string;
   title: string;
   categorySlugs: string[];
   language: string;
@@ -86,11 +89,22 @@ export function toPageDocuments(entry: BookForIndex, pages: Array<{ page_number:
       id: pageDocumentId(entry.book.id, p.page_number),
       bookId: entry.book.id,
       pageNumber: p.page_number,
-      text,
+      text: searchableText(text),
+      display: text,
       title: entry.book.title.normalize('NFC'),
       categorySlugs,
       language: entry.book.language,
     });
   }
   return out;
+}
+
+/**
+ * Meilisearch treats punctuation as a hard separator: words on either side of a comma or full stop
+ * count as far apart for proximity, so "nghe kể xong, chàng thiếu niên" would not be a phrase and
+ * the passage filter (search-precision.ts) would drop it. The searchable copy keeps words and line
+ * breaks only; readers see `display`.
+ */
+export function searchableText(text: string): string {
+  return text.replace(/[^\p{L}\p{M}\p{N}\s]+/gu, ' ');
 }

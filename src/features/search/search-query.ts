@@ -3,7 +3,9 @@ import type { MultiSearchQuery } from 'meilisearch';
 import type { SearchClient } from '../../infra/search-client.ts';
 import type { PublicRepository } from '../public/public.repository.ts';
 import { links } from '../public/public.service.ts';
-import { HL_POST, HL_PRE, markedSegments, segmentsToHtml, type Segment } from '../public/text.ts';
+import { segmentsToHtml, type Segment } from '../public/text.ts';
+import { containsPhrase, highlightSyllables, queryTerms } from './syllable-match.ts';
+import { BOOK_MATCH, PASSAGE_MATCH, queryShape, type QueryShape } from './search-precision.ts';
 import { AppError } from '../../http/errors.ts';
 import { ensureSearchIndexes } from './search-settings.ts';
 
@@ -19,7 +21,12 @@ export const BOOKS_PER_PAGE = 12;
 export const PASSAGES_PER_PAGE = 6;
 
 export const searchParamsSchema = z.object({
-  q: z.string().trim().max(200).catch('').default(''),
+  // A pasted page of text is cut to its first 200 characters rather than silently ignored.
+  q: z
+    .string()
+    .catch('')
+    .default('')
+    .transform((s) => s.trim().slice(0, 200).trim()),
   category: z
     .string()
     .regex(/^[a-z0-9-]{1,80}$/)
@@ -59,8 +66,19 @@ export interface PassageHit {
   textUrl: string;
 }
 
+/** A title offered when nothing matched ("the nearest titles"), never counted as a result. */
+export interface NearestBook {
+  id: number;
+  title: string;
+  url: string;
+  categories: Array<{ name: string; slug: string }>;
+}
+
 export interface SearchResults {
   params: SearchParams;
+  /** 'ok': searched; 'too_short' / 'no_words': the query had nothing to search for (said plainly). */
+  shape: QueryShape;
+  nearest: NearestBook[];
   books: BookHit[];
   passages: PassageHit[];
   totalBooks: number;
@@ -88,6 +106,29 @@ interface PageDoc {
   pageNumber: number;
   title: string;
   text: string;
+  display?: string;
+}
+
+/** The snippet as printed; pages indexed before `display` existed fall back to the searchable text. */
+const snippetOf = (h: { _formatted?: Partial<PageDoc> }) => h._formatted?.display ?? h._formatted?.text ?? '';
+
+const BOOK_FIELDS = [
+  'id',
+  'title',
+  'authors',
+  'authorSlugs',
+  'categories',
+  'categorySlugs',
+  'year',
+  'language',
+  'pageCount',
+  'hasCover',
+  'coverVersion',
+];
+
+function emptyResults(p: SearchParams): Omit<SearchResults, 'shape'> {
+  const facets = { categories: {}, languages: {} };
+  return { params: p, nearest: [], books: [], passages: [], totalBooks: 0, totalPassages: 0, pageCount: 1, facets };
 }
 
 const pair = (names: string[] = [], slugs: string[] = []) => names.map((name, i) => ({ name, slug: slugs[i] ?? '' }));
@@ -98,55 +139,52 @@ export class SearchQueryService {
     private readonly books: PublicRepository,
   ) {}
 
-  /** The two Meilisearch queries for a search (exported so the benchmark sends exactly these). */
+  /**
+   * The Meilisearch queries for a search, in one multi-search (exported so the benchmark and the
+   * evaluation send exactly these): books, passages, and — on the first page — the nearest titles
+   * to offer when no book matches. Precision comes from search-precision.ts (tuned by eval:search).
+   */
   buildQueries(p: SearchParams): MultiSearchQuery[] {
     const filter: string[] = [];
     // Values are validated by searchParamsSchema (slug/language patterns), so quoting is safe.
     if (p.category) filter.push(`categorySlugs = "${p.category}"`);
     if (p.language) filter.push(`language = "${p.language}"`);
     const sort = p.sort === 'newest' ? ['publishedAt:desc'] : p.sort === 'title' ? ['title:asc'] : undefined;
-    const highlight = { highlightPreTag: HL_PRE, highlightPostTag: HL_POST };
+    const searching = p.q !== '' && queryShape(p.q) === 'ok';
     const queries: MultiSearchQuery[] = [
       {
         indexUid: this.search.indexName('books'),
-        q: p.q,
+        q: searching ? p.q : '',
         filter,
         sort,
         page: p.page,
         hitsPerPage: BOOKS_PER_PAGE,
         facets: ['categorySlugs', 'language'],
-        attributesToRetrieve: [
-          'id',
-          'title',
-          'authors',
-          'authorSlugs',
-          'categories',
-          'categorySlugs',
-          'year',
-          'language',
-          'pageCount',
-          'hasCover',
-          'coverVersion',
-        ],
-        attributesToHighlight: ['title'],
-        ...highlight,
+        attributesToRetrieve: BOOK_FIELDS,
+        ...(searching ? BOOK_MATCH : {}),
       },
     ];
-    if (p.q) {
+    if (searching) {
       queries.push({
         indexUid: this.search.indexName('pages'),
         q: p.q,
         filter,
-        // A passage must contain every word (typos allowed): a page matching one common word is noise.
-        matchingStrategy: 'all',
         limit: PASSAGES_PER_PAGE,
         offset: (p.page - 1) * PASSAGES_PER_PAGE,
         attributesToRetrieve: ['bookId', 'pageNumber', 'title'],
-        attributesToCrop: ['text'],
+        attributesToCrop: ['display', 'text'],
         cropLength: 28,
-        attributesToHighlight: ['text'],
-        ...highlight,
+        ...PASSAGE_MATCH,
       });
+      if (p.page === 1)
+        queries.push({
+          indexUid: this.search.indexName('books'),
+          q: p.q,
+          filter,
+          limit: 3,
+          matchingStrategy: 'last',
+          attributesToRetrieve: ['id', 'title', 'categories', 'categorySlugs'],
+        });
     }
     return queries;
   }
@@ -174,19 +212,24 @@ export class SearchQueryService {
   }
 
   async run(p: SearchParams): Promise<SearchResults> {
+    const shape = p.q ? queryShape(p.q) : 'ok';
+    if (shape !== 'ok') return { ...emptyResults(p), shape };
     const { results } = await this.query(() => this.search.client.multiSearch({ queries: this.buildQueries(p) }));
-    const [bookRes, pageRes] = results;
+    const [bookRes, pageRes, nearRes] = results;
     const bookHits = bookRes.hits as Array<BookDoc & { _formatted?: Partial<BookDoc> }>;
     const pageHits = (pageRes?.hits ?? []) as Array<PageDoc & { _formatted?: Partial<PageDoc> }>;
+    const nearHits = (nearRes?.hits ?? []) as BookDoc[];
     // The index should only hold published books; a withdrawal whose index delete is still queued
     // must not show up, so the ids are checked against the database (one indexed query).
-    const visible = await this.books.publishedIds([...new Set([...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId)])]);
+    const ids = [...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId), ...nearHits.map((h) => h.id)];
+    const visible = await this.books.publishedIds([...new Set(ids)]);
+    const terms = queryTerms(p.q);
     const books: BookHit[] = bookHits
       .filter((h) => visible.has(h.id))
       .map((h) => ({
         id: h.id,
         title: h.title,
-        titleSegments: markedSegments(h._formatted?.title ?? h.title),
+        titleSegments: highlightSyllables(h.title, terms),
         authors: pair(h.authors, h.authorSlugs),
         categories: pair(h.categories, h.categorySlugs),
         year: h.year ?? null,
@@ -196,10 +239,14 @@ export class SearchQueryService {
         coverVersion: h.coverVersion ?? 0,
         url: links.book(h),
       }));
-    const passages: PassageHit[] = pageHits
+    // Meilisearch scores word pairs one by one, so a page where each pair is adjacent somewhere can
+    // tie with the page that has the whole phrase; among the hits shown, the exact phrase goes first.
+    const exactFirst = (h: { _formatted?: Partial<PageDoc> }) => (containsPhrase(snippetOf(h), p.q) ? 0 : 1);
+    const passages: PassageHit[] = [...pageHits]
+      .sort((a, b) => exactFirst(a) - exactFirst(b))
       .filter((h) => visible.has(h.bookId))
       .map((h) => {
-        const segments = markedSegments(h._formatted?.text ?? '');
+        const segments = highlightSyllables(snippetOf(h), terms);
         return {
           bookId: h.bookId,
           bookTitle: h.title,
@@ -213,8 +260,15 @@ export class SearchQueryService {
     const totalBooks = 'totalHits' in bookRes ? (bookRes.totalHits as number) : (bookRes.estimatedTotalHits ?? books.length);
     const totalPassages = pageRes ? (pageRes.estimatedTotalHits ?? passages.length) : 0;
     const dist = bookRes.facetDistribution ?? {};
+    const nearest = totalBooks
+      ? []
+      : nearHits
+          .filter((h) => visible.has(h.id))
+          .map((h) => ({ id: h.id, title: h.title, url: links.book(h), categories: pair(h.categories, h.categorySlugs) }));
     return {
       params: p,
+      shape,
+      nearest,
       books,
       passages,
       totalBooks,
@@ -226,9 +280,11 @@ export class SearchQueryService {
 
   /** As-you-type suggestions: book titles (a single cheap query). */
   async suggest(q: string): Promise<Array<{ id: number; title: string; url: string }>> {
-    if (!q.trim()) return [];
+    if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
-      this.search.client.index(this.search.indexName('books')).search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'] }),
+      this.search.client
+        .index(this.search.indexName('books'))
+        .search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'], ...BOOK_MATCH }),
     );
     const visible = await this.books.publishedIds(res.hits.map((h) => h.id));
     return res.hits.filter((h) => visible.has(h.id)).map((h) => ({ id: h.id, title: h.title, url: links.book(h) }));
@@ -236,25 +292,23 @@ export class SearchQueryService {
 
   /** Hits inside one book, for the reader's search panel (page index: one document per page). */
   async inBook(bookId: number, q: string, limit = 50): Promise<Array<{ pageNumber: number; segments: Segment[]; snippetHtml: string }>> {
-    if (!q.trim()) return [];
+    if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
       this.search.client.index(this.search.indexName('pages')).search<PageDoc>(q, {
         filter: [`bookId = ${bookId}`],
-        matchingStrategy: 'all',
         limit,
         attributesToRetrieve: ['pageNumber'],
-        attributesToCrop: ['text'],
+        attributesToCrop: ['display', 'text'],
         cropLength: 24,
-        attributesToHighlight: ['text'],
-        highlightPreTag: HL_PRE,
-        highlightPostTag: HL_POST,
+        ...PASSAGE_MATCH,
       }),
     );
+    const terms = queryTerms(q);
     // In page order, as a reader leafs through the book (sorted here: pageNumber needs no sortable setting).
     return [...res.hits]
       .sort((a, b) => a.pageNumber - b.pageNumber)
       .map((h) => {
-        const segments = markedSegments(h._formatted?.text ?? '');
+        const segments = highlightSyllables(snippetOf(h), terms);
         return { pageNumber: h.pageNumber, segments, snippetHtml: segmentsToHtml(segments) };
       });
   }

@@ -31,7 +31,9 @@ export const PAGES_SETTINGS: Settings = {
   filterableAttributes: ['bookId', 'categorySlugs', 'language', 'pageNumber'],
   sortableAttributes: ['pageNumber', 'bookId'],
   displayedAttributes: ['*'],
-  rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
+  // Proximity right after words: the ranking score then measures how close the words are, and
+  // search-precision.ts's threshold keeps only pages where they occur together.
+  rankingRules: ['words', 'proximity', 'typo', 'attribute', 'sort', 'exactness'],
   localizedAttributes: [{ attributePatterns: ['*'], locales: ['vie'] }],
   typoTolerance: { enabled: true, minWordSizeForTypos: { oneTypo: 4, twoTypos: 8 } },
   pagination: { maxTotalHits: 2000 },

@@ -1,9 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { currentLocation } from '../locations/location-context.ts';
 import { recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
-import { searchParamsSchema } from './search-query.ts';
+import { searchParamsSchema, type SearchParams, type SearchResults } from './search-query.ts';
 
 const suggestSchema = z.object({ q: z.string().trim().max(100).catch('').default('') });
 
@@ -12,28 +14,46 @@ export function searchRoutes(ctx: AppContext): Router {
   const router = Router();
   const search = ctx.services.searchQuery;
 
+  /**
+   * Only the first page is a new search; later pages are the same demand. A search that finds no
+   * book is "not found" for the statistics and a request for the leaders' list, whatever passages
+   * it found: readers typing a title want the book. Filtered searches do not ask for a book. Searches
+   * are not filtered by user agent: isbot also flags scripts and HTTP clients, crawlers do not submit
+   * the search form, and the suggestion form (which people fill in) is where bots are refused.
+   */
+  const record = (req: Request, p: SearchParams, r: SearchResults) => {
+    if (!p.q || p.page !== 1 || r.shape !== 'ok') return;
+    recordEvent(ctx, { kind: 'search', query: p.q, resultCount: r.totalBooks }, req);
+    if (r.totalBooks > 0 || p.category || p.language) return;
+    ctx.services.bookRequests
+      .recordSearch(p.q, currentLocation(req)?.code ?? null)
+      .catch((err: unknown) => ctx.log.warn({ err }, 'book request not recorded'));
+  };
+
   router.get('/tim-kiem', publicLocals, async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
     const [results, categories] = await Promise.all([search.run(params), ctx.services.publicSite.categories()]);
-    // Only the first page is a new search; later pages are the same demand.
-    if (params.q && params.page === 1)
-      recordEvent(ctx, { kind: 'search', query: params.q, resultCount: results.totalBooks + results.totalPassages }, req);
+    record(req, params, results);
     res.render('public/search', { results, categories, q: params.q });
   });
 
   router.get('/api/search', async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
     const r = await search.run(params);
-    if (params.q && params.page === 1)
-      recordEvent(ctx, { kind: 'search', query: params.q, resultCount: r.totalBooks + r.totalPassages }, req);
+    record(req, params, r);
+    const t = translator(req.lang);
     res.set('Cache-Control', 'no-store').json({
       query: params,
+      shape: r.shape,
+      // A sentence for people when the query had nothing to search for (emoji, punctuation, one letter).
+      ...(r.shape !== 'ok' ? { message: t(r.shape === 'too_short' ? 'search.tooShort' : 'search.noWords') } : {}),
       totalBooks: r.totalBooks,
       totalPassages: r.totalPassages,
       page: params.page,
       pageCount: r.pageCount,
       books: r.books.map(({ titleSegments: _t, ...b }) => b),
       passages: r.passages.map(({ segments: _s, ...p }) => p),
+      nearest: r.nearest,
       facets: r.facets,
     });
   });

@@ -1,0 +1,81 @@
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { BookRequestStatus } from '../../db/schema/book-requests.ts';
+import type { Database } from '../../db/database.ts';
+import type { Clock } from '../../infra/clock.ts';
+import { requestKey } from '../search/search-precision.ts';
+import type { BookRequestsRepository, RequestRow } from './book-requests.repository.ts';
+
+export interface SuggestionInput {
+  title: string;
+  author: string;
+  note: string;
+}
+
+export interface RequestLimits {
+  /** Suggestions one address may send per window. */
+  points: number;
+  windowSeconds: number;
+}
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { points: 5, windowSeconds: 60 * 60 };
+
+/** A label as people typed it, tidied (spaces, Unicode form) and cut to the column's size. */
+const tidy = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim().slice(0, 200);
+
+/**
+ * Books readers asked for: a search that found no book, or the "Đề xuất sách" form. Both count
+ * under the same normalised key, so "Đắc nhân tâm" and "dac nhan  tam" are one request.
+ */
+export class BookRequestsService {
+  private readonly limiter: RateLimiterMemory;
+
+  constructor(
+    private readonly db: Database,
+    private readonly repo: BookRequestsRepository,
+    private readonly clock: Clock,
+    limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+  ) {
+    this.limiter = new RateLimiterMemory({ keyPrefix: 'book_request', points: limits.points, duration: limits.windowSeconds });
+  }
+
+  /** Counts a search that found no book (called off the request path). Too-short keys are noise. */
+  async recordSearch(query: string, locationCode: string | null): Promise<void> {
+    const key = requestKey(query);
+    if (key.replace(/ /g, '').length < 2) return;
+    const id = await this.repo.bump(key, tidy(query), this.clock.now(), 'searches');
+    if (id !== null && locationCode) await this.repo.bumpPlace(id, locationCode);
+  }
+
+  /** A reader's suggestion; 'rate_limited' once an address has sent too many. */
+  async suggest(input: SuggestionInput, clientKey: string): Promise<'ok' | 'rate_limited'> {
+    try {
+      await this.limiter.consume(clientKey);
+    } catch {
+      return 'rate_limited';
+    }
+    const title = tidy(input.title);
+    const key = requestKey(title);
+    if (!key) return 'ok';
+    const at = this.clock.now();
+    await this.db.transaction().execute(async (trx) => {
+      const id = await this.repo.bump(key, title, at, 'suggestions', trx);
+      // A request already handled keeps its state; the reader is thanked all the same.
+      if (id !== null)
+        await this.repo.addSuggestion(id, { title, author: tidy(input.author), note: input.note.trim().slice(0, 1000) }, at, trx);
+    });
+    return 'ok';
+  }
+
+  list(status: BookRequestStatus, limit = 500): Promise<RequestRow[]> {
+    return this.repo.list(status, limit);
+  }
+
+  /** "Đã có": the library now has it (linked to that book); the request stops counting. */
+  async markAvailable(id: number, bookId: number, userId: number): Promise<'ok' | 'not_found' | 'no_book'> {
+    if (!(await this.repo.bookExists(bookId))) return 'no_book';
+    return (await this.repo.resolve(id, 'available', bookId, userId, this.clock.now())) ? 'ok' : 'not_found';
+  }
+
+  async dismiss(id: number, userId: number): Promise<'ok' | 'not_found'> {
+    return (await this.repo.resolve(id, 'dismissed', null, userId, this.clock.now())) ? 'ok' : 'not_found';
+  }
+}
