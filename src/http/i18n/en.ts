@@ -506,6 +506,7 @@ export const en: Record<MessageKey, string> = {
   'stats.location': 'Location',
   'stats.place.all': 'All locations',
   'stats.place.direct': 'Direct (no QR code)',
+  'stats.place.noQr': 'Not via a QR code',
   'stats.place.inactive': 'QR code of an inactive location',
   'stats.compare': 'Compare with',
   'stats.compare.none': 'No comparison',

@@ -504,6 +504,7 @@ export const vi = {
   'stats.location': 'Điểm',
   'stats.place.all': 'Tất cả các điểm',
   'stats.place.direct': 'Trực tiếp (không quét mã QR)',
+  'stats.place.noQr': 'Không qua mã QR',
   'stats.place.inactive': 'Mã QR của điểm đã ngừng',
   'stats.compare': 'So sánh với',
   'stats.compare.none': 'Không so sánh',
