@@ -18,7 +18,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
 
   router.get('/', async (req, res) => {
     const dashboard = await stats.dashboard(queryOf(req));
-    res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query) });
+    res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query, ctx.clock.now()) });
   });
 
   // /admin/stats/export/books.csv?range=…&location=… — the same filters as the dashboard.
@@ -60,7 +60,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       granularity: 'day',
     };
     const dashboard = await stats.dashboard(query);
-    res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query) });
+    res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query, ctx.clock.now()) });
   });
 
   return router;

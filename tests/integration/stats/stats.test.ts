@@ -225,7 +225,8 @@ describe('dashboard', () => {
     expect(dash.text).toContain('<svg viewBox=');
     const report = await leader.agent.get('/admin/stats/report?month=2025-03').expect(200);
     expect(report.text).toContain('Báo cáo hoạt động thư viện tháng 03/2025');
-    expect(report.text).toContain('@media print');
+    expect(report.text).toContain('<link rel="stylesheet" href="/static/css/stats.css">');
+    expect((await request(env.app).get('/static/css/stats.css').expect(200)).text).toContain('@media print');
     expect(report.text).toContain('Tắt đèn');
   });
 
