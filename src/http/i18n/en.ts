@@ -209,6 +209,7 @@ export const en: Record<MessageKey, string> = {
   'opds.newHint': 'Books recently added to the library',
   'opds.popular': 'Popular books',
   'opds.popularHint': 'The most opened books',
+  'opds.readOnline': 'Read online',
   'opds.searchTitle': 'Search: {q}',
 
   // Consent feature (rights holders, consent records, takedown, audit)

@@ -207,6 +207,7 @@ export const vi = {
   'opds.newHint': 'Sách mới được thêm vào thư viện',
   'opds.popular': 'Được đọc nhiều',
   'opds.popularHint': 'Sách được mở đọc nhiều nhất',
+  'opds.readOnline': 'Đọc trực tuyến',
   'opds.searchTitle': 'Tìm kiếm: {q}',
 
   // Consent feature (rights holders, consent records, takedown, audit)
