@@ -15,6 +15,8 @@ export interface PageInfo {
   /** `text` was converted to Unicode from the legacy encoding; `originalText` is what pdf.js gave. */
   converted: boolean;
   originalText?: string;
+  /** The document's page count, so progress can read "n / total" from the first page on. */
+  pageCount: number;
 }
 
 export type OnPage = (pageNumber: number, text: string, info: PageInfo) => void | Promise<void>;
@@ -72,14 +74,20 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
     } catch (err) {
       failedPages.push({ pageNumber: n, error: errorMessage(err) });
       textlessPages.push(n);
-      await onPage(n, '', { textless: true, failed: true, legacyEncoding: null, converted: false });
+      await onPage(n, '', { textless: true, failed: true, legacyEncoding: null, converted: false, pageCount: doc.numPages });
       continue;
     }
     raw = raw.normalize('NFC');
     const detection = detectLegacyEncoding(raw);
     const repaired = repairPageText(raw, detection);
     const text = normalisePageText(repaired ?? raw);
-    const info: PageInfo = { textless: !hasReadableText(text), failed: false, legacyEncoding: detection.encoding, converted: false };
+    const info: PageInfo = {
+      textless: !hasReadableText(text),
+      failed: false,
+      legacyEncoding: detection.encoding,
+      converted: false,
+      pageCount: doc.numPages,
+    };
     if (info.textless) textlessPages.push(n);
     if (detection.encoding) {
       mojibakePages.push(n);

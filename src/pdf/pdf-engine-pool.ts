@@ -31,18 +31,20 @@ export function createPdfEngine(log: Logger): PdfEngine {
     },
     extract: async (file, onPages, signal) => {
       let batch: ExtractedPage[] = [];
+      let pageCount = 0;
       const summary = await pool.extract(file, {
         signal,
         onPage: async (pageNumber, text, info) => {
+          pageCount = info.pageCount;
           batch.push({ pageNumber, text, rawText: info.converted ? (info.originalText ?? null) : null });
           if (batch.length >= PAGE_BATCH) {
             const full = batch;
             batch = [];
-            await onPages(full);
+            await onPages(full, pageCount);
           }
         },
       });
-      if (batch.length) await onPages(batch);
+      if (batch.length) await onPages(batch, pageCount || summary.numPages);
       return {
         numPages: summary.numPages,
         outline: summary.outline,

@@ -5,6 +5,7 @@ import * as m0003 from './0003_catalogue_extras.ts';
 import * as m0004 from './0004_consent.ts';
 import * as m0005 from './0005_locations_stats.ts';
 import * as m0006 from './0006_reader.ts';
+import * as m0013 from './0013_sharing.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_consent': m0004,
   '0005_locations_stats': m0005,
   '0006_reader': m0006,
+  '0013_sharing': m0013,
 };
