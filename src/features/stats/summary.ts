@@ -49,7 +49,8 @@ export function summaryFacts(d: Dashboard): SummaryFacts {
       if (l.locationKey > 0 && l.bookOpens > 0 && (!topPlace || l.bookOpens > topPlace.bookOpens)) topPlace = l;
     }
   }
-  return { period: periodName(d.query.range), reads, change, topPlace };
+  // "Tháng 11" for a whole month or this month so far; a single day or a custom range is named by its dates.
+  return { period: periodName(d.query.range, d.query.preset !== 'month'), reads, change, topPlace };
 }
 
 /**

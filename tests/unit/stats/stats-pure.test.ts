@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_X_LABELS, barChart, labelIndices, lineChart, niceScale } from '../../../src/features/stats/charts.ts';
-import { bucketsBegun } from '../../../src/features/stats/summary.ts';
+import { bucketsBegun, periodName } from '../../../src/features/stats/summary.ts';
 import { toCsv } from '../../../src/features/stats/csv.ts';
 import { monthRange, parseStatsQuery, previousPeriod } from '../../../src/features/stats/date-range.ts';
 import { addDays, dayStart, localDay, weekStart } from '../../../src/features/stats/local-time.ts';
@@ -202,5 +202,15 @@ describe('splitting a range into whole months and loose days', () => {
       days: [{ from: '2024-01-31', to: '2024-02-01' }],
     });
     expect(splitRange({ from: '2023-12-01', to: '2024-01-31' })).toEqual({ months: { from: '2023-12-01', to: '2024-01-01' }, days: [] });
+  });
+});
+
+describe('the summary names its period', () => {
+  it('a whole month or this month so far by its month, anything else by its dates', () => {
+    expect(periodName({ from: '2026-11-01', to: '2026-11-30' }, true)).toEqual({ kind: 'month', month: '2026-11' });
+    expect(periodName({ from: '2026-11-01', to: '2026-11-12' }, false)).toEqual({ kind: 'month', month: '2026-11' });
+    expect(periodName({ from: '2026-11-01', to: '2026-11-01' }, true).kind).toBe('range'); // "today" on the 1st
+    expect(periodName({ from: '2026-10-20', to: '2026-11-12' }, false).kind).toBe('range');
+    expect(periodName({ from: '2026-02-01', to: '2026-02-28' }, true)).toEqual({ kind: 'month', month: '2026-02' });
   });
 });
