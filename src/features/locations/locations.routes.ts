@@ -8,7 +8,6 @@ import { translator } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
 import { bookQuery, idParam, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
-import { resolveBookChoice } from './book-choice.ts';
 import { links } from '../public/public.service.ts';
 
 /** How many published books the picker's <datalist> offers (newest first; typing finds the rest). */
@@ -46,12 +45,11 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
 
   const detailLocals = async (req: Request) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
-    const bookChoices = await ctx.repos.locations.publishedBookChoices(BOOK_CHOICES);
+    const bookChoices = await locations.bookChoices(BOOK_CHOICES);
     return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc, bookChoices };
   };
 
-  const chooseBook = (input: unknown) =>
-    resolveBookChoice({ repo: ctx.repos.locations, suggest: (q) => ctx.services.searchQuery.suggest(q) }, input);
+  const chooseBook = (input: unknown) => locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(q));
 
   /**
    * A poster for one book, from the book's page: at a place (its QR is counted there) or at none
