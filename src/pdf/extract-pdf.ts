@@ -20,6 +20,8 @@ export interface PageInfo {
   /** `text` was converted to Unicode from the legacy encoding; `originalText` is what pdf.js gave. */
   converted: boolean;
   originalText?: string;
+  /** The document's page count, so progress can read "n / total" from the first page on. */
+  pageCount: number;
 }
 
 export type OnPage = (pageNumber: number, text: string, info: PageInfo) => void | Promise<void>;
@@ -90,7 +92,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
       if (isOverCeiling(err)) throw new PdfRejectedError('too_heavy', `page ${n}: ${error}`);
       failedPages.push({ pageNumber: n, error });
       textlessPages.push(n);
-      await onPage(n, '', { textless: true, failed: true, error, legacyEncoding: null, converted: false });
+      await onPage(n, '', { textless: true, failed: true, error, legacyEncoding: null, converted: false, pageCount: doc.numPages });
       continue;
     }
     raw = raw.normalize('NFC');
@@ -103,6 +105,7 @@ async function extractDocument(doc: PDFDocumentProxy, { onPage, signal }: Extrac
       legacyEncoding: detection.encoding,
       converted: false,
       undecodable: detection.undecodable,
+      pageCount: doc.numPages,
     };
     if (info.textless) textlessPages.push(n);
     else if (detection.undecodable) undecodablePages.push(n);

@@ -45,10 +45,12 @@ export function createPdfEngine(log: Logger): PdfEngine {
     },
     extract: async (file, onPages, signal) => {
       let batch: ExtractedPage[] = [];
+      let pageCount = 0;
       const summary = await pool
         .extract(file, {
           signal,
           onPage: async (pageNumber, text, info) => {
+            pageCount = info.pageCount;
             batch.push({
               pageNumber,
               text,
@@ -59,14 +61,14 @@ export function createPdfEngine(log: Logger): PdfEngine {
             if (batch.length >= PAGE_BATCH) {
               const full = batch;
               batch = [];
-              await onPages(full);
+              await onPages(full, pageCount);
             }
           },
         })
         .catch((err: unknown) => {
           throw asRejection(err);
         });
-      if (batch.length) await onPages(batch);
+      if (batch.length) await onPages(batch, pageCount || summary.numPages);
       return {
         numPages: summary.numPages,
         outline: summary.outline,

@@ -35,8 +35,15 @@ export interface ExtractedBook {
 export interface PdfEngine {
   /** Throws a PdfRejection for files pdf.js cannot open (corrupt, password). */
   validate(file: string): Promise<void>;
-  /** Extracts every page; `onPages` receives pages in order, in small batches, and is awaited (back-pressure). */
-  extract(file: string, onPages: (pages: ExtractedPage[]) => Promise<void>, signal?: AbortSignal): Promise<ExtractedBook>;
+  /**
+   * Extracts every page; `onPages` receives pages in order, in small batches, with the document's
+   * page count, and is awaited (back-pressure).
+   */
+  extract(
+    file: string,
+    onPages: (pages: ExtractedPage[], pageCount: number) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<ExtractedBook>;
   /** Renders the first page with content as cover images, or null when no page has any. */
   renderCover(file: string): Promise<CoverImage[] | null>;
   /** Renders one page as a PNG for text recognition; `blank` when nothing is drawn on it. */

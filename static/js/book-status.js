@@ -23,7 +23,13 @@
       .then(function (s) {
         if (!s) return setTimeout(poll, (delay = Math.min(delay * 2, 15000)));
         field('ingestLabel').textContent = s.ingestLabel;
-        field('progress').textContent = s.ingestStatus === 'extracting' && s.progress ? '(' + s.progress + ')' : '';
+        field('progress').textContent = s.progressText ? '(' + s.progressText + ')' : '';
+        var bar = field('bar');
+        if (bar && s.ingestStatus === 'extracting' && s.progressTotal) {
+          bar.max = s.progressTotal;
+          bar.value = s.progress;
+          bar.textContent = s.progressText;
+        }
         if (s.error) {
           field('error').textContent = s.error;
           field('error').hidden = false;

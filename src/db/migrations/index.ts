@@ -9,6 +9,7 @@ import * as m0007 from './0007_privacy.ts';
 import * as m0009 from './0009_pdf_limits.ts';
 import * as m0010 from './0010_book_requests.ts';
 import * as m0012 from './0012_ocr.ts';
+import * as m0013 from './0013_sharing.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0009_pdf_limits': m0009,
   '0010_book_requests': m0010,
   '0012_ocr': m0012,
+  '0013_sharing': m0013,
 };

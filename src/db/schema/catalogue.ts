@@ -68,6 +68,11 @@ export interface BooksTable {
   /** Bumped by every change the search indexes must reflect; the outbox clears index_pending only for the revision it wrote. */
   search_revision: Generated<number>;
   ingested_at: Date | null;
+  // 0013_sharing
+  /** The PDF's page count, known as soon as extraction opens it (page_count is saved at the end). */
+  ingest_total: number | null;
+  /** When the current extraction began: with ingest_progress, the rate behind "time left". */
+  ingest_started_at: Date | null;
   indexed_at: Date | null;
   // 0012_ocr
   ocr_status: Generated<OcrBookStatus>;

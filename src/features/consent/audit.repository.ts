@@ -58,8 +58,13 @@ export class AuditRepository {
   }
 
   /** The distinct actions and actors seen, for the filter drop-downs. */
-  async facets(): Promise<{ actions: string[]; entities: string[]; actors: Array<{ id: number; name: string }> }> {
-    const [actions, entities, actors] = await Promise.all([
+  async facets(): Promise<{
+    actions: string[];
+    entities: string[];
+    actors: Array<{ id: number; name: string }>;
+    books: Array<{ id: number; title: string | null }>;
+  }> {
+    const [actions, entities, actors, books] = await Promise.all([
       this.db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute(),
       this.db.selectFrom('audit_log').select('entity').distinct().orderBy('entity').execute(),
       this.db
@@ -69,11 +74,22 @@ export class AuditRepository {
         .groupBy('actor_id')
         .orderBy('name')
         .execute(),
+      // The book filter's picker: books the log mentions (a deleted book keeps its number, without a title).
+      this.db
+        .selectFrom('audit_log')
+        .leftJoin('books', 'books.id', 'audit_log.book_id')
+        .select(['audit_log.book_id', sql<string | null>`max(books.title)`.as('title')])
+        .where('audit_log.book_id', 'is not', null)
+        .groupBy('audit_log.book_id')
+        .orderBy('title')
+        .limit(1000)
+        .execute(),
     ]);
     return {
       actions: actions.map((a) => a.action),
       entities: entities.map((e) => e.entity),
       actors: actors.map((a) => ({ id: a.actor_id as number, name: a.name })),
+      books: books.map((b) => ({ id: b.book_id as number, title: b.title })),
     };
   }
 

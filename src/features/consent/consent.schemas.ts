@@ -114,7 +114,8 @@ export const auditFilterSchema = z.object({
     .max(60)
     .optional()
     .transform((v) => v || undefined),
-  book: optionalId,
+  // The book picker sends "Title · #12" (or a bare number).
+  book: z.preprocess((v) => (typeof v === 'string' ? (/·\s*#(\d+)\s*$/.exec(v)?.[1] ?? v.trim()) : v), optionalId),
   actor: optionalId,
   from: date.optional(),
   until: date.optional(),

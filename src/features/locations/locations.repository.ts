@@ -59,6 +59,31 @@ export class LocationsRepository {
       .executeTakeFirst();
   }
 
+  /** The book picker's list (a <datalist>): published books, newest first. */
+  publishedBookChoices(limit: number): Promise<Array<{ id: number; title: string }>> {
+    return this.db
+      .selectFrom('books')
+      .select(['id', 'title'])
+      .where('status', '=', 'published')
+      .orderBy('published_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Published books whose title contains `text` (case-insensitive): the picker without the search engine. */
+  publishedBooksLike(text: string, limit: number): Promise<Array<{ id: number; title: string }>> {
+    const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.db
+      .selectFrom('books')
+      .select(['id', 'title'])
+      .where('status', '=', 'published')
+      .where('title', 'ilike', pattern)
+      .orderBy('title')
+      .limit(limit)
+      .execute();
+  }
+
   /** For poster pages about a book: its title, if it is published. */
   async publishedBookTitle(bookId: number): Promise<string | null> {
     const row = await this.db

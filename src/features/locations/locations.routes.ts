@@ -6,8 +6,12 @@ import { formView } from '../../http/error-handler.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
-import { bookQuery, idParam, locationSchema, posterQuery, qrFile } from './locations.schemas.ts';
+import { bookQuery, idParam, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
+import { links } from '../public/public.service.ts';
+
+/** How many published books the picker's <datalist> offers (newest first; typing finds the rest). */
+const BOOK_CHOICES = 1000;
 
 /** Locations, their QR codes and printable posters: librarians and admins. */
 export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
@@ -41,8 +45,41 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
 
   const detailLocals = async (req: Request) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
-    return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc };
+    const bookChoices = await locations.bookChoices(BOOK_CHOICES);
+    return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc, bookChoices };
   };
+
+  const chooseBook = (input: unknown) => locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(q));
+
+  /**
+   * A poster for one book, from the book's page: at a place (its QR is counted there) or at none
+   * (the QR leads straight to the book). ?book=ID|title&place=ID|''&size=a4|a5.
+   * Registered before /:id, which would read "poster" as a location id.
+   */
+  router.get('/poster', async (req, res) => {
+    const choice = await chooseBook(req.query.book);
+    const size = posterQuery.parse(req.query).size;
+    if (choice.kind === 'none') throw notFound();
+    if (choice.kind === 'choose') {
+      // Nothing found is a 404 (a stale link), several matches a page to choose from.
+      res.status(choice.matches.length ? 200 : 404);
+      return res.render('locations/choose-book', { choice, size, action: '/admin/locations/poster' });
+    }
+    const placeId = parseInput(placeQuery, req.query.place);
+    const loc = placeId ? await locations.get(placeId) : null;
+    const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + links.book(choice);
+    res.render('locations/poster', {
+      location: loc,
+      size,
+      url,
+      book: { id: choice.id, title: choice.title },
+      places: (await locations.list()).filter((l) => l.active),
+      // Without a place there is no location QR route: the SVG is inlined as a data: URL (allowed by img-src).
+      qrSrc: loc
+        ? `/admin/locations/${loc.id}/qr/1024.svg?book=${choice.id}`
+        : `data:image/svg+xml;base64,${Buffer.from(await qrSvg(url, 1024)).toString('base64')}`,
+    });
+  });
 
   router.get('/:id', async (req, res) => {
     res.render('locations/detail', await detailLocals(req));
@@ -91,18 +128,24 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
   });
 
   // The printable poster (A4/A5): library name, place, QR code, invitation and the URL in text.
+  // ?book= comes from the book picker: a number, "Title · #12", or part of a title.
   router.get('/:id/poster', async (req, res) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
     const q = posterQuery.parse(req.query);
-    const bookTitle = q.book ? await locations.publishedBookTitle(q.book) : null;
-    if (q.book && !bookTitle) throw notFound();
-    const url = scanUrl(base(), loc.code, q.book);
+    const choice = await chooseBook(req.query.book);
+    if (choice.kind === 'choose') {
+      res.status(choice.matches.length ? 200 : 404);
+      return res.render('locations/choose-book', { choice, size: q.size, action: `/admin/locations/${loc.id}/poster` });
+    }
+    const book = choice.kind === 'book' ? { id: choice.id, title: choice.title } : null;
+    const url = scanUrl(base(), loc.code, book?.id);
     res.render('locations/poster', {
       location: loc,
       size: q.size,
       url,
-      book: q.book ? { id: q.book, title: bookTitle } : null,
-      qrSrc: `/admin/locations/${loc.id}/qr/1024.svg${q.book ? `?book=${q.book}` : ''}`,
+      book,
+      places: (await locations.list()).filter((l) => l.active),
+      qrSrc: `/admin/locations/${loc.id}/qr/1024.svg${book ? `?book=${book.id}` : ''}`,
     });
   });
 

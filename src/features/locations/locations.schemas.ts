@@ -21,6 +21,11 @@ export const bookQuery = z
   .optional()
   .transform((v) => (v ? v : null));
 export const posterQuery = z.object({ size: z.enum(['a4', 'a5']).catch('a4'), book: bookQuery.catch(null) });
+/** The poster's place: a location id, or '' / absent for none. */
+export const placeQuery = z
+  .union([z.literal(''), z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
+  .optional()
+  .transform((v) => (v ? v : null));
 /** `512.png`, `1024.svg`…: one of the offered sizes and formats. */
 export const qrFile = z
   .string()

@@ -5,6 +5,7 @@ import type { Clock } from '../../infra/clock.ts';
 import { isDatabaseUnavailable } from '../../infra/faults.ts';
 import { notFound } from '../../http/errors.ts';
 import type { LocationFields, LocationsRepository } from './locations.repository.ts';
+import { resolveBookChoice, type BookChoice, type BookChoiceDeps } from './book-choice.ts';
 
 /**
  * Poster codes: 6 characters from an alphabet without look-alikes (0/o, 1/l/i), because people type
@@ -46,6 +47,16 @@ export class LocationsService {
 
   list(): Promise<Location[]> {
     return this.repo.list();
+  }
+
+  /** The book picker's <datalist>: published books, newest first. */
+  bookChoices(limit: number): Promise<Array<{ id: number; title: string }>> {
+    return this.repo.publishedBookChoices(limit);
+  }
+
+  /** What was typed in a book picker, as one published book or the matches to choose from. */
+  chooseBook(input: unknown, suggest: BookChoiceDeps['suggest']): Promise<BookChoice> {
+    return resolveBookChoice({ repo: this.repo, suggest }, input);
   }
 
   async get(id: number): Promise<Location> {

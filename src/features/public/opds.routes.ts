@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { acquisitionFeed, ACQ_TYPE, NAV_TYPE, navigationFeed, openSearchDescription, REL, type FeedInput, type Link } from './opds.ts';
+import { BOOKS_PER_PAGE } from '../search/search-query.ts';
+import { acquisitionFeed, ACQ_TYPE, NAV_TYPE, navigationFeed, openSearchDescription, REL, urn, type FeedInput, type Link } from './opds.ts';
 import { publishGate } from './optional-services.ts';
 import type { BookCard } from './public.repository.ts';
 import { links } from './public.service.ts';
@@ -25,20 +26,21 @@ export function opdsRoutes(ctx: AppContext): Router {
       .set('Cache-Control', 'public, max-age=300')
       .send(body);
 
-  const feed = (req: Request, id: string, title: string, selfHref: string, kind: FeedInput['kind'], extra: Link[] = []): FeedInput => ({
+  const feed = (req: Request, id: string[], title: string, selfHref: string, kind: FeedInput['kind'], extra: Link[] = []): FeedInput => ({
     base,
-    id: `urn:thu-vien-so:${id}`,
+    id: urn(...id),
     title,
     updated: ctx.clock.now(),
     selfHref,
     kind,
     links: extra,
     author: translator(req.lang)('app.name'),
+    readOnline: translator(req.lang)('opds.readOnline'),
   });
 
-  const paging = (path: string, page: number, total: number, query = ''): Link[] => {
+  const paging = (path: string, page: number, total: number, query = '', perPage = PER_PAGE): Link[] => {
     const href = (n: number) => `${path}?${query ? `q=${encodeURIComponent(query)}&` : ''}trang=${n}`;
-    const last = Math.max(1, Math.ceil(total / PER_PAGE));
+    const last = Math.max(1, Math.ceil(total / perPage));
     const out: Link[] = [{ rel: 'first', href: href(1), type: ACQ_TYPE }];
     if (page > 1) out.push({ rel: 'previous', href: href(page - 1), type: ACQ_TYPE });
     if (page < last) out.push({ rel: 'next', href: href(page + 1), type: ACQ_TYPE });
@@ -55,28 +57,28 @@ export function opdsRoutes(ctx: AppContext): Router {
     const categories = (await ctx.services.publicSite.categories()).filter((c) => c.books > 0);
     const entries = [
       {
-        id: 'urn:thu-vien-so:new',
+        id: urn('new'),
         title: t('opds.new'),
         content: t('opds.newHint'),
         updated: now,
         link: { rel: REL.sortNew, href: '/opds/moi', type: ACQ_TYPE },
       },
       {
-        id: 'urn:thu-vien-so:popular',
+        id: urn('popular'),
         title: t('opds.popular'),
         content: t('opds.popularHint'),
         updated: now,
         link: { rel: REL.sortPopular, href: '/opds/pho-bien', type: ACQ_TYPE },
       },
       ...categories.map((c) => ({
-        id: `urn:thu-vien-so:category:${c.slug}`,
+        id: urn('category', c.slug),
         title: c.name,
         content: t('public.bookCount', { count: c.books }),
         updated: now,
         link: { rel: 'subsection', href: `/opds/the-loai/${c.slug}`, type: ACQ_TYPE, count: c.books },
       })),
     ];
-    send(res, 'navigation', navigationFeed(feed(req, 'root', t('app.name'), '/opds', 'navigation'), entries));
+    send(res, 'navigation', navigationFeed(feed(req, ['root'], t('app.name'), '/opds', 'navigation'), entries));
   });
 
   router.get('/opds/opensearch.xml', (req, res) => {
@@ -89,7 +91,7 @@ export function opdsRoutes(ctx: AppContext): Router {
     const [books, total] = await Promise.all([repo.newest(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
     const f = feed(
       req,
-      'new',
+      ['new'],
       translator(req.lang)('opds.new'),
       `/opds/moi?trang=${page}`,
       'acquisition',
@@ -103,7 +105,7 @@ export function opdsRoutes(ctx: AppContext): Router {
     const [books, total] = await Promise.all([repo.popular(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
     const f = feed(
       req,
-      'popular',
+      ['popular'],
       translator(req.lang)('opds.popular'),
       `/opds/pho-bien?trang=${page}`,
       'acquisition',
@@ -118,7 +120,7 @@ export function opdsRoutes(ctx: AppContext): Router {
     const data = slug.success ? await ctx.services.publicSite.category(slug.data, page) : undefined;
     if (!data) throw notFound();
     const path = `/opds/the-loai/${data.category.slug}`;
-    const f = feed(req, `category:${data.category.slug}`, data.category.name, `${path}?trang=${page}`, 'acquisition', [
+    const f = feed(req, ['category', data.category.slug], data.category.name, `${path}?trang=${page}`, 'acquisition', [
       ...paging(path, page, data.total),
       { rel: 'alternate', href: links.category(data.category.slug), type: 'text/html' },
     ]);
@@ -133,16 +135,17 @@ export function opdsRoutes(ctx: AppContext): Router {
     const t = translator(req.lang);
     const f = feed(
       req,
-      `search:${q}`,
+      ['search', q],
       t('opds.searchTitle', { q }),
       `/opds/tim?q=${encodeURIComponent(q)}&trang=${page}`,
       'acquisition',
-      paging('/opds/tim', page, results.totalBooks, q),
+      paging('/opds/tim', page, results.totalBooks, q, BOOKS_PER_PAGE),
     );
+    // The search engine cuts pages of BOOKS_PER_PAGE; that is the page size, however many are on this one.
     send(
       res,
       'acquisition',
-      acquisitionFeed(f, await withDownload(req, books), { total: results.totalBooks, perPage: books.length || PER_PAGE, page }),
+      acquisitionFeed(f, await withDownload(req, books), { total: results.totalBooks, perPage: BOOKS_PER_PAGE, page }),
     );
   });
   return router;

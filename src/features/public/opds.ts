@@ -20,7 +20,9 @@ export const REL = {
 export const xml = (s: string) =>
   s
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
-    // Characters XML 1.0 forbids (extracted PDF metadata sometimes carries them).
+    // Characters XML 1.0 forbids (extracted PDF metadata sometimes carries them): matching control
+    // characters is the point here.
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
 
 export interface Link {
@@ -51,6 +53,16 @@ export interface FeedInput {
   kind: 'navigation' | 'acquisition';
   links?: Link[];
   author: string;
+  /** Title of the "read online" link of books that cannot be downloaded. */
+  readOnline: string;
+}
+
+/**
+ * A feed or entry id: a URN whose variable part is percent-encoded, so a search for "dế mèn" gives
+ * "urn:thu-vien-so:search:d%E1%BA%BF%20m%C3%A8n" — a valid URI (Atom requires one), not text with spaces.
+ */
+export function urn(...parts: string[]): string {
+  return ['urn:thu-vien-so', ...parts.map((p) => encodeURIComponent(p))].join(':');
 }
 
 function head(f: FeedInput): string {
@@ -81,15 +93,19 @@ export interface AcquisitionBook extends BookCard {
   allowDownload: boolean;
 }
 
+/**
+ * `paging`: OpenSearch counts — `perPage` is the page size the feed was cut with (not the number of
+ * entries on this page, which is smaller on the last one), `startIndex` is 1-based.
+ */
 export function acquisitionFeed(f: FeedInput, books: AcquisitionBook[], paging?: { total: number; perPage: number; page: number }): string {
   const extra = paging
     ? `<opensearch:totalResults>${paging.total}</opensearch:totalResults><opensearch:itemsPerPage>${paging.perPage}</opensearch:itemsPerPage><opensearch:startIndex>${(paging.page - 1) * paging.perPage + 1}</opensearch:startIndex>`
     : '';
-  const entries = books.map((b) => bookEntry(b, f.base, f.updated));
+  const entries = books.map((b) => bookEntry(b, f.base, f.updated, f.readOnline));
   return `${head(f)}\n${extra}\n${entries.join('\n')}\n</feed>\n`;
 }
 
-function bookEntry(b: AcquisitionBook, base: string, fallbackUpdated: Date): string {
+function bookEntry(b: AcquisitionBook, base: string, fallbackUpdated: Date, readOnline: string): string {
   const parts = [
     `<entry>`,
     `<title>${xml(b.title)}</title>`,
@@ -100,8 +116,14 @@ function bookEntry(b: AcquisitionBook, base: string, fallbackUpdated: Date): str
     b.year ? `<dc:issued>${b.year}</dc:issued>` : '',
     ...b.categories.map((c) => `<category scheme="${xml(base + '/the-loai')}" term="${xml(c.slug)}" label="${xml(c.name)}"/>`),
     b.description ? `<summary type="text">${xml(b.description.slice(0, 1000))}</summary>` : '',
-    link({ rel: 'alternate', href: links.book(b), type: 'text/html' }, base),
   ];
+  // A book without download consent has no acquisition link; its way in is reading online, so its
+  // text/html alternate (Atom allows one per type) is the reader and the book page is "related".
+  if (b.allowDownload) parts.push(link({ rel: 'alternate', href: links.book(b), type: 'text/html' }, base));
+  else {
+    parts.push(link({ rel: 'alternate', href: links.reader(b.id), type: 'text/html', title: readOnline }, base));
+    parts.push(link({ rel: 'related', href: links.book(b), type: 'text/html' }, base));
+  }
   if (b.hasCover) {
     parts.push(link({ rel: REL.image, href: links.cover(b, 400, 'jpg'), type: 'image/jpeg' }, base));
     parts.push(link({ rel: REL.thumbnail, href: links.cover(b, 200, 'jpg'), type: 'image/jpeg' }, base));

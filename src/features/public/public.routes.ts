@@ -5,7 +5,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { notFound } from '../../http/errors.ts';
-import { isLang, LANGS } from '../../http/i18n/index.ts';
+import { isLang, LANGS, translator } from '../../http/i18n/index.ts';
 import { LANG_COOKIE } from '../../http/view-locals.ts';
 import { bookIdFrom, resolvePublicBook } from './book-access.ts';
 import { currentLocationName, publishGate, rightsStatement } from './optional-services.ts';
@@ -13,6 +13,7 @@ import { links } from './public.service.ts';
 import { safeReturnPath } from '../../http/safe-redirect.ts';
 import { serviceWorkerSource, webManifest } from './pwa.ts';
 import { ACCEPT_CH } from '../reader/reader-choice.ts';
+import { coverShareImage, share } from './share.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const pageParam = z.coerce.number().int().min(1).max(10_000).catch(1);
@@ -29,10 +30,17 @@ export function publicRoutes(ctx: AppContext): Router {
   const router = Router();
   router.use(publicLocals);
   const site = ctx.services.publicSite;
+  const base = ctx.config.publicBaseUrl;
 
   router.get('/', async (req, res) => {
     const [data, needsSetup] = await Promise.all([site.home(), ctx.services.users.needsSetup()]);
-    res.render('public/home', { ...data, needsSetup, placeName: currentLocationName(req) });
+    const t = translator(req.lang);
+    const preview = share(
+      base,
+      { title: t('app.name'), description: t('share.home', { count: data.total }), path: '/', image: null },
+      t('app.name'),
+    );
+    res.render('public/home', { ...data, needsSetup, placeName: currentLocationName(req), share: preview });
   });
 
   // A plain link (works without JavaScript); the cookie holds only the language choice.
@@ -53,21 +61,33 @@ export function publicRoutes(ctx: AppContext): Router {
     if (req.path !== canonical) return res.redirect(301, canonical);
     // Readers usually come through this page: have the reader's page-1 picture ready for them.
     if (!isbot(req.get('user-agent') ?? '')) void ctx.services.pagePreviews.ensure(book.id, book.file.storageKey);
-    const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id, req.lang), rightsStatement(ctx, book.id, req.lang)]);
+    const [gate, rights, cover] = await Promise.all([
+      publishGate(ctx).check(book.id, req.lang),
+      rightsStatement(ctx, book.id, req.lang),
+      coverShareImage(ctx.storage, base, book),
+    ]);
+    const t = translator(req.lang);
+    const description = book.description || t('public.bookOgFallback', { title: book.title });
     // Ask for connection hints now, so that the reader link followed from here can pick the lighter reader.
     res.set('Accept-CH', ACCEPT_CH);
     res.render('public/book', {
+      share: share(base, { type: 'book', title: book.title, description, path: canonical, image: cover }, t('app.name')),
       book,
       toc: site.toc(book),
       allowDownload: gate.allowDownload,
       rights,
       absoluteUrl: ctx.config.publicBaseUrl + canonical,
-      absoluteCover: book.hasCover ? ctx.config.publicBaseUrl + links.cover(book, 400, 'jpg') : null,
     });
   });
 
-  router.get('/the-loai', async (_req, res) => {
-    res.render('public/categories', { categories: await site.categories() });
+  router.get('/the-loai', async (req, res) => {
+    const t = translator(req.lang);
+    const preview = share(
+      base,
+      { title: t('public.categories'), description: t('share.categories'), path: '/the-loai', image: null },
+      t('app.name'),
+    );
+    res.render('public/categories', { categories: await site.categories(), share: preview });
   });
 
   router.get('/the-loai/:slug', async (req, res) => {
@@ -79,14 +99,22 @@ export function publicRoutes(ctx: AppContext): Router {
       if (moved?.redirected) return res.redirect(301, links.category(moved.category.slug));
       throw notFound();
     }
-    res.render('public/list', { heading: data.category.name, kind: 'category', basePath: links.category(data.category.slug), ...data });
+    const t = translator(req.lang);
+    const path = links.category(data.category.slug);
+    const description = t('share.category', { name: data.category.name, count: data.total });
+    const preview = share(base, { title: data.category.name, description, path, image: null }, t('app.name'));
+    res.render('public/list', { heading: data.category.name, kind: 'category', basePath: path, ...data, share: preview });
   });
 
   router.get('/tac-gia/:slug', async (req, res) => {
     const slug = slugParam.safeParse(req.params.slug);
     const data = slug.success ? await site.author(slug.data, pageParam.parse(req.query.trang)) : undefined;
     if (!data) throw notFound();
-    res.render('public/list', { heading: data.author.name, kind: 'author', basePath: links.author(data.author.slug), ...data });
+    const t = translator(req.lang);
+    const path = links.author(data.author.slug);
+    const description = t('share.author', { name: data.author.name, count: data.total });
+    const preview = share(base, { title: data.author.name, description, path, image: null }, t('app.name'));
+    res.render('public/list', { heading: data.author.name, kind: 'author', basePath: path, ...data, share: preview });
   });
 
   router.get('/manifest.webmanifest', (req, res) => {

@@ -10,6 +10,8 @@ import { links } from '../public/public.service.ts';
 import { slugify } from '../public/text.ts';
 import { pictureRoutes, renderPicturePage } from './picture.routes.ts';
 import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
+import { coverShareImage, share } from '../public/share.ts';
+import { translator } from '../../http/i18n/index.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -47,7 +49,16 @@ export function readerRoutes(ctx: AppContext): Router {
     const hasPreview = await previews.exists(book.id);
     if (!hasPreview) void previews.ensure(book.id, book.file.storageKey);
     const preview = hasPreview ? links.pagePreview(book.id) : null;
-    res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount: reader.pageCount(book), preview });
+    const t = translator(req.lang);
+    const pageCount = reader.pageCount(book);
+    const description = book.description || t('share.reader', { title: book.title, pages: pageCount });
+    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
+    const card = share(
+      ctx.config.publicBaseUrl,
+      { type: 'book', title: book.title, description, path: `/doc/${book.id}`, image },
+      t('app.name'),
+    );
+    res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount, preview, share: card });
   });
 
   // The no-JavaScript page jump: a GET form posts the number here.
@@ -63,7 +74,15 @@ export function readerRoutes(ctx: AppContext): Router {
     const q = queryText.parse(req.query.q);
     const page = n.success ? await reader.textPage(book, n.data, q) : undefined;
     if (!page) throw notFound();
-    res.render('reader/text-page', { book, page, q });
+    // The preview quotes the page itself: that is what the person sharing it wants to show.
+    const t = translator(req.lang);
+    const title = t('reader.textTitle', { title: book.title, page: page.pageNumber });
+    const text = page.paragraphs.map((para) => para.map((seg) => seg.text).join('')).join(' ');
+    const description = text.trim() || book.description || t('share.reader', { title: book.title, pages: page.pageCount });
+    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
+    const path = links.textPage(book.id, page.pageNumber);
+    const card = share(ctx.config.publicBaseUrl, { type: 'article', title, description, path, image }, t('app.name'));
+    res.render('reader/text-page', { book, page, q, share: card });
   });
 
   // In-book search without JavaScript: a page of hits linking to text mode and the reader.

@@ -12,6 +12,11 @@ export function localDay(at: Date): string {
   return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The local hour (0–23) of an instant. */
+export function localHour(at: Date): number {
+  return new Date(at.getTime() + OFFSET_MS).getUTCHours();
+}
+
 /** The instant a local day (YYYY-MM-DD) begins. */
 export function dayStart(day: string): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS);

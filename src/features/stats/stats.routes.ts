@@ -6,6 +6,7 @@ import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { monthRange, parseStatsQuery, previousPeriod, type StatsQuery } from './date-range.ts';
 import { toCsv } from '../../http/csv.ts';
 import { localDay } from './local-time.ts';
+import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
 import { EXPORT_TABLES, type ExportTable } from './stats.service.ts';
 import { statsViewHelpers } from './stats.view.ts';
 
@@ -17,7 +18,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
 
   router.get('/', async (req, res) => {
     const dashboard = await stats.dashboard(queryOf(req));
-    res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query) });
+    res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query, ctx.clock.now()) });
   });
 
   // /admin/stats/export/books.csv?range=…&location=… — the same filters as the dashboard.
@@ -33,7 +34,14 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     res.set('Content-Disposition', `attachment; filename="${name}"`);
     res.set('Cache-Control', 'no-store');
     // The totals table names its metrics in the reader's language, like the column headers.
-    const body = table === 'totals' ? rows.map(([k, ...rest]) => [t(`stats.metric.${k}` as MessageKey), ...rest]) : rows;
+    // The locations table labels its two pseudo-places (visits without a QR code, QR codes of
+    // deactivated places) the way the dashboard does, instead of an empty name cell.
+    const body =
+      table === 'totals'
+        ? rows.map(([k, ...rest]) => [t(`stats.metric.${k}` as MessageKey), ...rest])
+        : table === 'locations'
+          ? rows.map(([key, name, ...rest]) => [key, pseudoPlace(key, t) ?? name, ...rest])
+          : rows;
     res.type('text/csv; charset=utf-8').send(toCsv(header, body));
   });
 
@@ -52,10 +60,16 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       granularity: 'day',
     };
     const dashboard = await stats.dashboard(query);
-    res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query) });
+    res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query, ctx.clock.now()) });
   });
 
   return router;
+}
+
+function pseudoPlace(key: string | number, t: ReturnType<typeof translator>): string | null {
+  if (key === DIRECT_KEY) return t('stats.place.noQr');
+  if (key === INACTIVE_KEY) return t('stats.place.inactive');
+  return null;
 }
 
 /** The calendar month before `month` (a month is compared with the previous month, not 30 days). */

@@ -6,9 +6,13 @@ import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
 import type { Dashboard } from './stats.service.ts';
 import { percentChange, roundedDown } from './stats.service.ts';
 import type { LocationRow } from './stats.repository.ts';
+import { bucketsBegun, summaryFacts, type PeriodName } from './summary.ts';
 
-/** Formatting and chart helpers handed to the statistics views (locale-aware, escaped by EJS). */
-export function statsViewHelpers(req: Request, query: StatsQuery) {
+/**
+ * Formatting and chart helpers handed to the statistics views (locale-aware, escaped by EJS).
+ * `now`: the clock's time, so the days still to come are left out of the charts.
+ */
+export function statsViewHelpers(req: Request, query: StatsQuery, now: Date) {
   const t = translator(req.lang);
   const nf = new Intl.NumberFormat(req.lang === 'vi' ? 'vi-VN' : 'en-GB');
   const num = (n: number) => nf.format(n);
@@ -60,6 +64,37 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
     };
   };
 
+  /** Calendar month names: "11" in "Tháng 11" (vi), "November" (en). */
+  const monthName = (m: string) =>
+    req.lang === 'vi'
+      ? String(Number(m.slice(5, 7)))
+      : new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(new Date(`${m}-01T00:00:00Z`));
+  const periodText = (p: PeriodName, capital: boolean) =>
+    p.kind === 'month'
+      ? t(capital ? 'stats.summary.month' : 'stats.summary.monthLower', { month: monthName(p.month) })
+      : rangeText(p.range);
+
+  /** The dashboard's first line, one plain sentence (see summary.ts). */
+  const summaryText = (d: Dashboard) => {
+    const f = summaryFacts(d);
+    let text = t('stats.summary.reads', { period: periodText(f.period, true), n: num(f.reads) });
+    if (f.change) {
+      const compare = periodText(f.change.compare, false);
+      const pct = f.change.pct === null ? '' : t('stats.summary.pct', { n: nf.format(f.change.pct) });
+      text += f.change.pct === null ? t('stats.summary.noneBefore', { compare }) : t(`stats.summary.${f.change.dir}`, { pct, compare });
+    }
+    if (f.topPlace) text += t('stats.summary.top', { place: placeName(f.topPlace) });
+    return `${text}.`;
+  };
+
+  /** The series as drawn: every bucket on the axis, lines only through the buckets already begun. */
+  const seriesShown = (d: Dashboard) =>
+    bucketsBegun(
+      d.series.map((p) => p.bucket),
+      now,
+      query.range.from,
+    );
+
   const buildCharts = (d: Dashboard) => {
     const labels = d.series.map((p) => (query.granularity === 'hour' ? p.bucket : day(p.bucket).slice(0, 5)));
     return {
@@ -71,6 +106,7 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
           { key: 'opens', label: t('stats.metric.bookOpens'), values: d.series.map((p) => p.bookOpens) },
         ],
         num,
+        seriesShown(d),
       ),
       locations: barChart(
         d.locations
@@ -90,5 +126,18 @@ export function statsViewHelpers(req: Request, query: StatsQuery) {
     };
   };
 
-  return { num, day, rangeText, monthText, exportUrl, filtersQuery: filters.toString(), placeName, delta, headlineText, buildCharts };
+  return {
+    num,
+    day,
+    rangeText,
+    monthText,
+    exportUrl,
+    filtersQuery: filters.toString(),
+    placeName,
+    delta,
+    headlineText,
+    buildCharts,
+    summaryText,
+    seriesShown,
+  };
 }

@@ -12,11 +12,27 @@ export function visitorHash(salt: Buffer, ip: string, userAgent: string): Buffer
   return crypto.createHash('sha256').update(salt).update(ip).update('\n').update(userAgent).digest().subarray(0, 16);
 }
 
-/** A coarse device class: enough to know whether readers use phones, nothing that identifies one. */
+/**
+ * A coarse device class: enough to know whether readers use phones, nothing that identifies one.
+ *
+ * In-app browsers (Zalo, Facebook, Messenger) append their own tokens after the system browser's
+ * UA — "… Mobile Safari/537.36 Zalo android/…", "[FB_IAB/Orca-Android;…]" — so a test for
+ * "Android not followed by Mobile" found the *second* "android" and called every Zalo phone a
+ * tablet. Chrome's rule is about the whole string: an Android UA with "Mobile" anywhere is a
+ * phone, without it a tablet. Facebook's own FBID/phone|tablet token is trusted when present.
+ *
+ * Known limit: iPadOS Safari in its default "desktop website" mode sends a Mac UA
+ * ("Macintosh; Intel Mac OS X 10_15_7 … Safari") that a server cannot tell apart from a Mac; it
+ * counts as a computer. In-app browsers on an iPad still name the iPad (FBDV/iPad…, "iPad;").
+ */
 export function deviceClass(userAgent: string | null | undefined): Device {
   const ua = userAgent ?? '';
-  if (/iPad|Tablet|PlayBook|Silk|Kindle|(Android(?!.*Mobile))/i.test(ua)) return 'tablet';
-  if (/Mobi|iPhone|iPod|Android|Windows Phone|Zalo/i.test(ua)) return 'phone';
+  const fbid = /FBID\/(phone|tablet)/i.exec(ua)?.[1]?.toLowerCase();
+  if (fbid === 'phone' || fbid === 'tablet') return fbid;
+  if (/iPad|Tablet|PlayBook|Silk|Kindle/i.test(ua)) return 'tablet';
+  if (/iPhone|iPod|Windows Phone|Mobi/i.test(ua)) return 'phone';
+  if (/Android/i.test(ua)) return 'tablet';
+  if (/Zalo/i.test(ua)) return 'phone';
   return 'desktop';
 }
 

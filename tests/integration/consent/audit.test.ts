@@ -76,6 +76,13 @@ describe('audit log', () => {
     const filtered = await agent.get(`/admin/audit?action=consent.revoked&book=${bookId}`).expect(200);
     expect(filtered.text).toContain('consent.revoked');
     expect(filtered.text).not.toContain('<code>book.published</code>');
+    // The book filter is a picker of the books the log mentions; a picked "Title · #id" filters the same.
+    const title = (await t.env.ctx.repos.books.findById(bookId!))!.title;
+    expect(all.text).toContain(`<option value="${title} · #${bookId}"></option>`);
+    const picked = await agent.get(`/admin/audit?action=consent.revoked&book=${encodeURIComponent(`${title} · #${bookId}`)}`).expect(200);
+    expect(picked.text).toContain('consent.revoked');
+    expect(picked.text).not.toContain('<code>book.published</code>');
+    expect(picked.text).toContain(`value="${title} · #${bookId}"`);
     const byDay = await agent.get('/admin/audit?from=2025-06-16&until=2025-06-16').expect(200);
     expect(byDay.text).toContain('<code>consent.revoked</code>');
     expect(byDay.text).not.toContain('<code>consent.created</code>');

@@ -117,7 +117,9 @@ describe('book page', () => {
     expect(html).toMatch(/<h2>Bản quyền<\/h2>\s*<p class="rights">[^<]+<\/p>/);
     expect(html).toContain('<meta property="og:title" content="Truyện Kiều">');
     expect(html).toContain(`<meta property="og:image" content="http://localhost:3000/sach/${kieu.id}/bia-400.jpg?v=1">`);
-    expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
+    // The fixture cover is 1×1 (not landscape): a summary card, with its size declared.
+    expect(html).toContain('<meta name="twitter:card" content="summary">');
+    expect(html).toContain('<meta property="og:image:height" content="1">');
     expect(html).toContain('https://www.facebook.com/sharer/sharer.php?u=http%3A%2F%2Flocalhost%3A3000%2Fsach%2F');
     expect(html).toContain('<p>Bản in có chú giải.</p>');
   });

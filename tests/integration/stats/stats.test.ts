@@ -201,6 +201,11 @@ describe('exports', () => {
       'Mã số điểm,Điểm,Mã QR,Lượt truy cập,Người đọc (không trùng),Lượt quét QR,Bot,Lượt mở sách,Trang đã đọc,Lượt tìm kiếm',
     );
     expect(rows.some((r) => /^\d+,Trường Tiểu học Kim Đồng,[a-z0-9]{6},1,1,1,0,0,0,0$/.test(r))).toBe(true);
+    // The pseudo-places have names too: visits that came through no poster, and QR codes of places since deactivated.
+    expect(rows.some((r) => r.startsWith('-1,Mã QR của điểm đã ngừng,,'))).toBe(true);
+    const direct = await leader.agent.get('/admin/stats/export/locations.csv?range=custom&from=2025-03-10&to=2025-03-10').expect(200);
+    expect(direct.text).toMatch(/\r\n0,Không qua mã QR,,\d+,/);
+    expect(direct.text).not.toMatch(/\r\n0,,/);
     const totals = await leader.agent.get('/admin/stats/export/totals.csv?range=custom&from=2025-03-13&to=2025-03-13').expect(200);
     expect(totals.text).toContain('Lượt tìm kiếm,2025-03-13,3');
     expect(totals.text).toContain('Tìm kiếm không có kết quả,2025-03-13,3');
@@ -223,7 +228,8 @@ describe('dashboard', () => {
     expect(dash.text).toContain('<svg viewBox=');
     const report = await leader.agent.get('/admin/stats/report?month=2025-03').expect(200);
     expect(report.text).toContain('Báo cáo hoạt động thư viện tháng 03/2025');
-    expect(report.text).toContain('@media print');
+    expect(report.text).toContain('<link rel="stylesheet" href="/static/css/stats.css">');
+    expect((await request(env.app).get('/static/css/stats.css').expect(200)).text).toContain('@media print');
     expect(report.text).toContain('Tắt đèn');
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { barChart, lineChart, niceScale } from '../../../src/features/stats/charts.ts';
+import { MAX_X_LABELS, barChart, labelIndices, lineChart, niceScale } from '../../../src/features/stats/charts.ts';
+import { bucketsBegun, periodName } from '../../../src/features/stats/summary.ts';
 import { monthRange, parseStatsQuery, previousPeriod } from '../../../src/features/stats/date-range.ts';
 import { addDays, dayStart, localDay, weekStart } from '../../../src/features/stats/local-time.ts';
 import { percentChange, roundedDown } from '../../../src/features/stats/stats.service.ts';
@@ -103,23 +104,46 @@ describe('charts', () => {
   it('places line points inside the plot, highest value at the top', () => {
     const c = lineChart(['a', 'b', 'c'], [{ key: 'visits', label: 'V', values: [0, 5, 10] }]);
     const [p0, , p2] = c.series[0].points;
-    expect(p0.y).toBe(c.plot.bottom);
-    expect(p2.y).toBe(c.plot.top);
-    expect(c.series[0].path.startsWith(`M${c.plot.left},`)).toBe(true);
+    expect(p0.y).toBe(c.height);
+    expect(p2.y).toBe(0);
+    expect(c.series[0].path.startsWith('M0,')).toBe(true);
+    expect(c.yTicks[0]).toEqual({ pct: 100, text: '0' });
     expect(c.empty).toBe(false);
   });
-  it('limits x labels to about eight so a phone can show them', () => {
-    const labels = Array.from({ length: 90 }, (_, i) => String(i));
-    expect(lineChart(labels, [{ key: 'v', label: 'V', values: labels.map(() => 1) }]).xLabels.length).toBeLessThanOrEqual(10);
+  it('spreads at most five date labels evenly, always the first and the last, never two on one spot', () => {
+    for (const n of [1, 2, 5, 6, 7, 28, 30, 31, 62, 90]) {
+      const idx = labelIndices(n);
+      expect(idx.length).toBe(Math.min(n, MAX_X_LABELS));
+      expect(idx[0]).toBe(0);
+      expect(idx.at(-1)).toBe(n - 1);
+      const gaps = idx.slice(1).map((v, i) => v - idx[i]);
+      // Evenly spread: no gap is less than half another (the old "every k-th plus the last" put 30/11 on 01/12).
+      if (gaps.length > 1) expect(Math.min(...gaps) * 2).toBeGreaterThanOrEqual(Math.max(...gaps));
+    }
+    const labels = Array.from({ length: 30 }, (_, i) => String(i + 1));
+    const c = lineChart(labels, [{ key: 'v', label: 'V', values: labels.map(() => 1) }]);
+    expect(c.xLabels.map((l) => l.align)).toEqual(['start', 'middle', 'middle', 'middle', 'end']);
+    expect(c.xLabels.at(-1)).toMatchObject({ text: '30', pct: 100 });
   });
-  it('scales bars to the largest value', () => {
+  it('keeps the days still to come on the axis but draws no line there', () => {
+    const labels = Array.from({ length: 30 }, (_, i) => String(i + 1));
+    const c = lineChart(labels, [{ key: 'v', label: 'V', values: labels.map((_, i) => (i < 12 ? 10 : 0)) }], String, 12);
+    expect(c.series[0].points).toHaveLength(12);
+    expect(c.series[0].path.split(/[ML]/).filter(Boolean)).toHaveLength(12);
+    expect(c.xLabels.at(-1)!.text).toBe('30');
+    expect(bucketsBegun(['2026-11-01', '2026-11-12', '2026-11-13'], new Date('2026-11-12T16:59:00Z'), '2026-11-01')).toBe(2);
+    expect(bucketsBegun(['00:00', '01:00', '09:00', '10:00'], new Date('2026-11-12T02:30:00Z'), '2026-11-12')).toBe(3);
+    expect(bucketsBegun(['00:00', '01:00'], new Date('2026-11-12T02:30:00Z'), '2026-11-11')).toBe(2);
+  });
+  it('scales bars to the largest value and keeps full labels', () => {
+    const long = 'Nhà văn hoá tổ dân phố số 5, phường Nguyễn Trung Trực (điểm đọc sách cộng đồng)';
     const b = barChart([
-      { label: 'A', value: 10 },
+      { label: long, value: 10 },
       { label: 'B', value: 5 },
       { label: 'C', value: 0 },
     ]);
-    expect(b.bars[1].width).toBeCloseTo(b.bars[0].width / 2, 0);
-    expect(b.bars[2].width).toBe(0);
+    expect(b.bars.map((x) => x.pct)).toEqual([100, 50, 0]);
+    expect(b.bars[0].label).toBe(long);
   });
 });
 
@@ -158,5 +182,15 @@ describe('splitting a range into whole months and loose days', () => {
       days: [{ from: '2024-01-31', to: '2024-02-01' }],
     });
     expect(splitRange({ from: '2023-12-01', to: '2024-01-31' })).toEqual({ months: { from: '2023-12-01', to: '2024-01-01' }, days: [] });
+  });
+});
+
+describe('the summary names its period', () => {
+  it('a whole month or this month so far by its month, anything else by its dates', () => {
+    expect(periodName({ from: '2026-11-01', to: '2026-11-30' }, true)).toEqual({ kind: 'month', month: '2026-11' });
+    expect(periodName({ from: '2026-11-01', to: '2026-11-12' }, false)).toEqual({ kind: 'month', month: '2026-11' });
+    expect(periodName({ from: '2026-11-01', to: '2026-11-01' }, true).kind).toBe('range'); // "today" on the 1st
+    expect(periodName({ from: '2026-10-20', to: '2026-11-12' }, false).kind).toBe('range');
+    expect(periodName({ from: '2026-02-01', to: '2026-02-28' }, true)).toEqual({ kind: 'month', month: '2026-02' });
   });
 });

@@ -266,7 +266,13 @@ export class BooksRepository {
 
   async setIngestState(
     bookId: number,
-    state: { ingest_status: IngestStatus; ingest_error?: string | null; ingest_progress?: number },
+    state: {
+      ingest_status: IngestStatus;
+      ingest_error?: string | null;
+      ingest_progress?: number;
+      ingest_total?: number | null;
+      ingest_started_at?: Date | null;
+    },
     db: Database = this.db,
   ): Promise<void> {
     await db
@@ -276,8 +282,8 @@ export class BooksRepository {
       .execute();
   }
 
-  async setIngestProgress(bookId: number, pages: number): Promise<void> {
-    await this.db.updateTable('books').set({ ingest_progress: pages }).where('id', '=', bookId).execute();
+  async setIngestProgress(bookId: number, pages: number, total: number): Promise<void> {
+    await this.db.updateTable('books').set({ ingest_progress: pages, ingest_total: total }).where('id', '=', bookId).execute();
   }
 
   /** Stores what extraction found, in the transaction that also completes the ingest. */

@@ -8,6 +8,7 @@ import { idParam } from '../../auth/auth.schemas.ts';
 import { coverParams, listQuerySchema, metadataSchema, withdrawSchema } from '../catalogue.schemas.ts';
 import { coverKeys, isCoverWidth } from './covers.ts';
 import { ImportService } from '../ingest/import.service.ts';
+import { ingestProgress, ingestProgressText } from '../ingest/ingest-progress.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
 import { uploadRoutes } from '../ingest/upload.routes.ts';
 
@@ -66,6 +67,8 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
     };
     res.render('catalogue/book', {
       book,
+      progress: ingestProgress(book, ctx.clock.now()),
+      progressText: ingestProgressText(ingestProgress(book, ctx.clock.now()), translator(req.lang)),
       file,
       categories,
       gate,
@@ -89,6 +92,9 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       ingestStatus: book.ingest_status,
       ingestLabel: t(`catalogue.ingest.${book.ingest_status}`),
       progress: book.ingest_progress,
+      // "120 / 400 trang · còn khoảng 2 phút": worded here so the page and the script say the same.
+      progressText: ingestProgressText(ingestProgress(book, ctx.clock.now()), t),
+      progressTotal: book.ingest_total,
       pageCount: book.page_count,
       error: ImportService.ingestErrorText(book.ingest_error, req.lang) || null,
       indexPending: book.index_pending,

@@ -58,15 +58,21 @@ export function ingestHandler(d: Deps): JobHandler {
       await d.books.setIngestState(bookId, { ingest_status: 'failed', ingest_error: INGEST_ERROR_KEYS.missing_file });
       throw new PermanentJobError(`book ${bookId}: PDF file missing from storage`);
     }
-    await d.books.setIngestState(bookId, { ingest_status: 'extracting', ingest_error: null, ingest_progress: 0 });
+    await d.books.setIngestState(bookId, {
+      ingest_status: 'extracting',
+      ingest_error: null,
+      ingest_progress: 0,
+      ingest_total: null,
+      ingest_started_at: d.clock.now(),
+    });
     const log = d.log.child({ bookId, jobId: job.id });
     const started = performance.now();
     try {
       const result = await d.pdf().extract(
         pdfPath,
-        async (pages) => {
+        async (pages, pageCount) => {
           await d.pages.upsert(bookId, pages);
-          await d.books.setIngestProgress(bookId, pages[pages.length - 1].pageNumber);
+          await d.books.setIngestProgress(bookId, pages[pages.length - 1].pageNumber, pageCount);
         },
         signal,
       );
