@@ -7,14 +7,18 @@ import type { Logger } from '../infra/logger.ts';
 /**
  * The route pattern (`/doc/:id`), never the URL: a URL carries what readers searched for and read,
  * and sometimes a one-time token (`/dat-mat-khau/:token`). Mounted routers set `baseUrl` while
- * their handler runs; on the error path Express has restored it, so the pattern may lose its
- * mount prefix there, which is still no personal data.
+ * their handler runs; on the error path Express has restored it, and the pattern of a mounted
+ * router's route is then shown as `…/:id/publish` (its mount prefix unknown) rather than guessed.
  */
 export function routePattern(req: IncomingMessage): string {
   const r = req as Partial<Request>;
   const route = r.route as { path?: unknown } | undefined;
-  if (route && typeof route.path === 'string') return `${r.baseUrl ?? ''}${route.path}`;
   const path = (r.originalUrl ?? req.url ?? '').split('?')[0];
+  if (route && typeof route.path === 'string') {
+    const pattern = `${r.baseUrl ?? ''}${route.path}`;
+    const segments = (p: string) => p.split('/').filter(Boolean).length;
+    return segments(pattern) < segments(path) ? `…${pattern}` : pattern;
+  }
   if (path.startsWith('/static/')) return '/static/*';
   return '(unmatched)';
 }
