@@ -1,4 +1,6 @@
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfFrom, signInAs, type Agent } from '../../helpers/auth.ts';
@@ -107,6 +109,16 @@ describe('input hygiene on every route', () => {
       .attach('files', Buffer.from('%PDF-1.4\n%%EOF\n'), { filename: 'a\u0000b.pdf', contentType: 'application/pdf' });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('invalid_input');
+    // A control character busboy lets through is caught by the check after multer.
+    const bell = await agent
+      .post('/admin/books/upload')
+      .set('x-csrf-token', csrf)
+      .set('Accept', 'application/json')
+      .attach('files', Buffer.from('%PDF-1.4\n%%EOF\n'), { filename: 'a\u0007b.pdf', contentType: 'application/pdf' });
+    expect(bell.status).toBe(400);
+    expect(bell.body.error.code).toBe('invalid_input');
+    expect(await fs.readdir(path.join(env.config.storageDir, 'tmp')).catch(() => [])).toEqual([]);
+    expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
   });
 
   it('lets Node refuse a raw control character in a header (400), and the server keeps serving', async () => {
@@ -139,6 +151,23 @@ describe('production-safe errors', () => {
     const e = toAppError(r.error);
     expect(e?.status).toBe(400);
     expect(e?.fields).toEqual({ from: 'error.invalid' });
+  });
+
+  it('shows no internal error text or stack for an unexpected error, even in development mode', async () => {
+    const dev = await createTestEnv({ env: { NODE_ENV: 'development' } });
+    try {
+      // An unexpected failure inside a service (not an AppError), whose text names server internals.
+      (dev.ctx.services.publicSite as { home: () => Promise<unknown> }).home = () =>
+        Promise.reject(new Error('bí mật nội bộ at /srv/thu-vien-so/src/secret.ts:12'));
+      for (const accept of ['text/html', 'application/json']) {
+        const r = await request(dev.app).get('/').set('Accept', accept);
+        expect(r.status).toBe(500);
+        expect(r.text).not.toMatch(/bí mật nội bộ|secret\.ts|\/srv\/|Error:/);
+        expect(r.text).toContain(accept === 'text/html' ? 'Máy chủ gặp sự cố' : '"code":"internal"');
+      }
+    } finally {
+      await dev.cleanup();
+    }
   });
 
   it('sends a plain last-resort page, with no stack or server path, when the error page itself cannot render', async () => {

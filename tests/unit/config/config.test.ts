@@ -11,6 +11,7 @@ describe('config', () => {
     expect(c.publicBaseUrl).toBe('http://localhost:3000');
     expect(c.session.cookieSecure).toBe(false);
     expect(c.uploads.maxBytes).toBe(200 * 1024 * 1024);
+    expect(c.env).toBe('production'); // a forgotten NODE_ENV must not make a public server chattier
   });
 
   it.each([
