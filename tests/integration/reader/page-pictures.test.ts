@@ -142,7 +142,14 @@ describe('page pictures', () => {
   });
 
   it('draws search hits as boxes over the picture: whole syllables, diacritics folded ("an" ≠ the "an" in "bạn")', async () => {
+    // A page never rendered: sent at once, the boxes left to the script (which asks the API below).
+    const fresh = await createBook(env.ctx, { title: 'Sách chưa ai mở', pages: pagesWith(2) });
+    const cold = await request(env.app).get(`/doc/${fresh.id}/anh/2?q=an`).expect(200);
+    expect(cold.text).toContain('data-marks="pending"');
+    // Once the page has been rendered (its picture was asked for), the boxes come with the HTML, for readers without JavaScript too.
+    await picture(`/sach/${book.id}/anh/2-480.webp`).expect(200);
     const res = await request(env.app).get(`/doc/${book.id}/anh/2?q=an`).expect(200);
+    expect(res.text).not.toContain('data-marks="pending"');
     const boxes = [...res.text.matchAll(/<span style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"><\/span>/g)];
     // "An" and "ân" — not "bạn" (twice) nor "Toán".
     expect(boxes).toHaveLength(2);
