@@ -116,6 +116,7 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
     srcset: widths.map((w) => `${pictureLinks.picture(book.id, n, w)} ${w}w`).join(', '),
     widths,
     pageLink: (p: number) => pictureLinks.page(book.id, p, q),
+    toc: ctx.services.publicSite.toc(book, 200),
     allowDownload: gate.allowDownload,
   });
 }

@@ -128,6 +128,16 @@ describe('page pictures', () => {
     await request(env.app).get(`/doc/${book.id}/anh/99`).expect(404);
   });
 
+  it('lists the table of contents as plain links to page pictures', async () => {
+    const withToc = await createBook(env.ctx, {
+      title: 'Sách có mục lục',
+      pages: pagesWith(4),
+      outline: [{ title: 'Chương hai', page: 3 }],
+    });
+    const res = await request(env.app).get(`/doc/${withToc.id}/anh/1`).expect(200);
+    expect(res.text).toContain(`<a href="/doc/${withToc.id}/anh/3">Chương hai</a>`);
+  });
+
   it('works without JavaScript: plain links page to page, a page-jump form, an <img> with srcset', async () => {
     const res = await request(env.app).get(`/doc/${book.id}/anh/3`).expect(200);
     expect(res.text).toContain(`rel="prev" href="/doc/${book.id}/anh/2"`);
