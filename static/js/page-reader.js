@@ -171,6 +171,7 @@ applyZoom();
 const hashPage = Number(/(?:^#|&)page=(\d+)/.exec(location.hash)?.[1]);
 if (hashPage && hashPage !== page) go(hashPage, false);
 history.replaceState({ page }, '', pageUrl(page));
+if (body.dataset.marks === 'pending') showMarks(page); // the server had not rendered this page yet
 rememberPage(bookId, title, page, pages);
 if (img.complete) prefetch(page);
 else img.addEventListener('load', () => prefetch(page), { once: true });

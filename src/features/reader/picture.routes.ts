@@ -97,9 +97,10 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
   // Start rendering this page and the next ones now: by the time the browser asks, they are ready.
   pictures.warm(book.id, book.file.storageKey, [n], width, { ahead: false }); // the page itself: always
   pictures.warm(book.id, book.file.storageKey, ahead(book, n, ctx), width);
-  let layout: PageLayout | null;
-  if (q) layout = await pictures.layout(book.id, book.file.storageKey, n, width).catch(() => null);
-  else layout = await readCachedLayout(ctx, book.id, n);
+  // The page is sent at once, never after a render: on a cold page the highlight boxes are then
+  // fetched by the script (data-marks="pending"), in parallel with the picture. Measured: waiting
+  // for the render put a deep link from a passage over its 3 s budget on a throttled phone.
+  const layout: PageLayout | null = await readCachedLayout(ctx, book.id, n);
   const gate = await publishGate(ctx).check(book.id, req.lang);
   const widths = savesData(req) ? PICTURE_WIDTHS.filter((w) => w <= 720) : [...PICTURE_WIDTHS];
   res.set({ 'Accept-CH': ACCEPT_CH, Vary: CHOICE_VARY });
@@ -110,10 +111,12 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
     pageCount,
     ratio: layout?.ratio ?? null,
     boxes: layout && q ? highlightBoxes(layout.words, q) : [],
+    marksPending: !!q && !layout,
     src: pictureLinks.picture(book.id, n, width <= 720 ? width : 720),
     srcset: widths.map((w) => `${pictureLinks.picture(book.id, n, w)} ${w}w`).join(', '),
     widths,
     pageLink: (p: number) => pictureLinks.page(book.id, p, q),
+    toc: ctx.services.publicSite.toc(book, 200),
     allowDownload: gate.allowDownload,
   });
 }

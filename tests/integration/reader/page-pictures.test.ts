@@ -128,6 +128,16 @@ describe('page pictures', () => {
     await request(env.app).get(`/doc/${book.id}/anh/99`).expect(404);
   });
 
+  it('lists the table of contents as plain links to page pictures', async () => {
+    const withToc = await createBook(env.ctx, {
+      title: 'Sách có mục lục',
+      pages: pagesWith(4),
+      outline: [{ title: 'Chương hai', page: 3 }],
+    });
+    const res = await request(env.app).get(`/doc/${withToc.id}/anh/1`).expect(200);
+    expect(res.text).toContain(`<a href="/doc/${withToc.id}/anh/3">Chương hai</a>`);
+  });
+
   it('works without JavaScript: plain links page to page, a page-jump form, an <img> with srcset', async () => {
     const res = await request(env.app).get(`/doc/${book.id}/anh/3`).expect(200);
     expect(res.text).toContain(`rel="prev" href="/doc/${book.id}/anh/2"`);
@@ -142,7 +152,14 @@ describe('page pictures', () => {
   });
 
   it('draws search hits as boxes over the picture: whole syllables, diacritics folded ("an" ≠ the "an" in "bạn")', async () => {
+    // A page never rendered: sent at once, the boxes left to the script (which asks the API below).
+    const fresh = await createBook(env.ctx, { title: 'Sách chưa ai mở', pages: pagesWith(2) });
+    const cold = await request(env.app).get(`/doc/${fresh.id}/anh/2?q=an`).expect(200);
+    expect(cold.text).toContain('data-marks="pending"');
+    // Once the page has been rendered (its picture was asked for), the boxes come with the HTML, for readers without JavaScript too.
+    await picture(`/sach/${book.id}/anh/2-480.webp`).expect(200);
     const res = await request(env.app).get(`/doc/${book.id}/anh/2?q=an`).expect(200);
+    expect(res.text).not.toContain('data-marks="pending"');
     const boxes = [...res.text.matchAll(/<span style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"><\/span>/g)];
     // "An" and "ân" — not "bạn" (twice) nor "Toán".
     expect(boxes).toHaveLength(2);

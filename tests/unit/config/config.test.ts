@@ -12,6 +12,8 @@ describe('config', () => {
     expect(c.session.cookieSecure).toBe(false);
     expect(c.uploads.maxBytes).toBe(200 * 1024 * 1024);
     expect(c.env).toBe('production'); // a forgotten NODE_ENV must not make a public server chattier
+    expect(c.pageCache.maxBytes).toBe(2048 * 1024 * 1024);
+    expect(loadConfig({ PAGE_CACHE_MB: '500' }).pageCache.maxBytes).toBe(500 * 1024 * 1024);
   });
 
   it.each([
@@ -22,6 +24,7 @@ describe('config', () => {
     ['MEILI_MASTER_KEY', 'short'],
     ['LOG_LEVEL', 'loud'],
     ['UPLOAD_MAX_MB', '-1'],
+    ['PAGE_CACHE_MB', '5'],
     ['TRUST_PROXY', 'yes please!'],
     ['SEARCH_INDEX_PREFIX', 'Bad-Prefix'],
     ['SESSION_SECRET', 'too-short'],
