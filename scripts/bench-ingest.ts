@@ -6,7 +6,7 @@
  *
  * Prints pages/second per book (one worker, like one upload) and for the whole corpus (all
  * workers busy), the same for pdftotext, their ratio, and peak RSS. RSS is sampled every 20 ms
- * for the whole process, which includes the worker threads (they share the process). Last, unless
+ * for this process plus the pool's worker processes (CPU likewise, from /proc). Last, unless
  * --no-import, the whole import path (storage, checks, PostgreSQL, covers) on the same books.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PdfWorkerPool } from '../src/pdf/worker-pool.ts';
+import { residentBytes } from '../src/pdf/process-memory.ts';
 import { corpusUnavailableReason, readCorpus } from '../tests/helpers/corpus.ts';
 
 const workersArg = process.argv.indexOf('--workers');
@@ -38,19 +39,51 @@ const mb = (bytes: number) => `${Math.round(bytes / 1048576)} MB`;
  * peak RSS. process.cpuUsage() counts every thread of the process, workers included, so the CPU
  * figure stays meaningful on a busy machine where wall time does not.
  */
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpu: number; peakRss: number }> {
-  let peakRss = process.memoryUsage.rss();
-  const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 20);
+/** CPU seconds (user + system) of a process so far, from /proc (Linux; 0 elsewhere or once it is gone). */
+async function processCpuSeconds(pid: number): Promise<number> {
+  const stat = await fs.promises.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * Runs fn while sampling RSS of this process plus the pools' worker processes (pdf.js runs in
+ * child processes, whose memory and CPU process.* does not count); returns fn's result, wall
+ * seconds, CPU seconds (this process and the workers) and peak RSS (their sum).
+ */
+async function measure<T>(
+  fn: () => Promise<T>,
+  pools: PdfWorkerPool[] = [],
+): Promise<{ value: T; seconds: number; cpu: number; peakRss: number }> {
+  const pids = () => pools.flatMap((p) => p.pids());
+  const totalRss = async () => {
+    const children = await Promise.all(pids().map((pid) => residentBytes(pid)));
+    return process.memoryUsage.rss() + children.reduce<number>((a, b) => a + (b ?? 0), 0);
+  };
+  const childCpu = new Map<number, number>();
+  for (const pid of pids()) childCpu.set(pid, await processCpuSeconds(pid));
+  let peakRss = await totalRss();
+  let sampling = false;
+  const timer = setInterval(() => {
+    if (sampling) return;
+    sampling = true;
+    void totalRss()
+      .then((rss) => (peakRss = Math.max(peakRss, rss)))
+      .finally(() => (sampling = false));
+  }, 20);
   const start = performance.now();
   const cpuStart = process.cpuUsage();
   try {
     const value = await fn();
     const cpu = process.cpuUsage(cpuStart);
+    let workersCpu = 0;
+    for (const pid of pids()) workersCpu += (await processCpuSeconds(pid)) - (childCpu.get(pid) ?? 0);
     return {
       value,
       seconds: (performance.now() - start) / 1000,
-      cpu: (cpu.user + cpu.system) / 1e6,
-      peakRss: Math.max(peakRss, process.memoryUsage.rss()),
+      cpu: (cpu.user + cpu.system) / 1e6 + workersCpu,
+      peakRss: Math.max(peakRss, await totalRss()),
     };
   } finally {
     clearInterval(timer);
@@ -108,7 +141,7 @@ const rows: string[][] = [
 let oursCpu = 0;
 let refCpu = 0;
 for (const book of books) {
-  const run = await measure(() => ours(single, book.path));
+  const run = await measure(() => ours(single, book.path), [single]);
   const ref = PDFTOTEXT ? await pdftotext(book.path) : null;
   oursCpu += run.cpu;
   refCpu += ref?.cpu ?? NaN;
@@ -151,7 +184,7 @@ for (let round = 1; round <= ROUNDS; round++) {
     // A pool per run, warmed first (thread start-up is not ingest), closed after: only its workers count in RSS.
     const pool = new PdfWorkerPool({ size: WORKERS, pdfjsWorker: variant });
     await Promise.all(Array.from({ length: WORKERS }, () => pool.validate(books[0].path)));
-    const run = await measure(async () => (await Promise.all(books.map((b) => ours(pool, b.path)))).reduce((a, b) => a + b, 0));
+    const run = await measure(async () => (await Promise.all(books.map((b) => ours(pool, b.path)))).reduce((a, b) => a + b, 0), [pool]);
     await pool.close();
     rates[variant].push(run.value / run.seconds);
     if (variant === 'patched') peakRss = Math.max(peakRss, run.peakRss);
@@ -226,7 +259,7 @@ if (!process.argv.includes('--no-import')) {
     await ctx.jobs.stop(5_000);
     const rate = run.value.pages / run.seconds;
     console.log(
-      `\nend to end (import: copy, check, extract, store pages, covers), ${files.length} files: ${run.value.books} books, ${run.value.pages} pages in ${run.seconds.toFixed(1)} s = ${rate.toFixed(0)} pages/s, peak RSS ${mb(run.peakRss)} (this process; PostgreSQL runs apart)`,
+      `\nend to end (import: copy, check, extract, store pages, covers), ${files.length} files: ${run.value.books} books, ${run.value.pages} pages in ${run.seconds.toFixed(1)} s = ${rate.toFixed(0)} pages/s, peak RSS ${mb(run.peakRss)} (this process; the PDF worker processes and PostgreSQL run apart)`,
     );
     if (PDFTOTEXT) {
       const start = performance.now();
@@ -240,4 +273,6 @@ if (!process.argv.includes('--no-import')) {
     await bench.stop();
   }
 }
-console.log(`process maxRSS (main thread + workers, whole run): ${mb(process.resourceUsage().maxRSS * 1024)}`);
+console.log(
+  `process maxRSS (main process only; pdf.js runs in child processes, counted above): ${mb(process.resourceUsage().maxRSS * 1024)}`,
+);

@@ -199,10 +199,12 @@ export class PdfWorkerPool {
     if (this.#closed) return Promise.reject(new PdfWorkerError('closed', 'PDF worker pool closed'));
     signal?.throwIfAborted();
     return new Promise<JobResult>((resolve, reject) => {
+      const id = this.#nextId++;
       const job: Job = {
-        id: this.#nextId++,
+        id,
         request,
-        key: request.path,
+        // Job kinds are added by other features; one without a file is its own key.
+        key: 'path' in request && typeof request.path === 'string' ? request.path : `job:${id}`,
         onPage,
         signal,
         resolve,

@@ -47,7 +47,11 @@ export class PagePreviews {
   ensure(bookId: number, storageKey: string): Promise<boolean> {
     const running = this.inFlight.get(bookId);
     if (running) return running;
-    if ((this.backOff.get(bookId) ?? 0) > Date.now()) return Promise.resolve(false);
+    const retryAt = this.backOff.get(bookId);
+    if (retryAt !== undefined) {
+      if (retryAt > Date.now()) return Promise.resolve(false);
+      this.backOff.delete(bookId);
+    }
     const job = (async () => {
       if (await this.exists(bookId)) return true;
       if (await this.d.storage.exists('covers', this.noneKey(bookId))) return false;

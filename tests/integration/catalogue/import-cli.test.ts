@@ -79,7 +79,18 @@ describe('npm run import', () => {
     const r = await runImport([folder, '--manifest', bad]);
     await fs.rm(bad);
     expect(r.code).toBe(65);
-    expect(r.out).toContain('Cột không hợp lệ: tittle, isbn');
+    expect(r.out).toContain('Dòng 1, cột B: cột “tittle” không hợp lệ');
+    expect(r.out).toContain('Dòng 1, cột C: cột “isbn” không hợp lệ');
+    expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
+  }, 120_000);
+
+  it('refuses a manifest that is not UTF-8, naming the file and line', async () => {
+    const bad = path.join(folder, '..', `latin1-${path.basename(folder)}.csv`);
+    await fs.writeFile(bad, Buffer.from('file,title\nlao-hac.pdf,L\xe3o H\xe1c\n', 'latin1'));
+    const r = await runImport([folder, '--manifest', bad]);
+    await fs.rm(bad);
+    expect(r.code).toBe(65);
+    expect(r.out).toContain(`Tệp “${bad}” không phải văn bản UTF-8 (lỗi đầu tiên ở dòng 2)`);
     expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
   }, 120_000);
 

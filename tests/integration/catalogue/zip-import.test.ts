@@ -64,6 +64,26 @@ describe('ZIP import as a job', () => {
     expect(await tmpFiles()).toEqual([]);
   });
 
+  it('resumes after the files an interrupted run already recorded, without doing them twice', async () => {
+    const zip = await zipDeflated(
+      ['mot', 'hai', 'ba'].map((n) => ({ name: `${n}.pdf`, data: tinyPdf({ title: `Tiếp tục ${n}`, pages: [`Trang ${n}`] }) })),
+    );
+    const res = await post(zip, true).expect(202);
+    const id = Number(res.body.import.id);
+    // As if a run had recorded mot.pdf and then died (kill -9) before the rest.
+    await env.ctx.db
+      .updateTable('book_imports')
+      .set({ status: 'running', total: 3, done: 1, outcomes: JSON.stringify([{ name: 'mot.pdf', kind: 'failed', reason: 'trước' }]) })
+      .where('id', '=', id)
+      .execute();
+    const booksBefore = (await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total;
+    await drainJobs(env.ctx);
+    const row = (await importRows()).find((r) => r.id === id)!;
+    expect(row).toMatchObject({ status: 'done', total: 3, done: 3 });
+    expect(row.outcomes.map((o) => o.name)).toEqual(['mot.pdf', 'hai.pdf', 'ba.pdf']);
+    expect((await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total).toBe(booksBefore + 2);
+  });
+
   it('lists every problem of books.csv in one answer, each with its line and column', async () => {
     const csv = [
       'file,titel,year,language,categories,allow_download,consent_date,rights_holder',
@@ -88,7 +108,7 @@ describe('ZIP import as a job', () => {
     const html = await post(zip).expect(400);
     expect(html.text).toContain('Dòng 2, cột C (year)');
     expect(html.text).toContain('Dòng 3, cột A (file)');
-    expect(await importRows()).toHaveLength(1); // nothing queued for this one
+    expect(await importRows()).toHaveLength(2); // nothing queued for this one
   });
 
   it('refuses a books.csv over 5 MB or not in UTF-8, naming the file', async () => {
