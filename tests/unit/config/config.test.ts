@@ -11,6 +11,15 @@ describe('config', () => {
     expect(c.publicBaseUrl).toBe('http://localhost:3000');
     expect(c.session.cookieSecure).toBe(false);
     expect(c.uploads.maxBytes).toBe(200 * 1024 * 1024);
+    expect(c.ocr).toEqual({ enabled: true, concurrency: 1, dpi: 300 });
+  });
+
+  it('reads the OCR switch, concurrency and resolution', () => {
+    expect(loadConfig({ OCR_ENABLED: 'false', OCR_CONCURRENCY: '2', OCR_DPI: '200' }).ocr).toEqual({
+      enabled: false,
+      concurrency: 2,
+      dpi: 200,
+    });
   });
 
   it.each([
@@ -24,6 +33,9 @@ describe('config', () => {
     ['TRUST_PROXY', 'yes please!'],
     ['SEARCH_INDEX_PREFIX', 'Bad-Prefix'],
     ['SESSION_SECRET', 'too-short'],
+    ['OCR_ENABLED', 'maybe'],
+    ['OCR_CONCURRENCY', '0'],
+    ['OCR_DPI', '1200'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try {
