@@ -44,6 +44,7 @@ const arg = (name: string, fallback: number) => {
 const SCAN_PAGES = arg('scan-pages', 30);
 const CONCURRENCY = arg('concurrency', 2);
 const DPI = arg('dpi', 300);
+const SCAN_ONLY = process.argv.includes('--scan-only');
 const CORPUS_BOOK = 'vi/_viet-nam-mot-thien-lich-su.pdf';
 // Body pages (chapter-title pages are the hard case; tesseract can miss big display headings there).
 const CORPUS_BOOK_PAGES = [40, 41, 42, 43, 44];
@@ -134,7 +135,16 @@ function wordsCorrect(truth: string[], got: string[]): number {
 
 class Peak {
   rss = 0;
-  private timer = setInterval(() => (this.rss = Math.max(this.rss, process.memoryUsage().rss)), 100);
+  /** Peak since mark() (the scan phase alone, without the bench's own 300-dpi page pictures). */
+  phase = 0;
+  mark() {
+    this.phase = process.memoryUsage().rss;
+  }
+  private timer = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    this.rss = Math.max(this.rss, rss);
+    this.phase = Math.max(this.phase, rss);
+  }, 100);
   stop() {
     clearInterval(this.timer);
   }
@@ -284,7 +294,7 @@ async function main(): Promise<void> {
       });
     let allOk = true;
     let publishedId: number | null = null;
-    for (const set of sets) {
+    for (const set of SCAN_ONLY ? [] : sets) {
       for (const dpi of [150, 300]) {
         const pages = await renderPages(pool, set.file, set.pages, dpi);
         const pdf = await wrapImages(pages, dpi);
@@ -323,6 +333,13 @@ async function main(): Promise<void> {
       }
     }
 
+    if (publishedId === null) {
+      // --scan-only: a text book (no OCR needed) for the requests measured below.
+      const r = await intakeAndWait(ctx, 'text.pdf', await fs.readFile(generated));
+      await ctx.services.books.publish(r.id, { id: 0, role: 'admin' } as never);
+      publishedId = r.id;
+    }
+
     // 2. The corpus scan: speed and confidence with no ground truth, and requests while it runs.
     if (corpusSkip) {
       console.log('[corpus scan skipped] no corpus');
@@ -334,6 +351,7 @@ async function main(): Promise<void> {
       const urls = [`${base}/api/search?q=thu+vien+phuong`, `${base}/doc/${publishedId}/trang/2`, `${base}/api/search?q=mua+thu+ha+noi`];
       const idle = await latencies(urls, 8000);
       const scanPdf = await fs.readFile(path.join(CORPUS_DIR, SCAN));
+      peak.mark();
       const scanRun = intakeAndWait(ctx, 'scan.pdf', scanPdf, { keepPages: SCAN_PAGES });
       // Measure while recognition runs (wait until it has started).
       for (;;) {
@@ -341,8 +359,11 @@ async function main(): Promise<void> {
         if (b?.ocr_status === 'running') break;
         await sleep(100);
       }
+      const cpuBefore = process.cpuUsage();
       const busy = await latencies(urls, 8000);
       const r = await scanRun;
+      const cpu = process.cpuUsage(cpuBefore);
+      const cpuPerPage = (cpu.user + cpu.system) / 1e6 / Math.max(1, r.pages);
       const conf = await ctx.db
         .selectFrom('book_pages')
         .select((eb) => [eb.fn.avg<number>('ocr_confidence').as('mean'), eb.fn.min<number>('ocr_confidence').as('min')])
@@ -354,7 +375,8 @@ async function main(): Promise<void> {
       allOk &&= ppm >= 40 && ratio <= 1.5;
       console.log(
         `[corpus scan ${SCAN}, first ${r.pages} pages] ${ppm.toFixed(1)} pages/min (goal ≥ 40), mean confidence ${Number(conf.mean).toFixed(1)} ` +
-          `(lowest page ${Number(conf.min).toFixed(1)})`,
+          `(lowest page ${Number(conf.min).toFixed(1)}); CPU ${cpuPerPage.toFixed(2)} core-seconds a page (whole process, incl. the ` +
+          `request load and the worker threads) ⇒ ${(120 / cpuPerPage).toFixed(0)} pages/min if 2 cores were ours alone`,
       );
       console.log(
         `[requests] p95 idle ${idle.p95.toFixed(1)} ms (${idle.n} requests), during OCR ${busy.p95.toFixed(1)} ms (${busy.n}) = ${ratio.toFixed(2)} × idle (goal ≤ 1.5)`,
@@ -364,8 +386,12 @@ async function main(): Promise<void> {
     }
     peak.stop();
     const mb = peak.rss / 1024 / 1024;
-    allOk &&= mb < 800;
-    console.log(`[memory] peak RSS of the process (server + pdf.js + tesseract threads) ${mb.toFixed(0)} MB (goal < 800)`);
+    const scanMb = peak.phase / 1024 / 1024;
+    allOk &&= (corpusSkip ? mb : scanMb) < 800;
+    console.log(
+      `[memory] peak RSS of the process (server + pdf.js + tesseract threads): ${mb.toFixed(0)} MB over the whole bench ` +
+        `(incl. the bench's own renderings), ${corpusSkip ? '-' : scanMb.toFixed(0)} MB from the scan's start (goal < 800)`,
+    );
     console.log(allOk ? 'bench:ocr: all goals met' : 'bench:ocr: some goals NOT met (see above)');
     process.exitCode = allOk ? 0 : 1;
   } finally {

@@ -2,15 +2,17 @@ import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Tesseract from 'tesseract.js';
 
 /**
  * Text recognition with tesseract.js and the Vietnamese (+ English) LSTM models installed from npm
  * (@tesseract.js-data/vie, …/eng). Nothing is fetched at run time: tesseract.js would download
  * language data from a CDN when no path is given, so every path is set to an installed file.
- *  - In Node, tesseract.js runs each recogniser in its own worker thread (workerPath below is
- *    its Node worker script, started with worker_threads), so recognition never blocks the
- *    server's event loop; the main thread only passes the image and receives the result.
+ *  - In Node, tesseract.js runs each recogniser in its own worker thread (worker_threads), so
+ *    recognition never blocks the server's event loop; the main thread only passes the image and
+ *    receives the result. workerPath is tesseract-worker.mjs, which lowers that thread's CPU
+ *    priority and then loads tesseract.js's installed Node worker script.
  *  - Its Node build loads the WebAssembly core by `require('tesseract.js-core/…')`; corePath is
  *    set to the installed folder as well, for clarity and for builds that honour it.
  *  - tesseract.js reads every language from one langPath, but the two installed models live in
@@ -28,7 +30,8 @@ const LANGS = ['vie', 'eng'] as const;
 const ROOT = path.join(os.tmpdir(), 'thu-vien-so-tesseract');
 
 export const TESSERACT_PATHS = {
-  workerPath: path.join(path.dirname(require.resolve('tesseract.js/package.json')), 'src', 'worker-script', 'node', 'index.js'),
+  // Our one-line wrapper around tesseract.js's installed Node worker script: it lowers the thread's priority first.
+  workerPath: fileURLToPath(new URL('./tesseract-worker.mjs', import.meta.url)),
   corePath: path.dirname(require.resolve('tesseract.js-core/package.json')),
   langPath: path.join(ROOT, `lang-${MODEL}`),
   cachePath: path.join(ROOT, 'cache'),

@@ -14,6 +14,15 @@ describe('config', () => {
     expect(c.env).toBe('production'); // a forgotten NODE_ENV must not make a public server chattier
     expect(c.pageCache.maxBytes).toBe(2048 * 1024 * 1024);
     expect(loadConfig({ PAGE_CACHE_MB: '500' }).pageCache.maxBytes).toBe(500 * 1024 * 1024);
+    expect(c.ocr).toEqual({ enabled: true, concurrency: 1, dpi: 300 });
+  });
+
+  it('reads the OCR switch, concurrency and resolution', () => {
+    expect(loadConfig({ OCR_ENABLED: 'false', OCR_CONCURRENCY: '2', OCR_DPI: '200' }).ocr).toEqual({
+      enabled: false,
+      concurrency: 2,
+      dpi: 200,
+    });
   });
 
   it.each([
@@ -28,6 +37,9 @@ describe('config', () => {
     ['TRUST_PROXY', 'yes please!'],
     ['SEARCH_INDEX_PREFIX', 'Bad-Prefix'],
     ['SESSION_SECRET', 'too-short'],
+    ['OCR_ENABLED', 'maybe'],
+    ['OCR_CONCURRENCY', '0'],
+    ['OCR_DPI', '1200'],
   ])('rejects %s=%s with a message naming the variable', (name, value) => {
     let error: unknown;
     try {
