@@ -13,6 +13,7 @@ import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
+import type { PublishGate } from './features/catalogue/books/publish-gate.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
@@ -40,8 +41,10 @@ export interface AppContext {
     searchQuery: SearchQueryService;
     reader: ReaderService;
     pagePreviews: PagePreviews;
+    /** Consent's rules, unless ContextDeps.publishGate replaced them. */
+    publishGate: PublishGate;
   } & LocationsStatsServices &
-    ConsentServices &
+    Omit<ConsentServices, 'publishGate'> &
     CatalogueServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
   close(): Promise<void>;
@@ -58,6 +61,11 @@ export interface ContextDeps {
   jobs?: { leaseMs?: number; backoffBaseMs?: number };
   /** Statistics events buffer (flush interval…); tests and benchmarks tune it. */
   events?: Partial<EventsOptions>;
+  /**
+   * Replaces the consent feature's publishing rules for the catalogue and the reader site (tests of
+   * other features, benchmarks); consent's own services keep the real gate.
+   */
+  publishGate?: PublishGate;
 }
 
 export function createContext(deps: ContextDeps): AppContext {
@@ -112,6 +120,7 @@ export function createContext(deps: ContextDeps): AppContext {
     pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
     ...locationsStats.services,
     ...consent,
+    publishGate: deps.publishGate ?? consent.publishGate,
     ...catalogue.services,
   };
   // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
