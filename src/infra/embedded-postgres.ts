@@ -41,6 +41,7 @@ async function loadBinaries(): Promise<Binaries> {
     throw new Error(
       `Embedded PostgreSQL is not available for ${os.platform()}-${os.arch()} (${(err as Error).message}). ` +
         'Set DATABASE_URL to a PostgreSQL server instead.',
+      { cause: err },
     );
   }
 }
@@ -96,7 +97,7 @@ async function initialiseCluster(
     await fs.rename(tmpDir, dataDir);
   } catch (err) {
     await fs.rm(tmpDir, { recursive: true, force: true });
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`);
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? (err as Error).message}`, { cause: err });
   } finally {
     await fs.rm(pwFile, { force: true });
   }

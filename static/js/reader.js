@@ -282,7 +282,9 @@ function setupNight() {
     apply(on);
     try {
       localStorage.setItem('tvs.night', on ? '1' : '0');
-    } catch {}
+    } catch {
+      // Storage refused (private mode, full): night mode still applies, it is just not remembered.
+    }
   };
 }
 

@@ -322,9 +322,8 @@ describe.skipIf(skip)('readers on a phone', () => {
   it('serves an OPDS catalogue that parses as Atom with OPDS link relations', async () => {
     const page = await context.newPage();
     await page.goto('/');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const report = await page.evaluate(async () => {
-      const g = globalThis as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const g = globalThis as any;
       const ATOM = 'http://www.w3.org/2005/Atom';
       const check = async (url: string) => {
         const text = await (await fetch(url)).text();
@@ -332,7 +331,7 @@ describe.skipIf(skip)('readers on a phone', () => {
         const errors = doc.getElementsByTagName('parsererror').length;
         const feed = doc.documentElement;
         const child = (el: any, name: string): any[] =>
-          Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name); // eslint-disable-line @typescript-eslint/no-explicit-any
+          Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name);
         const entries = child(feed, 'entry');
         return {
           errors,

@@ -13,7 +13,7 @@ import type { TakedownsRepository } from './takedowns.repository.ts';
 
 export const TAKEDOWN_JOB = 'consent.takedown';
 
-/** The catalogue's BooksService.withdraw (COMMON.md contract): status withdrawn + removal from both indexes. */
+/** The catalogue's BooksService.withdraw: status withdrawn + removal from both indexes. */
 export interface BookWithdrawer {
   withdraw(bookId: number, actor: MaybeActor, reason: string): Promise<unknown>;
 }

@@ -166,20 +166,18 @@ describe('book admin pages', () => {
     };
     for (const [code, shown] of Object.entries(cases)) {
       const id = await seedPublishedBook(env.ctx, { title: `Sách ${code}`, pages: ['a', 'b'] }, { publish: false });
-      await env.ctx.db
-        .transaction()
-        .execute((trx) =>
-          env.ctx.repos.books.saveExtraction(trx, id, {
-            pageCount: 2,
-            outline: [],
-            pdfMetadata: {},
-            needsOcr: false,
-            legacyEncoding: code,
-            textlessPages: [],
-            legacyPages: [1, 2],
-            at: env.ctx.clock.now(),
-          }),
-        );
+      await env.ctx.db.transaction().execute((trx) =>
+        env.ctx.repos.books.saveExtraction(trx, id, {
+          pageCount: 2,
+          outline: [],
+          pdfMetadata: {},
+          needsOcr: false,
+          legacyEncoding: code,
+          textlessPages: [],
+          legacyPages: [1, 2],
+          at: env.ctx.clock.now(),
+        }),
+      );
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
       expect(page, code).toContain(shown);
       expect(page, code).not.toContain(`(${code})`);

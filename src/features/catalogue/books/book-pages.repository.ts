@@ -72,4 +72,4 @@ export class BookPagesRepository {
 }
 
 /** PostgreSQL text cannot hold U+0000, which broken PDFs do produce. */
-const stripNul = (s: string) => (s.includes('\u0000') ? s.replace(/\u0000/g, '') : s);
+const stripNul = (s: string) => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);

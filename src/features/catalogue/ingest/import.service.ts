@@ -46,7 +46,10 @@ export class ImportService {
     const wanted = [...new Set(rows.flatMap((r) => r.categories ?? []))];
     const found = await this.ctx.repos.categories.findByNamesOrSlugs(wanted);
     const byKey = new Map<string, number>();
-    for (const c of found) (byKey.set(c.name.toLocaleLowerCase('vi'), c.id), byKey.set(c.slug, c.id));
+    for (const c of found) {
+      byKey.set(c.name.toLocaleLowerCase('vi'), c.id);
+      byKey.set(c.slug, c.id);
+    }
     const problems: ManifestProblem[] = [];
     for (const row of rows) {
       const categoryIds: number[] = [];

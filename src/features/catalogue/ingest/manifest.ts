@@ -80,10 +80,22 @@ export function parseManifest(text: string, extraColumns: string[] = []): Manife
     if (seen.has(file)) return problems.push({ key: 'catalogue.manifest.duplicateFile', params: { line, file } });
     seen.add(file);
     const row: ManifestRow = { line, file, extra: {}, editedFields: [] };
-    if (cell.title) ((row.title = cell.title.slice(0, 300)), row.editedFields.push('title'));
-    if (cell.authors) ((row.authors = splitList(cell.authors, /;/)), row.editedFields.push('authors'));
-    if (cell.categories) ((row.categories = splitList(cell.categories, /;/)), row.editedFields.push('categories'));
-    if (cell.description) ((row.description = cell.description.slice(0, 5000)), row.editedFields.push('description'));
+    if (cell.title) {
+      row.title = cell.title.slice(0, 300);
+      row.editedFields.push('title');
+    }
+    if (cell.authors) {
+      row.authors = splitList(cell.authors, /;/);
+      row.editedFields.push('authors');
+    }
+    if (cell.categories) {
+      row.categories = splitList(cell.categories, /;/);
+      row.editedFields.push('categories');
+    }
+    if (cell.description) {
+      row.description = cell.description.slice(0, 5000);
+      row.editedFields.push('description');
+    }
     if (cell.language) {
       if (!/^[a-z]{2,3}$/i.test(cell.language))
         problems.push({ key: 'catalogue.manifest.badLanguage', params: { line, value: cell.language } });
@@ -94,7 +106,10 @@ export function parseManifest(text: string, extraColumns: string[] = []): Manife
       const year = Number(cell.year);
       if (!Number.isInteger(year) || year < 1000 || year > 2100)
         problems.push({ key: 'catalogue.manifest.badYear', params: { line, value: cell.year } });
-      else ((row.year = year), row.editedFields.push('publication_year'));
+      else {
+        row.year = year;
+        row.editedFields.push('publication_year');
+      }
     }
     for (const c of extraColumns) if (cell[c.toLowerCase()] !== undefined) row.extra[c] = cell[c.toLowerCase()];
     rows.push(row);
