@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalid, type FieldErrors } from './errors.ts';
 import type { MessageKey } from './i18n/index.ts';
 
@@ -16,3 +16,6 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
   }
   throw invalid(fields);
 }
+
+/** A row id in a URL (`/admin/books/:id`): a positive integer JavaScript and PostgreSQL both hold exactly. */
+export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

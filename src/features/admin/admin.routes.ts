@@ -3,8 +3,7 @@ import type { JobStatus } from '../../db/schema/jobs.ts';
 import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { parseInput } from '../../http/validation.ts';
-import { idParam } from '../auth/auth.schemas.ts';
+import { idParam, parseInput } from '../../http/validation.ts';
 import { consentDashboardPanel } from '../consent/dashboard-panel.ts';
 
 /** The admin landing page (every staff role) and the background-jobs page. */

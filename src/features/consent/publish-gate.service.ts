@@ -5,7 +5,7 @@ import type { PublishDecision, PublishGate } from '../catalogue/books/publish-ga
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
 import type { GateEvaluation, GateProblem } from './consent.types.ts';
-import { formatDate, libraryToday } from './dates.ts';
+import { formatDate, libraryToday } from '../../infra/calendar.ts';
 
 /** Granted and in force on `today` (start ≤ today ≤ end, when there is an end). */
 export function isCurrent(c: Pick<ConsentView, 'status' | 'starts_on' | 'ends_on'>, today: string): boolean {

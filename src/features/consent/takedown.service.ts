@@ -7,7 +7,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { AuditLog } from './audit.service.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { MaybeActor } from './consent.types.ts';
-import { formatDate, libraryDate } from './dates.ts';
+import { formatDate, libraryDate } from '../../infra/calendar.ts';
 import type { ConsentPublishGate } from './publish-gate.service.ts';
 import type { TakedownsRepository } from './takedowns.repository.ts';
 
