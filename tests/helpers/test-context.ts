@@ -25,6 +25,8 @@ export interface TestEnvOptions {
   clock?: Clock;
   loginLimits?: ContextDeps['loginLimits'];
   jobs?: ContextDeps['jobs'];
+  /** Publishing rules for the catalogue and reader site instead of consent's (tests of other features). */
+  publishGate?: ContextDeps['publishGate'];
   /** Another Meilisearch (e.g. one a test stops and restarts); default: the run's shared server. */
   search?: { url: string; masterKey: string };
 }
@@ -69,6 +71,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     clock: opts.clock ?? new ManualClock(),
     loginLimits: opts.loginLimits,
     jobs: opts.jobs ?? { leaseMs: 2000, backoffBaseMs: 50 },
+    publishGate: opts.publishGate,
   });
   const app = createApp(ctx);
   return {

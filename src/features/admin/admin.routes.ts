@@ -16,13 +16,12 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const jobs = guardedRouter(registry, '/jobs', ['admin', 'librarian']);
   jobs.get('/', async (req, res) => {
     const status = (['queued', 'running', 'succeeded', 'failed'] as const).find((s) => s === req.query.status) as JobStatus | undefined;
-    const [list, counts] = await Promise.all([ctx.repos.jobs.list({ status, limit: 200 }), ctx.repos.jobs.countByStatus()]);
+    const { jobs: list, counts } = await ctx.jobs.overview(status);
     res.render('admin/jobs', { jobs: list, counts, status: status ?? null });
   });
   jobs.post('/:id/retry', async (req, res) => {
     const id = parseInput(idParam, req.params.id);
-    if (!(await ctx.repos.jobs.retryNow(id))) throw notFound();
-    ctx.jobs.wake();
+    if (!(await ctx.jobs.retryNow(id))) throw notFound();
     req.session.flash = { kind: 'info', text: translator(req.lang)('jobs.retried', { id }) };
     res.redirect(303, '/admin/jobs');
   });

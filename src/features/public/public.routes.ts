@@ -73,8 +73,8 @@ export function publicRoutes(ctx: AppContext): Router {
     const data = slug.success ? await site.category(slug.data, pageParam.parse(req.query.trang)) : undefined;
     if (!data) {
       // A renamed or merged category keeps its old links working (catalogue's category_redirects).
-      const moved = slug.success ? await ctx.repos.categories.findBySlug(slug.data) : undefined;
-      if (moved?.redirected) return res.redirect(301, links.category(moved.category.slug));
+      const movedTo = slug.success ? await ctx.services.categories.movedTo(slug.data) : null;
+      if (movedTo) return res.redirect(301, links.category(movedTo));
       throw notFound();
     }
     res.render('public/list', { heading: data.category.name, kind: 'category', basePath: links.category(data.category.slug), ...data });

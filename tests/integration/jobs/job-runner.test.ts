@@ -109,7 +109,31 @@ describe('durable job runner', () => {
     expect((await repo.findById(id))?.attempts).toBe(2);
   });
 
-  it('a graceful stop lets the running job finish, or puts it back without costing an attempt', async () => {
+  it('a graceful stop waits for the running job to finish, without aborting it', async () => {
+    const r = runner({ concurrency: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((res) => (release = res));
+    const events: string[] = [];
+    r.register('slow-finish', async (_p, { signal }) => {
+      await gate;
+      events.push(signal.aborted ? 'job aborted' : 'job finished');
+    });
+    const id = (await r.enqueue('slow-finish', {}))!;
+    r.start();
+    await waitFor(async () => (await env.ctx.repos.jobs.findById(id))?.status === 'running');
+    const stopping = r.stop(60_000).then(() => events.push('stop resolved'));
+    // However slow the machine, a correct stop cannot resolve before the job it waits for; the pause
+    // only gives a stop that does not wait (or aborts at once) the time to show it.
+    await new Promise((res) => setTimeout(res, 300));
+    release();
+    await stopping;
+    expect(events).toEqual(['job finished', 'stop resolved']);
+    const job = await env.ctx.repos.jobs.findById(id);
+    expect(job?.status).toBe('succeeded');
+    expect(job?.attempts).toBe(1);
+  });
+
+  it('a graceful stop that times out aborts the running job and puts it back without costing an attempt', async () => {
     const r = runner({ concurrency: 1 });
     let release!: () => void;
     const gate = new Promise<void>((res) => (release = res));

@@ -16,14 +16,13 @@ const PAGE_SIZE = 50;
 export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/books', ['admin', 'librarian']);
   const { books: booksService } = ctx.services;
-  const repo = ctx.repos.books;
   uploadRoutes(ctx, router); // /new, /upload, /import-zip: before /:id
 
   router.get('/', async (req, res) => {
     const f = listQuerySchema.parse(req.query);
     const page = f.page ?? 1;
     const [list, categories] = await Promise.all([
-      repo.list({
+      booksService.list({
         status: f.status,
         ingest: f.ingest,
         flag: f.flag,
@@ -32,7 +31,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
       }),
-      ctx.repos.categories.list(),
+      ctx.services.categories.list(),
     ]);
     res.render('catalogue/books', { list, filter: f, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)), categories });
   });
@@ -41,12 +40,9 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
 
   const renderBook = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const id = bookId(req);
-    const book = await booksService.mustFind(id);
-    const [file, authors, selected, categories] = await Promise.all([
-      repo.findFile(book.file_id),
-      repo.authorsOf(id),
-      repo.categoriesOf(id),
-      ctx.repos.categories.list(),
+    const [{ book, file, authors, categories: selected }, categories] = await Promise.all([
+      booksService.details(id),
+      ctx.services.categories.list(),
     ]);
     // Show why publishing is blocked next to the button (consent reasons), before anyone clicks.
     const gate =

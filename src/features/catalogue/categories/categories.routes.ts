@@ -13,7 +13,7 @@ export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): vo
 
   const render = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     res.render('catalogue/categories', {
-      categories: await ctx.repos.categories.listWithCounts(),
+      categories: await service.listWithCounts(),
       errors: {},
       values: {},
       editing: null,
