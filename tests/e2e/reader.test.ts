@@ -6,6 +6,7 @@ import type { App } from '../../src/app.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { openPublishGate } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 
 const skip = browserUnavailable();
@@ -21,10 +22,7 @@ let stalled = false;
 
 beforeAll(async () => {
   if (skip) return;
-  env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
-  };
+  env = await createTestEnv({ publishGate: openPublishGate });
   war = await createBook(env.ctx, {
     title: 'Lịch sử thế kỷ hai mươi',
     authors: ['Trần Văn Giàu'],

@@ -3,15 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import type { PublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
+import { switchableGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { countDocs, drainJobs, openTheGate, searchBooks, seedPublishedBook } from './support.ts';
+import { countDocs, drainJobs, searchBooks, seedPublishedBook } from './support.ts';
 
 let env: TestEnv;
 let librarian: { agent: Agent; csrf: string };
+const gate = switchableGate();
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  openTheGate(env.ctx);
+  env = await createTestEnv({ publishGate: gate });
   registerCatalogueJobs(env.ctx);
   librarian = await signInAs(env.app, env.ctx, 'librarian');
 });
@@ -125,7 +126,7 @@ describe('book admin pages', () => {
     const blocking: PublishGate = {
       check: async () => ({ allowed: false, reasons: ['Chưa có giấy đồng ý của tác giả Nguyễn Văn A.'], allowDownload: false }),
     };
-    (env.ctx.services as { publishGate: PublishGate }).publishGate = blocking;
+    gate.use(blocking);
     try {
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
       expect(page).toContain('Chưa có giấy đồng ý của tác giả Nguyễn Văn A.');
@@ -133,7 +134,7 @@ describe('book admin pages', () => {
       expect(await flashOf(librarian.agent, `/admin/books/${id}`)).toContain('Chưa thể xuất bản sách này. Chưa có giấy đồng ý');
       expect((await env.ctx.repos.books.findById(id))!.status).toBe('draft');
     } finally {
-      openTheGate(env.ctx);
+      gate.reset();
     }
   });
 

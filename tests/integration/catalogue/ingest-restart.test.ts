@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { signInAs } from '../../helpers/auth.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { CORPUS, corpusFile } from './pdf-fixtures.ts';
-import { countDocs, drainJobs, openTheGate } from './support.ts';
+import { countDocs, drainJobs } from './support.ts';
 
 /**
  * Kill the process that is ingesting a book (SIGKILL, as a crash or power cut would), then let
@@ -20,8 +21,7 @@ let env: TestEnv;
 let child: ChildProcess | null = null;
 
 beforeAll(async () => {
-  env = await createTestEnv({ jobs: { leaseMs: 1500, backoffBaseMs: 50 } });
-  openTheGate(env.ctx);
+  env = await createTestEnv({ jobs: { leaseMs: 1500, backoffBaseMs: 50 }, publishGate: openPublishGate });
   registerCatalogueJobs(env.ctx);
 });
 afterAll(async () => {
