@@ -91,9 +91,17 @@ describe('restart in the middle of an ingest', () => {
     expect(killed.ingest_progress).toBeGreaterThan(0);
     expect(killed.ingest_progress).toBeLessThan(pageCount);
 
-    // The lease (1.5 s) runs out; this process takes the job over and finishes it.
-    await new Promise((r) => setTimeout(r, 1800));
-    await drainJobs(env.ctx);
+    // The lease (1.5 s) runs out; this process takes the job over and finishes it. Polled rather than
+    // slept: when the lease expires is the database's clock, and a busy machine may be late.
+    await expect
+      .poll(
+        async () => {
+          await drainJobs(env.ctx);
+          return (await env.ctx.repos.books.findById(id))!.ingest_status;
+        },
+        { timeout: 120_000, interval: 500 },
+      )
+      .toBe('indexed');
     const done = (await env.ctx.repos.books.findById(id))!;
     expect(done.ingest_status).toBe('indexed');
     expect(done.page_count).toBe(pageCount);
