@@ -8,14 +8,15 @@ export { openPublishGate };
 
 /** Everything may be published; downloads are allowed except for the books `noDownload` names. */
 export function gateAllowing(opts: { noDownload?: (bookId: number) => boolean } = {}): PublishGate {
-  return { check: async (id) => ({ allowed: true, reasons: [], allowDownload: !opts.noDownload?.(id) }) };
+  return { check: async (id) => ({ allowed: true, problems: [], allowDownload: !opts.noDownload?.(id) }), describe: () => [] };
 }
 
 /** A gate a test can switch for a while (`use(other)` … `reset()`), built into the context once. */
 export function switchableGate(initial: PublishGate = openPublishGate): PublishGate & { use(gate: PublishGate): void; reset(): void } {
   let current = initial;
   return {
-    check: (id, lang) => current.check(id, lang),
+    check: (id) => current.check(id),
+    describe: (problems, lang) => current.describe(problems, lang),
     use: (gate) => void (current = gate),
     reset: () => void (current = initial),
   };

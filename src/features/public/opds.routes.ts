@@ -47,7 +47,7 @@ export function opdsRoutes(ctx: AppContext): Router {
   };
 
   const withDownload = (req: Request, books: BookCard[]) =>
-    Promise.all(books.map(async (b) => ({ ...b, allowDownload: (await publishGate(ctx).check(b.id, req.lang)).allowDownload })));
+    Promise.all(books.map(async (b) => ({ ...b, allowDownload: (await publishGate(ctx).check(b.id)).allowDownload })));
 
   router.get('/opds', async (req, res) => {
     const t = translator(req.lang);

@@ -53,7 +53,7 @@ export function publicRoutes(ctx: AppContext): Router {
     if (req.path !== canonical) return res.redirect(301, canonical);
     // Readers usually come through this page: have the reader's page-1 picture ready for them.
     if (!isbot(req.get('user-agent') ?? '')) void ctx.services.pagePreviews.ensure(book.id, book.file.storageKey);
-    const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id, req.lang), rightsStatement(ctx, book.id, req.lang)]);
+    const [gate, rights] = await Promise.all([publishGate(ctx).check(book.id), rightsStatement(ctx, book.id, req.lang)]);
     res.render('public/book', {
       book,
       toc: site.toc(book),

@@ -77,7 +77,7 @@ export function readerRoutes(ctx: AppContext): Router {
       'X-Robots-Tag': 'noindex',
     };
     if (req.query.download === '1') {
-      const gate = await publishGate(ctx).check(book.id, req.lang);
+      const gate = await publishGate(ctx).check(book.id);
       if (!gate.allowDownload) throw forbidden();
       const name = `${slugify(book.title) || 'sach'}.pdf`;
       headers['Content-Disposition'] = `attachment; filename="${name}"`;

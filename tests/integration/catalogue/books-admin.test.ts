@@ -124,7 +124,8 @@ describe('book admin pages', () => {
   it('shows the publish gate’s reasons and refuses to publish', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Sách chưa có đồng ý', pages: ['x'] }, { publish: false });
     const blocking: PublishGate = {
-      check: async () => ({ allowed: false, reasons: ['Chưa có giấy đồng ý của tác giả Nguyễn Văn A.'], allowDownload: false }),
+      check: async () => ({ allowed: false, problems: [{ code: 'no_consent', holder: 'Nguyễn Văn A' }], allowDownload: false }),
+      describe: (problems) => problems.map((p) => `Chưa có giấy đồng ý của tác giả ${p.holder}.`),
     };
     gate.use(blocking);
     try {

@@ -6,6 +6,7 @@ import { translator } from '../../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../../http/validation.ts';
 import { coverParams, listQuerySchema, metadataSchema, withdrawSchema } from '../catalogue.schemas.ts';
 import { coverKeys, isCoverWidth } from './covers.ts';
+import { PublishBlocked, publishBlockedText } from './publish-gate.ts';
 import { ImportService } from '../ingest/import.service.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
 import { uploadRoutes } from '../ingest/upload.routes.ts';
@@ -45,8 +46,9 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       ctx.services.categories.list(),
     ]);
     // Show why publishing is blocked next to the button (consent reasons), before anyone clicks.
-    const gate =
-      book.status !== 'published' && book.ingest_status === 'indexed' ? await ctx.services.publishGate.check(id, req.lang) : null;
+    const publishGate = ctx.services.publishGate;
+    const decision = book.status !== 'published' && book.ingest_status === 'indexed' ? await publishGate.check(id) : null;
+    const gate = decision && { ...decision, reasons: publishGate.describe(decision.problems, req.lang) };
     const values = {
       title: book.title,
       authors: authors.map((a) => a.name).join('; '),
@@ -132,15 +134,16 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         flash(req, 'info', await run(req, id));
       } catch (err) {
         if (!(err instanceof AppError) || err.status === 404) throw err;
-        flash(req, 'error', translator(req.lang)(err.messageKey, err.params));
+        const text =
+          err instanceof PublishBlocked
+            ? publishBlockedText(ctx.services.publishGate, err, req.lang)
+            : translator(req.lang)(err.messageKey, err.params);
+        flash(req, 'error', text);
       }
       res.redirect(303, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`);
     });
 
-  action(
-    '/:id/publish',
-    async (req, id) => (await booksService.publish(id, req.user!, req.lang), translator(req.lang)('catalogue.book.published')),
-  );
+  action('/:id/publish', async (req, id) => (await booksService.publish(id, req.user!), translator(req.lang)('catalogue.book.published')));
   action('/:id/withdraw', async (req, id) => {
     const { reason } = parseInput(withdrawSchema, req.body);
     const r = await booksService.withdraw(id, req.user!, reason || undefined);
@@ -176,7 +179,11 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         flash(req, 'info', translator(req.lang)('catalogue.cover.replaced'));
       } catch (err) {
         if (!(err instanceof AppError) || err.status === 404) throw err;
-        flash(req, 'error', translator(req.lang)(err.messageKey, err.params));
+        const text =
+          err instanceof PublishBlocked
+            ? publishBlockedText(ctx.services.publishGate, err, req.lang)
+            : translator(req.lang)(err.messageKey, err.params);
+        flash(req, 'error', text);
       } finally {
         await discard(files);
       }

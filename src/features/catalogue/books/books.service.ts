@@ -10,7 +10,7 @@ import type { SearchIndexer } from '../../search/search-indexer.ts';
 import type { BookListFilter, BooksRepository } from './books.repository.ts';
 import { coverKeys, saveCovers, type CoverImage } from './covers.ts';
 import { INGEST_JOB } from '../ingest/ingest.job.ts';
-import type { BookEvents, PublishGate } from './publish-gate.ts';
+import { PublishBlocked, type BookEvents, type PublishGate } from './publish-gate.ts';
 
 /** Who acts: a signed-in staff member, or null for the system (import CLI, consent expiry). */
 export type Actor = { id: number } | null;
@@ -105,12 +105,12 @@ export class BooksService {
   }
 
   /** Publishes a draft or withdrawn book once its text is extracted and the gate allows it. */
-  async publish(bookId: number, actor: Actor, lang?: 'vi' | 'en'): Promise<void> {
+  async publish(bookId: number, actor: Actor): Promise<void> {
     const book = await this.mustFind(bookId);
     if (book.status === 'published') return;
     if (book.ingest_status !== 'indexed') throw new AppError(409, 'not_ready', 'catalogue.publish.notReady');
-    const decision = await this.d.gate().check(bookId, lang);
-    if (!decision.allowed) throw new AppError(409, 'publish_blocked', 'catalogue.publish.blocked', { reasons: decision.reasons.join(' ') });
+    const decision = await this.d.gate().check(bookId);
+    if (!decision.allowed) throw new PublishBlocked(decision.problems);
     const from = await this.changeStatus(bookId, 'published', (b) => b.ingest_status === 'indexed');
     if (from) await this.notify(bookId, actor, from, 'published');
   }
