@@ -66,7 +66,14 @@ function rng(seed: number) {
 }
 const sentence = (r: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
 
-async function seed(ctx: AppContext, books: number, pagesPerBook: number, prose?: (words: number) => string): Promise<void> {
+/** Seeds the database and both indexes; returns the pages' text (search-only: the pages are not in PostgreSQL). */
+async function seed(
+  ctx: AppContext,
+  books: number,
+  pagesPerBook: number,
+  prose?: (words: number) => string,
+): Promise<Array<{ bookId: number; text: string }>> {
+  const texts: Array<{ bookId: number; text: string }> = [];
   const r = rng(books);
   const text = (n: number) => (prose ? prose(n) : sentence(r, n));
   const cats = await ctx.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', 'in', CATEGORIES).execute();
@@ -139,7 +146,11 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number, prose?
       pageDocs.push(
         ...toPageDocuments(
           entry,
-          Array.from({ length: pagesPerBook }, (_, p) => ({ page_number: p + 1, text: text(prose ? 300 : 120) })),
+          Array.from({ length: pagesPerBook }, (_, p) => {
+            const page = { page_number: p + 1, text: text(prose ? 300 : 120) };
+            if (prose) texts.push({ bookId: book.id, text: page.text });
+            return page;
+          }),
         ),
       );
       if (pageDocs.length >= 20_000) await flushPages();
@@ -147,6 +158,7 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number, prose?
   }
   await flushPages();
   await waitOk(ctx.search.client.index(ctx.search.indexName('books')).addDocuments(bookDocs as never[], { primaryKey: 'id' }), 600_000);
+  return texts;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -299,18 +311,20 @@ async function main(): Promise<void> {
         registerCatalogueJobs(ctx, { search: true });
         ctx.jobs.start();
         const imported = await importCorpus(ctx);
-        if (imported) label = `real text: corpus, ${imported.books} books, ${imported.pages} pages`;
-        else {
-          await seed(ctx, 25, 150, proseGenerator(7));
+        let pages: Array<{ bookId: number; text: string }>;
+        if (imported) {
+          label = `real text: corpus, ${imported.books} books, ${imported.pages} pages`;
+          pages = await ctx.db
+            .selectFrom('book_pages')
+            .select(['book_id as bookId', 'text'])
+            .orderBy('book_id')
+            .orderBy('page_number')
+            .execute();
+        } else {
+          pages = await seed(ctx, 25, 150, proseGenerator(7));
           label = 'real text: generated prose, 25 × 150 pages';
         }
         await ctx.jobs.stop(10_000);
-        const pages = await ctx.db
-          .selectFrom('book_pages')
-          .select(['book_id as bookId', 'text'])
-          .orderBy('book_id')
-          .orderBy('page_number')
-          .execute();
         queries = passageQueries(pages);
       } else await seed(ctx, cat.books, cat.pages);
       console.log(`[bench:search] ${label}: imported and indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
