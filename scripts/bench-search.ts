@@ -1,14 +1,19 @@
 /**
  * Search latency through the app (`GET /api/search`) against the same query sent straight to
- * Meilisearch (the exact multi-search body the app sends), in one run, on two catalogues:
- * a corpus-sized one (25 books × 200 pages) and a 10,000-book synthetic one.
+ * Meilisearch (the exact multi-search body the app sends, over a kept-alive node:http connection),
+ * in one run, on three catalogues: REAL TEXT (the corpus' Vietnamese books with their real titles
+ * and 48 passage queries cut from their pages; generated Zipf-distributed prose when the corpus is
+ * absent), a corpus-sized synthetic one (25 books × 200 pages) and a 10,000-book synthetic one.
  * Budget: app p50 ≤ 1.5 × Meilisearch p50. Uses its own throwaway PostgreSQL and Meilisearch.
+ * The "fetch+gzip" column is Node's fetch with its default Accept-Encoding, to show the stall the
+ * search client avoids (see MEILISEARCH_REQUEST_HEADERS).
  *
- *   npm run bench:search [-- --iterations 40]
+ *   npm run bench:search [-- --iterations 40] [--real-only]
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app.ts';
@@ -23,8 +28,12 @@ import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { freePort } from '../tests/helpers/free-port.ts';
+import { openPublishGate } from '../src/features/catalogue/books/publish-gate.ts';
+import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
+import { importCorpus, passageQueries, proseGenerator } from './bench-search-text.ts';
 
 const iterations = Number(process.argv[process.argv.indexOf('--iterations') + 1]) || 30;
+const realOnly = process.argv.includes('--real-only');
 const WORDS = (
   'người dân đất nước lịch sử văn hóa truyện kiều nguyễn du chiến tranh thế giới hòa bình tình yêu quê hương gia đình ' +
   'thanh niên học tập lao động khoa học kỹ thuật sức khỏe y học thể thao bóng đá dòng sông cánh đồng lúa mùa xuân ' +
@@ -57,8 +66,16 @@ function rng(seed: number) {
 }
 const sentence = (r: () => number, n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
 
-async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promise<void> {
+/** Seeds the database and both indexes; returns the pages' text (search-only: the pages are not in PostgreSQL). */
+async function seed(
+  ctx: AppContext,
+  books: number,
+  pagesPerBook: number,
+  prose?: (words: number) => string,
+): Promise<Array<{ bookId: number; text: string }>> {
+  const texts: Array<{ bookId: number; text: string }> = [];
   const r = rng(books);
+  const text = (n: number) => (prose ? prose(n) : sentence(r, n));
   const cats = await ctx.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', 'in', CATEGORIES).execute();
   const bookDocs: unknown[] = [];
   let pageDocs: unknown[] = [];
@@ -86,8 +103,8 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promi
       .values(
         batch.map((i, k) => ({
           file_id: files[k].id,
-          title: `${sentence(r, 3)} ${i}`,
-          description: sentence(r, 20),
+          title: `${text(3)} ${i}`,
+          description: text(20),
           status: 'published' as const,
           ingest_status: 'indexed' as const,
           ingest_error: null,
@@ -129,7 +146,11 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promi
       pageDocs.push(
         ...toPageDocuments(
           entry,
-          Array.from({ length: pagesPerBook }, (_, p) => ({ page_number: p + 1, text: sentence(r, 120) })),
+          Array.from({ length: pagesPerBook }, (_, p) => {
+            const page = { page_number: p + 1, text: text(prose ? 300 : 120) };
+            if (prose) texts.push({ bookId: book.id, text: page.text });
+            return page;
+          }),
         ),
       );
       if (pageDocs.length >= 20_000) await flushPages();
@@ -137,13 +158,45 @@ async function seed(ctx: AppContext, books: number, pagesPerBook: number): Promi
   }
   await flushPages();
   await waitOk(ctx.search.client.index(ctx.search.indexName('books')).addDocuments(bookDocs as never[], { primaryKey: 'id' }), 600_000);
+  return texts;
 }
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-async function measure(ctx: AppContext, appUrl: string, meiliUrl: string, apiKey: string | undefined, label: string): Promise<boolean> {
+/**
+ * A kept-alive node:http client, used for both sides so that neither pays for a heavier client in
+ * this same process: Meilisearch gets the app's exact multi-search body (one write, uncompressed —
+ * its own latency); the app is asked for gzip, as browsers do.
+ */
+function httpTimer() {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const run = (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const headers = { ...init.headers, ...(init.body ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}) };
+      const req = http.request(url, { method: init.method ?? 'GET', agent, headers }, (res) => {
+        res.resume();
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`HTTP ${res.statusCode} from ${url}`)),
+        );
+      });
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  return { run, close: () => agent.destroy() };
+}
+
+async function measure(
+  ctx: AppContext,
+  appUrl: string,
+  meiliUrl: string,
+  apiKey: string | undefined,
+  label: string,
+  queries: string[],
+): Promise<boolean> {
   const app: number[] = [];
   const direct: number[] = [];
+  const gzip: number[] = [];
   const time = async (fn: () => Promise<Response>) => {
     const t = performance.now();
     const res = await fn();
@@ -151,14 +204,16 @@ async function measure(ctx: AppContext, appUrl: string, meiliUrl: string, apiKey
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return performance.now() - t;
   };
-  const headers = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
+  const meili = httpTimer();
+  const appClient = httpTimer();
   for (let it = -3; it < iterations; it++) {
-    for (const q of QUERIES) {
+    for (const q of queries) {
       const params = searchParamsSchema.parse({ q });
       const body = JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(params) });
       // Alternate the order so neither side always benefits from a warm cache.
-      const runApp = () => time(() => fetch(`${appUrl}/api/search?q=${encodeURIComponent(q)}`));
-      const runDirect = () => time(() => fetch(`${meiliUrl}/multi-search`, { method: 'POST', headers, body }));
+      const runApp = () => appClient.run(`${appUrl}/api/search?q=${encodeURIComponent(q)}`, { headers: { 'Accept-Encoding': 'gzip' } });
+      const runDirect = () => meili.run(`${meiliUrl}/multi-search`, { method: 'POST', headers, body });
       let a: number;
       let d: number;
       if (it % 2) {
@@ -171,16 +226,25 @@ async function measure(ctx: AppContext, appUrl: string, meiliUrl: string, apiKey
       if (it >= 0) {
         app.push(a);
         direct.push(d);
+        // Every third round: the same request through fetch with Node's default gzip (the stall, for reference).
+        if (it % 3 === 0) gzip.push(await time(() => fetch(`${meiliUrl}/multi-search`, { method: 'POST', headers, body })));
       }
     }
   }
+  meili.close();
+  appClient.close();
   const ratio = pct(app, 50) / pct(direct, 50);
   const ok = ratio <= 1.5;
+  const ms = (xs: number[], p: number) => `${pct(xs, p).toFixed(2)} ms`;
   console.log(
-    `${label.padEnd(34)} app p50 ${pct(app, 50).toFixed(2)} ms p95 ${pct(app, 95).toFixed(2)} ms | Meilisearch p50 ${pct(direct, 50).toFixed(2)} ms p95 ${pct(direct, 95).toFixed(2)} ms | ratio ${ratio.toFixed(2)} (budget ≤ 1.5) ${ok ? 'OK' : 'OVER'}`,
+    `${label.padEnd(40)} ${queries.length} queries × ${iterations}: app p50 ${ms(app, 50)} p95 ${ms(app, 95)} | ` +
+      `Meilisearch p50 ${ms(direct, 50)} p95 ${ms(direct, 95)} | ` +
+      `ratio ${ratio.toFixed(2)} (budget ≤ 1.5) ${ok ? 'OK' : 'OVER'} | fetch+gzip p50 ${ms(gzip, 50)}`,
   );
   return ok;
 }
+
+type Catalogue = { label: string; key: string; real: true } | { label: string; key: string; real: false; books: number; pages: number };
 
 async function main(): Promise<void> {
   const log = createLogger('warn', { bench: 'search' });
@@ -207,42 +271,69 @@ async function main(): Promise<void> {
     });
     stops.push(meili.stop);
     let ok = true;
-    for (const [label, books, pages] of [
-      ['corpus-sized (25 books × 200 pages)', 25, 200],
-      ['synthetic (10,000 books × 5 pages)', 10_000, 5],
-    ] as const) {
-      const prefix = `bench${books}_`;
+    const catalogues: Catalogue[] = [{ label: 'REAL TEXT', key: 'real', real: true }];
+    if (!realOnly)
+      catalogues.push(
+        { label: 'corpus-sized (25 books × 200 pages)', key: 'b25', real: false, books: 25, pages: 200 },
+        { label: 'synthetic (10,000 books × 5 pages)', key: 'b10000', real: false, books: 10_000, pages: 5 },
+      );
+    for (const cat of catalogues) {
+      const prefix = `bench_${cat.key}_`;
       const config = loadConfig({
         NODE_ENV: 'production',
-        STORAGE_DIR: path.join(tmp, `storage-${books}`),
+        STORAGE_DIR: path.join(tmp, `storage-${cat.key}`),
         SEARCH_INDEX_PREFIX: prefix,
         LOG_LEVEL: 'silent',
-        JOBS_CONCURRENCY: '0',
+        JOBS_CONCURRENCY: cat.real ? '2' : '0',
       });
       const search = await connectSearch({ url: meili.url, masterKey, prefix, log });
       const dbUrl = new URL(pg.url);
       const admin = new (await import('pg')).default.Client({ connectionString: pg.url });
       await admin.connect();
-      await admin.query(`create database bench_${books}`);
+      await admin.query(`create database bench_${cat.key}`);
       await admin.end();
-      dbUrl.pathname = `/bench_${books}`;
+      dbUrl.pathname = `/bench_${cat.key}`;
       const ctx = createContext({
         config,
         log: createLogger('silent'),
         databaseUrl: dbUrl.toString(),
         search,
         sessionSecret: crypto.randomBytes(32).toString('hex'),
+        // Consent rules are not what is measured: every imported book may be published.
+        publishGate: openPublishGate,
       });
       await migrateToLatest(ctx.db);
       await ensureSearchIndexes(search);
       const t0 = performance.now();
-      await seed(ctx, books, pages);
-      console.log(`[bench:search] ${label}: indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      let label = cat.label;
+      let queries = QUERIES;
+      if (cat.real) {
+        registerCatalogueJobs(ctx, { search: true });
+        ctx.jobs.start();
+        const imported = await importCorpus(ctx);
+        let pages: Array<{ bookId: number; text: string }>;
+        if (imported) {
+          label = `real text: corpus, ${imported.books} books, ${imported.pages} pages`;
+          pages = await ctx.db
+            .selectFrom('book_pages')
+            .select(['book_id as bookId', 'text'])
+            .orderBy('book_id')
+            .orderBy('page_number')
+            .execute();
+        } else {
+          pages = await seed(ctx, 25, 150, proseGenerator(7));
+          label = 'real text: generated prose, 25 × 150 pages';
+        }
+        await ctx.jobs.stop(10_000);
+        queries = passageQueries(pages);
+      } else await seed(ctx, cat.books, cat.pages);
+      console.log(`[bench:search] ${label}: imported and indexed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      if (cat.real) console.log(`[bench:search] queries: ${queries.map((q) => JSON.stringify(q)).join(' ')}`);
       const server = createApp(ctx).listen(0, '127.0.0.1');
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
       const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const apiKey = (search.client.config as { apiKey?: string }).apiKey;
-      ok = (await measure(ctx, appUrl, meili.url, apiKey, label)) && ok;
+      ok = (await measure(ctx, appUrl, meili.url, apiKey, label, queries)) && ok;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await ctx.close();

@@ -16,7 +16,7 @@ import { BookRequestsService, type RequestLimits } from './features/requests/boo
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
-import type { BookEvents } from './features/catalogue/books/publish-gate.ts';
+import type { BookEvents, PublishGate } from './features/catalogue/books/publish-gate.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
 import type { OcrRepository } from './features/ocr/ocr.repository.ts';
@@ -49,8 +49,10 @@ export interface AppContext {
     reader: ReaderService;
     pagePreviews: PagePreviews;
     pagePictures: PagePictures;
+    /** Consent's rules, unless ContextDeps.publishGate replaced them. */
+    publishGate: PublishGate;
   } & LocationsStatsServices &
-    ConsentServices &
+    Omit<ConsentServices, 'publishGate'> &
     CatalogueServices &
     OcrServices;
   /** Closes what the context opened (database pool); stopping child servers is main's job. */
@@ -70,6 +72,11 @@ export interface ContextDeps {
   jobs?: { leaseMs?: number; backoffBaseMs?: number };
   /** Statistics events buffer (flush interval…); tests and benchmarks tune it. */
   events?: Partial<EventsOptions>;
+  /**
+   * Replaces the consent feature's publishing rules for the catalogue and the reader site (tests of
+   * other features, benchmarks); consent's own services keep the real gate.
+   */
+  publishGate?: PublishGate;
 }
 
 export function createContext(deps: ContextDeps): AppContext {
@@ -139,6 +146,7 @@ export function createContext(deps: ContextDeps): AppContext {
     pagePictures: new PagePictures({ storage, pdf: () => catalogue.services.pdf.get(), log, maxBytes: config.pageCache.maxBytes }),
     ...locationsStats.services,
     ...consent,
+    publishGate: deps.publishGate ?? consent.publishGate,
     ...catalogue.services,
     ocr: ocr.ocr,
     ocrEngine: ocr.ocrEngine,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalid, type FieldErrors } from './errors.ts';
 import { isMessageKey } from './i18n/index.ts';
 
@@ -21,3 +21,6 @@ export function fieldErrorsOf(error: z.ZodError): FieldErrors {
   }
   return fields;
 }
+
+/** A row id in a URL (`/admin/books/:id`): a positive integer JavaScript and PostgreSQL both hold exactly. */
+export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

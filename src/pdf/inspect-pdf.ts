@@ -129,8 +129,7 @@ function clean(value: unknown): string | null {
   const raw = Array.isArray(value) ? value.filter((v) => typeof v === 'string').join(', ') : value;
   if (typeof raw !== 'string') return null;
   const text = raw
-    // eslint-disable-next-line no-control-regex -- removing control characters is the point
-    .replace(/[\u0000-\u001F\u007F-\u009F\uFEFF]/g, ' ')
+    .replace(/[\p{Cc}\uFEFF]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .normalize('NFC');

@@ -48,8 +48,7 @@ const PUBLIC_NAME: Record<LegacyScheme, LegacyEncoding> = { tcvn3: 'tcvn3', vni:
 const SCHEME_OF: Record<LegacyEncoding, LegacyScheme> = { tcvn3: 'tcvn3', vni: 'vni', 'unknown-legacy': 'composite' };
 
 // Characters other than tab/newline that never belong in text: C0/C1 controls and private-use glyphs.
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const JUNK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]/gu;
+const JUNK = /(?![\t\n\r])\p{Cc}|[\uE000-\uF8FF\uFFFD]/gu;
 // ASCII and typographic punctuation only: Latin-1 symbols (® ¸ ¹ « …) are TCVN3 *letters*.
 const EDGE_PUNCT = /^[\u0021-\u0040\u005B-\u0060\u007B-\u007E\u2010-\u205E]+|[\u0021-\u0040\u005B-\u0060\u007B-\u007E\u2010-\u205E]+$/gu;
 // Only Latin-1 (plus the Greek mu pdf.js substitutes for TCVN3 'à') can be legacy bytes.

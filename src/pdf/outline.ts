@@ -88,7 +88,7 @@ function isRef(value: unknown): value is { num: number; gen: number } {
 function cleanTitle(title: unknown): string {
   if (typeof title !== 'string') return '';
   return title
-    .replace(/[\u0000-\u001F\u007F-\u009F\uFEFF]/g, ' ')
+    .replace(/[\p{Cc}\uFEFF]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim()
     .normalize('NFC');

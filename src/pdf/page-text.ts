@@ -18,7 +18,7 @@ export function joinTextItems(items: readonly unknown[]): string {
 // Zero-width characters and the soft hyphen: invisible in print, but they split words for search.
 const INVISIBLE = /[\u00AD\u200B-\u200D\u2060\uFEFF]/g;
 // Control characters (not \n or \t) and private-use code points: junk from fonts without a usable encoding.
-const JUNK = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uE000-\uF8FF\uFFFD]/gu;
+const JUNK = /(?![\t\n\r])\p{Cc}|[\uE000-\uF8FF\uFFFD]/gu;
 const HORIZONTAL_SPACE = /[ \t\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+/g;
 
 /** NFC, one kind of space, no blank-line runs, no leading/trailing space on lines. */

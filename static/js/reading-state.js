@@ -19,5 +19,7 @@ export function rememberPage(bookId, title, page, pages) {
   try {
     const rest = recentBooks().filter((b) => b.id !== bookId);
     localStorage.setItem(KEY, JSON.stringify([{ id: bookId, title, page, pages, at: Date.now() }, ...rest].slice(0, MAX)));
-  } catch {}
+  } catch {
+    // Storage refused (private mode, full): "continue reading" is a convenience, reading goes on.
+  }
 }

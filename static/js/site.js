@@ -37,7 +37,9 @@ for (const input of document.querySelectorAll('input[data-suggest]')) {
         const res = await fetch(`${input.dataset.suggest}?q=${encodeURIComponent(q)}`, { signal: ctrl.signal });
         const { suggestions } = await res.json();
         list.replaceChildren(...suggestions.map((s) => Object.assign(document.createElement('option'), { value: s.title })));
-      } catch {}
+      } catch {
+        // Aborted by the next keystroke, or offline: the form still searches without suggestions.
+      }
     }, 200);
   });
 }
@@ -75,7 +77,9 @@ for (const button of document.querySelectorAll('button[data-share]')) {
       try {
         await navigator.share(data);
         return;
-      } catch {}
+      } catch {
+        // Cancelled or refused by the share sheet: fall back to copying the link.
+      }
     }
     if (await copyText(data.url)) flash(button, button.dataset.done);
   });

@@ -73,7 +73,7 @@
         try {
           body = JSON.parse(xhr.responseText);
         } catch (e) {
-          body = null;
+          // Not JSON (a proxy's error page): reported as a failed upload below.
         }
         if (body && body.results && body.results[0]) show(r, body.results[0]);
         else show(r, { kind: 'rejected', reason: (body && body.error && body.error.message) || msg('failed') });

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBook, pagesWith, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen } from '../helpers/browser.ts';
+import { openPublishGate } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 import type { App } from '../../src/app.ts';
 
@@ -30,10 +31,7 @@ let rangesDisabled = false;
 
 beforeAll(async () => {
   if (skip) return;
-  env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
-  };
+  env = await createTestEnv({ publishGate: openPublishGate });
   for (let i = 0; i < 14; i++) {
     await createBook(env.ctx, {
       title: `Sách mẫu số ${i + 1}: ${['Lịch sử', 'Văn học', 'Khoa học'][i % 3]} cho thanh niên`,

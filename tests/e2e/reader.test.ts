@@ -6,6 +6,7 @@ import type { App } from '../../src/app.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { openPublishGate } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 
 const skip = browserUnavailable();
@@ -21,10 +22,7 @@ let stalled = false;
 
 beforeAll(async () => {
   if (skip) return;
-  env = await createTestEnv();
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
-  };
+  env = await createTestEnv({ publishGate: openPublishGate });
   war = await createBook(env.ctx, {
     title: 'Lịch sử thế kỷ hai mươi',
     authors: ['Trần Văn Giàu'],
@@ -322,9 +320,8 @@ describe.skipIf(skip)('readers on a phone', () => {
   it('serves an OPDS catalogue that parses as Atom with OPDS link relations', async () => {
     const page = await context.newPage();
     await page.goto('/');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const report = await page.evaluate(async () => {
-      const g = globalThis as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const g = globalThis as any;
       const ATOM = 'http://www.w3.org/2005/Atom';
       const check = async (url: string) => {
         const text = await (await fetch(url)).text();
@@ -332,7 +329,7 @@ describe.skipIf(skip)('readers on a phone', () => {
         const errors = doc.getElementsByTagName('parsererror').length;
         const feed = doc.documentElement;
         const child = (el: any, name: string): any[] =>
-          Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name); // eslint-disable-line @typescript-eslint/no-explicit-any
+          Array.from(el.children as ArrayLike<any>).filter((c) => c.namespaceURI === ATOM && c.localName === name);
         const entries = child(feed, 'entry');
         return {
           errors,

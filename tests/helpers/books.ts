@@ -11,7 +11,7 @@ import { tinyPdf, type TinyOutline } from './tiny-pdf.ts';
 /**
  * Published books for reader-site tests, inserted straight into the catalogue tables (the
  * catalogue's upload/ingest pipeline is tested by its own feature) and pushed to Meilisearch in
- * the documents of the COMMON.md contract, built by the catalogue's own search-documents.ts.
+ * the documents built by the catalogue's own search-documents.ts.
  */
 export interface BookSpec {
   title: string;

@@ -28,6 +28,8 @@ export interface TestEnvOptions {
   jobs?: ContextDeps['jobs'];
   /** Capture the log (every line, at `level`) instead of discarding it (privacy test). */
   log?: { level: string; write(line: string): void };
+  /** Publishing rules for the catalogue and reader site instead of consent's (tests of other features). */
+  publishGate?: ContextDeps['publishGate'];
   /** Another Meilisearch (e.g. one a test stops and restarts); default: the run's shared server. */
   search?: { url: string; masterKey: string };
 }
@@ -75,6 +77,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     loginLimits: opts.loginLimits,
     requestLimits: opts.requestLimits,
     jobs: opts.jobs ?? { leaseMs: 2000, backoffBaseMs: 50 },
+    publishGate: opts.publishGate,
   });
   const app = createApp(ctx);
   return {

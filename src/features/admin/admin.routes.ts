@@ -3,8 +3,7 @@ import type { JobStatus } from '../../db/schema/jobs.ts';
 import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { parseInput } from '../../http/validation.ts';
-import { idParam } from '../auth/auth.schemas.ts';
+import { idParam, parseInput } from '../../http/validation.ts';
 import { consentDashboardPanel } from '../consent/dashboard-panel.ts';
 
 /** The admin landing page (every staff role) and the background-jobs page. */
@@ -17,13 +16,12 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const jobs = guardedRouter(registry, '/jobs', ['admin', 'librarian']);
   jobs.get('/', async (req, res) => {
     const status = (['queued', 'running', 'succeeded', 'failed'] as const).find((s) => s === req.query.status) as JobStatus | undefined;
-    const [list, counts] = await Promise.all([ctx.repos.jobs.list({ status, limit: 200 }), ctx.repos.jobs.countByStatus()]);
+    const { jobs: list, counts } = await ctx.jobs.overview(status);
     res.render('admin/jobs', { jobs: list, counts, status: status ?? null, events: ctx.services.events.stats() });
   });
   jobs.post('/:id/retry', async (req, res) => {
     const id = parseInput(idParam, req.params.id);
-    if (!(await ctx.repos.jobs.retryNow(id))) throw notFound();
-    ctx.jobs.wake();
+    if (!(await ctx.jobs.retryNow(id))) throw notFound();
     req.session.flash = { kind: 'info', text: translator(req.lang)('jobs.retried', { id }) };
     res.redirect(303, '/admin/jobs');
   });

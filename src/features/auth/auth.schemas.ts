@@ -23,4 +23,3 @@ export const createUserSchema = z.object({
   password: z.union([z.literal(''), password]).optional(),
 });
 export const changeRoleSchema = z.object({ role: z.enum(ROLES, 'validation.role') });
-export const idParam = z.coerce.number().int().positive();

@@ -3,8 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { parseInput } from '../../http/validation.ts';
-import { changeRoleSchema, createUserSchema, idParam } from './auth.schemas.ts';
+import { idParam, parseInput } from '../../http/validation.ts';
+import { changeRoleSchema, createUserSchema } from './auth.schemas.ts';
 
 const linkFor = (ctx: AppContext, token: string) => `${ctx.config.publicBaseUrl}/dat-mat-khau/${token}`;
 

@@ -80,10 +80,9 @@ export function titleFromFileName(name: string): string {
 /** A safe display name for an uploaded file (no folders, no control characters). */
 export function safeOriginalName(name: string): string {
   const base = name.replace(/\\/g, '/').split('/').pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   return (
     base
-      .replace(/[\u0000-\u001f\u007f]/g, '')
+      .replace(/\p{Cc}/gu, '') // C0, DEL and C1 control characters
       .normalize('NFC')
       .slice(0, 255) || 'tep.pdf'
   );
@@ -96,10 +95,9 @@ const JUNK_METADATA =
 /** Cleans a metadata value from a PDF; returns null when it carries nothing useful. */
 export function cleanMetadataValue(value: string | null | undefined, maxLength = 500): string | null {
   if (!value) return null;
-  // eslint-disable-next-line no-control-regex
   const v = value
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f\ufffd]/g, ' ')
+    .replace(/[\p{Cc}\ufffd]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (!v || JUNK_METADATA.test(v)) return null;

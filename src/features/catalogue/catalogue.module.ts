@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config.ts';
 import type { Database } from '../../db/database.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { JobRunner } from '../../infra/jobs/job-runner.ts';
+import type { JobWaker } from '../../infra/jobs/job-runner.ts';
 import type { JobsRepository } from '../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { SearchClient } from '../../infra/search-client.ts';
@@ -65,7 +65,7 @@ export function createCatalogue(deps: {
   storage: Storage;
   search: SearchClient;
   jobsRepo: JobsRepository;
-  jobs: () => JobRunner;
+  jobs: () => JobWaker;
   gate: () => PublishGate | undefined;
   events: () => BookEvents | undefined;
 }): { repos: CatalogueRepos; services: CatalogueServices } {
@@ -86,7 +86,7 @@ export function createCatalogue(deps: {
     log: deps.log.child({ component: 'search-indexer' }),
   });
   // The runner is built after the services in context.ts; these wake it lazily.
-  const jobs = { wake: () => deps.jobs().wake() } as JobRunner;
+  const jobs: JobWaker = { wake: () => deps.jobs().wake() };
   const books = new BooksService({
     db,
     books: repos.books,

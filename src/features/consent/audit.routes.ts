@@ -3,7 +3,7 @@ import type { AppContext } from '../../context.ts';
 import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { parseInput } from '../../http/validation.ts';
 import { auditFilterSchema } from './consent.schemas.ts';
-import { libraryMidnightUtc, addDays } from './dates.ts';
+import { libraryDayStart, addDays } from '../../infra/calendar.ts';
 import { consentViewHelpers } from './view-helpers.ts';
 
 const PAGE = 100;
@@ -21,8 +21,8 @@ export function auditRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       bookId: f.book,
       actorId: f.actor,
       // Dates are the library's calendar days: "until 31/12" includes all of that day.
-      from: f.from ? libraryMidnightUtc(f.from) : undefined,
-      until: f.until ? new Date(libraryMidnightUtc(addDays(f.until, 1)).getTime() - 1) : undefined,
+      from: f.from ? libraryDayStart(f.from) : undefined,
+      until: f.until ? new Date(libraryDayStart(addDays(f.until, 1)).getTime() - 1) : undefined,
       beforeId: f.before,
       limit: PAGE,
     };

@@ -20,9 +20,9 @@ import { TakedownService, type BookWithdrawer } from './takedown.service.ts';
 import { TakedownsRepository } from './takedowns.repository.ts';
 
 export interface ConsentServices {
-  /** Replaces the catalogue's open gate (COMMON.md contract). */
+  /** The real publishing rules behind the catalogue's PublishGate interface (books/publish-gate.ts). */
   publishGate: ConsentPublishGate;
-  /** Audit log of book status changes (COMMON.md contract). */
+  /** Audit log of book status changes (the catalogue's BookEvents interface). */
   bookEvents: ConsentBookEvents;
   consent: ConsentService;
   rightsHolders: RightsHoldersService;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BOOK_HOLDER_ROLES, CONSENT_METHODS, HOLDER_KINDS, RIGHTS_BASES } from '../../db/schema/consent.ts';
-import { isValidIsoDate } from './dates.ts';
+import { isIsoDate } from '../../infra/calendar.ts';
 
 // Messages are i18n keys; parseInput() turns them into field errors next to the inputs.
 const text = (max: number) => z.string().trim().max(max, 'consent.validation.tooLong').default('');
@@ -9,7 +9,7 @@ const date = z
   .string()
   .trim()
   .default('')
-  .refine((v) => v === '' || isValidIsoDate(v), 'consent.validation.date')
+  .refine((v) => v === '' || isIsoDate(v), 'consent.validation.date')
   .transform((v) => v || null);
 /** An HTML checkbox: present ("on", "yes", "1", "true") or absent. */
 const checkbox = z
@@ -19,8 +19,6 @@ const optionalId = z.preprocess(
   (v) => (v === '' || v === undefined ? undefined : v),
   z.coerce.number().int().positive('error.invalid').optional(),
 );
-
-export const idParam = z.coerce.number().int().positive();
 
 export const holderSchema = z.object({
   name: required(200),

@@ -8,7 +8,7 @@ import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
 import type { BasisInput, GrantInput, RecordConsentInput } from './consent.schemas.ts';
 import type { MaybeActor } from './consent.types.ts';
-import { addDays, libraryToday } from './dates.ts';
+import { addDays, libraryToday } from '../../infra/calendar.ts';
 import { EvidenceRejected, storeEvidence, validateEvidence, type PdfCheck } from './evidence.ts';
 import { isCurrent, type ConsentPublishGate } from './publish-gate.service.ts';
 import { kindForRole, type RightsHoldersService } from './rights-holders.service.ts';

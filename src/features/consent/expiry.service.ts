@@ -6,7 +6,7 @@ import type { AuditLog } from './audit.service.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository } from './consent-records.repository.ts';
 import { consentSnapshot } from './consent.service.ts';
-import { addDays, libraryDate, libraryMidnightUtc } from './dates.ts';
+import { addDays, libraryDate, libraryDayStart } from '../../infra/calendar.ts';
 import type { TakedownService } from './takedown.service.ts';
 
 export const EXPIRY_JOB = 'consent.expire-daily';
@@ -82,7 +82,7 @@ export class ConsentExpiryService {
   /** When the next daily run should happen, after `now`. */
   nextRunAt(now: Date = this.clock.now()): { day: string; at: Date } {
     const day = addDays(libraryDate(now), 1);
-    return { day, at: new Date(libraryMidnightUtc(day).getTime() + RUN_AFTER_MIDNIGHT_MS) };
+    return { day, at: new Date(libraryDayStart(day).getTime() + RUN_AFTER_MIDNIGHT_MS) };
   }
 
   /** Queues the run for `day` (once: the dedupe key names the day); without `at`, as soon as possible. */

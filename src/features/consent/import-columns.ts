@@ -3,7 +3,7 @@ import { HOLDER_KINDS, type HolderKind, type RightsBasis } from '../../db/schema
 import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import type { ManifestCellError } from '../catalogue/ingest/manifest.ts';
 import type { MaybeActor } from './consent.types.ts';
-import { isValidIsoDate } from './dates.ts';
+import { isIsoDate } from '../../infra/calendar.ts';
 import { defaultRole } from './rights-holders.service.ts';
 
 /**
@@ -72,7 +72,7 @@ function parseDate(value: string): string | null | undefined {
   if (!v) return null;
   const dmy = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
   const iso = dmy ? `${dmy[3]}-${dmy[2].padStart(2, '0')}-${dmy[1].padStart(2, '0')}` : v;
-  return isValidIsoDate(iso) ? iso : undefined;
+  return isIsoDate(iso) ? iso : undefined;
 }
 
 /** Common Creative Commons URLs get their usual short name ("CC BY-SA 4.0"). */

@@ -1,11 +1,11 @@
 import type { Database } from '../../db/database.ts';
 import { translator, type Lang, type MessageKey } from '../../http/i18n/index.ts';
 import type { Clock } from '../../infra/clock.ts';
-import type { PublishDecision, PublishGate } from '../catalogue/books/publish-gate.ts';
+import type { PublishDecision, PublishGate, PublishProblem } from '../catalogue/books/publish-gate.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
 import type { GateEvaluation, GateProblem } from './consent.types.ts';
-import { formatDate, libraryToday } from './dates.ts';
+import { formatDate, libraryToday } from '../../infra/calendar.ts';
 
 /** Granted and in force on `today` (start ≤ today ≤ end, when there is an end). */
 export function isCurrent(c: Pick<ConsentView, 'status' | 'starts_on' | 'ends_on'>, today: string): boolean {
@@ -65,9 +65,13 @@ export class ConsentPublishGate implements PublishGate {
     return { allowed, allowDownload: allowed && allowDownload, basis, problems };
   }
 
-  async check(bookId: number, lang: Lang = 'vi', db?: Database): Promise<PublishDecision> {
+  async check(bookId: number, db?: Database): Promise<PublishDecision> {
     const e = await this.evaluate(bookId, db);
-    return { allowed: e.allowed, allowDownload: e.allowDownload, reasons: describeProblems(e.problems, lang) };
+    return { allowed: e.allowed, allowDownload: e.allowDownload, problems: e.problems };
+  }
+
+  describe(problems: PublishProblem[], lang: Lang): string[] {
+    return describeProblems(problems.filter(isGateProblem), lang);
   }
 }
 
@@ -80,6 +84,8 @@ const PROBLEM_KEYS: Record<GateProblem['code'], MessageKey> = {
   holder_expired: 'consent.gate.holderExpired',
   holder_not_started: 'consent.gate.holderNotStarted',
 };
+
+const isGateProblem = (p: PublishProblem): p is GateProblem => p.code in PROBLEM_KEYS;
 
 /** Full sentences naming who is missing, for the publish button and the import summary. */
 export function describeProblems(problems: GateProblem[], lang: Lang): string[] {

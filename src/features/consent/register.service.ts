@@ -3,7 +3,7 @@ import { translator, type Lang, type MessageKey } from '../../http/i18n/index.ts
 import type { RightsBasis } from '../../db/schema/consent.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { ConsentRecordsRepository, ConsentView } from './consent-records.repository.ts';
-import { formatDate, libraryDate, libraryToday } from './dates.ts';
+import { formatDate, libraryDate, libraryToday } from '../../infra/calendar.ts';
 import { toCsv } from '../../http/csv.ts';
 import { isCurrent } from './publish-gate.service.ts';
 

@@ -3,8 +3,8 @@ import type { AppContext } from '../../context.ts';
 import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { parseInput } from '../../http/validation.ts';
-import { holderSchema, idParam } from './consent.schemas.ts';
+import { idParam, parseInput } from '../../http/validation.ts';
+import { holderSchema } from './consent.schemas.ts';
 import { consentViewHelpers } from './view-helpers.ts';
 
 /** Rights holders: list, create, edit, and each holder's books and consents. */

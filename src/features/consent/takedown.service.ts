@@ -7,13 +7,13 @@ import type { Logger } from '../../infra/logger.ts';
 import type { AuditLog } from './audit.service.ts';
 import type { BookRightsRepository } from './book-rights.repository.ts';
 import type { MaybeActor } from './consent.types.ts';
-import { formatDate, libraryDate } from './dates.ts';
+import { formatDate, libraryDate } from '../../infra/calendar.ts';
 import type { ConsentPublishGate } from './publish-gate.service.ts';
 import type { TakedownsRepository } from './takedowns.repository.ts';
 
 export const TAKEDOWN_JOB = 'consent.takedown';
 
-/** The catalogue's BooksService.withdraw (COMMON.md contract): status withdrawn + removal from both indexes. */
+/** The catalogue's BooksService.withdraw: status withdrawn + removal from both indexes. */
 export interface BookWithdrawer {
   /** `inTransaction` runs in the transaction that withdraws the book (only if it was still published). */
   withdraw(bookId: number, actor: MaybeActor, reason: string, inTransaction?: (trx: Database) => Promise<void>): Promise<unknown>;

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { daysBetween, formatDate, formatDateTime } from './dates.ts';
+import { daysBetween, formatDate, formatDateTime } from '../../infra/calendar.ts';
 
 /** Formatting helpers for the consent views (dates as people in Vietnam write them). */
 export function consentViewHelpers(_req: Request, res: Response, next: NextFunction): void {

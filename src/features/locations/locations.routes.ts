@@ -5,8 +5,8 @@ import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { formView } from '../../http/error-handler.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
-import { parseInput } from '../../http/validation.ts';
-import { bookQuery, idParam, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
+import { idParam, parseInput } from '../../http/validation.ts';
+import { bookQuery, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
 import { links } from '../public/public.service.ts';
 

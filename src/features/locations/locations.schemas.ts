@@ -15,7 +15,6 @@ export const locationSchema = z.object({
   contact: optional(200).default(null),
 });
 
-export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 export const bookQuery = z
   .union([z.literal(''), z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER)])
   .optional()

@@ -5,7 +5,7 @@ import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { notFound } from '../../http/errors.ts';
 import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
-import { idParam } from '../auth/auth.schemas.ts';
+import { idParam } from '../../http/validation.ts';
 import { parsePageList } from './ocr.service.ts';
 
 const excludeSchema = z.object({ pages: z.string().max(2000).default('') });

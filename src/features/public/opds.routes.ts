@@ -17,7 +17,7 @@ const qParam = z.string().trim().max(200).catch('');
 /** The OPDS catalogue under /opds (see opds.ts). Only published books; downloads only where allowed. */
 export function opdsRoutes(ctx: AppContext): Router {
   const router = Router();
-  const repo = ctx.repos.publicBooks;
+  const site = ctx.services.publicSite;
   const base = ctx.config.publicBaseUrl;
 
   const send = (res: Response, kind: 'navigation' | 'acquisition', body: string) =>
@@ -49,7 +49,7 @@ export function opdsRoutes(ctx: AppContext): Router {
   };
 
   const withDownload = (req: Request, books: BookCard[]) =>
-    Promise.all(books.map(async (b) => ({ ...b, allowDownload: (await publishGate(ctx).check(b.id, req.lang)).allowDownload })));
+    Promise.all(books.map(async (b) => ({ ...b, allowDownload: (await publishGate(ctx).check(b.id)).allowDownload })));
 
   router.get('/opds', async (req, res) => {
     const t = translator(req.lang);
@@ -88,7 +88,7 @@ export function opdsRoutes(ctx: AppContext): Router {
 
   router.get('/opds/moi', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
-    const [books, total] = await Promise.all([repo.newest(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
+    const { books, total } = await site.listPage('newest', PER_PAGE, (page - 1) * PER_PAGE);
     const f = feed(
       req,
       ['new'],
@@ -102,7 +102,7 @@ export function opdsRoutes(ctx: AppContext): Router {
 
   router.get('/opds/pho-bien', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
-    const [books, total] = await Promise.all([repo.popular(PER_PAGE, (page - 1) * PER_PAGE), repo.countPublished()]);
+    const { books, total } = await site.listPage('popular', PER_PAGE, (page - 1) * PER_PAGE);
     const f = feed(
       req,
       ['popular'],
@@ -131,7 +131,7 @@ export function opdsRoutes(ctx: AppContext): Router {
     const q = qParam.parse(req.query.q);
     const page = pageParam.parse(req.query.trang);
     const results = await ctx.services.searchQuery.run({ q, page, sort: 'relevance' });
-    const books = await repo.cardsByIds(results.books.map((b) => b.id));
+    const books = await site.cardsByIds(results.books.map((b) => b.id));
     const t = translator(req.lang);
     const f = feed(
       req,

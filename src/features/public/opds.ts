@@ -20,10 +20,9 @@ export const REL = {
 export const xml = (s: string) =>
   s
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string)
-    // Characters XML 1.0 forbids (extracted PDF metadata sometimes carries them): matching control
-    // characters is the point here.
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '');
+    // Characters XML 1.0 forbids (extracted PDF metadata sometimes carries them): C0 controls
+    // other than tab, newline and carriage return (DEL and C1 are allowed), U+FFFE and U+FFFF.
+    .replace(/(?![\t\n\r\u007F-\u009F])\p{Cc}|[\uFFFE\uFFFF]/gu, '');
 
 export interface Link {
   rel: string;

@@ -62,7 +62,7 @@ export function publicRoutes(ctx: AppContext): Router {
     // Readers usually come through this page: have the reader's page-1 picture ready for them.
     if (!isbot(req.get('user-agent') ?? '')) void ctx.services.pagePreviews.ensure(book.id, book.file.storageKey);
     const [gate, rights, cover] = await Promise.all([
-      publishGate(ctx).check(book.id, req.lang),
+      publishGate(ctx).check(book.id),
       rightsStatement(ctx, book.id, req.lang),
       coverShareImage(ctx.storage, base, book),
     ]);
@@ -95,8 +95,8 @@ export function publicRoutes(ctx: AppContext): Router {
     const data = slug.success ? await site.category(slug.data, pageParam.parse(req.query.trang)) : undefined;
     if (!data) {
       // A renamed or merged category keeps its old links working (catalogue's category_redirects).
-      const moved = slug.success ? await ctx.repos.categories.findBySlug(slug.data) : undefined;
-      if (moved?.redirected) return res.redirect(301, links.category(moved.category.slug));
+      const movedTo = slug.success ? await ctx.services.categories.movedTo(slug.data) : null;
+      if (movedTo) return res.redirect(301, links.category(movedTo));
       throw notFound();
     }
     const t = translator(req.lang);

@@ -39,6 +39,20 @@ export class PublicSiteService {
     return { author, books, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
+  /** One page of the newest or most read published books, with the total (OPDS feeds). */
+  async listPage(order: 'newest' | 'popular', limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
+    const [books, total] = await Promise.all([
+      order === 'newest' ? this.repo.newest(limit, offset) : this.repo.popular(limit, offset),
+      this.repo.countPublished(),
+    ]);
+    return { books, total };
+  }
+
+  /** Published books' cards in the order of `ids` (search results). */
+  cardsByIds(ids: number[]): Promise<BookCard[]> {
+    return this.repo.cardsByIds(ids);
+  }
+
   categories(): Promise<CategoryCount[]> {
     return this.repo.categoriesWithCounts();
   }

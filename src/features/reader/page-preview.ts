@@ -43,6 +43,11 @@ export class PagePreviews {
     return this.d.storage.exists('covers', this.key(bookId));
   }
 
+  /** Whether a render of this book's preview is under way (the route starts it before answering). */
+  isRendering(bookId: number): boolean {
+    return this.inFlight.has(bookId);
+  }
+
   /** Renders the preview unless it exists or is known not to; concurrent calls share one render. Never throws. */
   ensure(bookId: number, storageKey: string): Promise<boolean> {
     const running = this.inFlight.get(bookId);

@@ -101,7 +101,7 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
   // fetched by the script (data-marks="pending"), in parallel with the picture. Measured: waiting
   // for the render put a deep link from a passage over its 3 s budget on a throttled phone.
   const layout: PageLayout | null = await readCachedLayout(ctx, book.id, n);
-  const gate = await publishGate(ctx).check(book.id, req.lang);
+  const gate = await publishGate(ctx).check(book.id);
   const widths = savesData(req) ? PICTURE_WIDTHS.filter((w) => w <= 720) : [...PICTURE_WIDTHS];
   res.set({ 'Accept-CH': ACCEPT_CH, Vary: CHOICE_VARY });
   res.render('reader/pictures', {

@@ -36,7 +36,7 @@ export function readerRoutes(ctx: AppContext): Router {
     const q = queryText.parse(req.query.q);
     const counted = await reader.recordOpen(book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
-    const gate = await publishGate(ctx).check(book.id, req.lang);
+    const gate = await publishGate(ctx).check(book.id);
     if (chooseReader(req, gate.allowDownload) === 'pictures') {
       // A passage link names its page (?trang=150): that page is the first and only picture fetched.
       const start = pageNumber.safeParse(req.query.trang);
@@ -111,7 +111,7 @@ export function readerRoutes(ctx: AppContext): Router {
     // "Read online only" (a consent that does not allow download): the file itself is never
     // served — not whole, not by ranges, not to HEAD, OPDS apps or the service worker. Those
     // readers get page pictures and page text instead (the picture reader).
-    const gate = await publishGate(ctx).check(book.id, req.lang);
+    const gate = await publishGate(ctx).check(book.id);
     if (!gate.allowDownload) throw onlineOnly();
     if (req.query.download === '1') {
       const name = `${slugify(book.title) || 'sach'}.pdf`;

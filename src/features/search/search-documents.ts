@@ -1,6 +1,6 @@
 import type { Book } from '../../db/schema/catalogue.ts';
 
-/** A published book as the public `books` index stores it (contract in notes/COMMON.md). */
+/** A published book as the public `books` index stores it (the reader site's search-query.ts reads these fields). */
 export interface BookDocument {
   id: number;
   title: string;

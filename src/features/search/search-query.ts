@@ -11,8 +11,8 @@ import { ensureSearchIndexes } from './search-settings.ts';
 
 /**
  * Queries for the readers' site: books and passages inside books, in ONE multi-search round trip
- * (the search page must stay within 1.5× of Meilisearch's own latency). The index documents and
- * settings belong to the catalogue (COMMON.md contract); this file only reads them.
+ * (the search page must stay within 1.5× of Meilisearch's own latency). The index documents
+ * (search-documents.ts) and settings (search-settings.ts) belong to the catalogue; this file only reads them.
  */
 
 export const SORTS = ['relevance', 'newest', 'title'] as const;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { EventsRepository } from './events.repository.ts';
-import { localDay } from './local-time.ts';
+import { libraryDate } from '../../infra/calendar.ts';
 
 /**
  * The per-day random salt behind unique-visitor hashes. Today's salt is created on first use and
@@ -22,7 +22,7 @@ export class DailySalts {
    * get no visitor hash) rather than a fresh one, which would count the same people twice.
    */
   async forDays(days: Iterable<string>): Promise<Map<string, Buffer | null>> {
-    const today = localDay(this.clock.now());
+    const today = libraryDate(this.clock.now());
     const out = new Map<string, Buffer | null>();
     for (const day of new Set(days)) {
       if (day >= today) out.set(day, await this.today(today));
@@ -33,7 +33,7 @@ export class DailySalts {
 
   /** Today's salt; also the rotating secret behind the sign-in limiter's keys (no IP is stored). */
   async todays(): Promise<Buffer> {
-    return this.today(localDay(this.clock.now()));
+    return this.today(libraryDate(this.clock.now()));
   }
 
   private async today(today: string): Promise<Buffer> {
@@ -45,7 +45,7 @@ export class DailySalts {
 
   /** Deletes the salts of every finished day. */
   async forgetPastDays(): Promise<number> {
-    const today = localDay(this.clock.now());
+    const today = libraryDate(this.clock.now());
     if (this.current && this.current.day < today) this.current = null;
     const n = await this.repo.deleteSaltsBefore(today);
     this.prunedBefore = today;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addDays, daysBetween, isDay, localDay } from './local-time.ts';
+import { addDays, daysBetween, isIsoDate, libraryDate } from '../../infra/calendar.ts';
 import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
 
 export type Preset = 'today' | '7d' | '30d' | 'month' | 'custom';
@@ -51,7 +51,7 @@ export function parseStatsQuery(query: unknown, now: Date): StatsQuery {
   const q = schema.parse(
     typeof query === 'object' && query ? { range: '30d', compare: 'none', location: 'all', by: 'auto', ...query } : {},
   );
-  const today = localDay(now);
+  const today = libraryDate(now);
   let preset: Preset = q.range;
   let range = presetRange(preset, today);
   if (preset === 'custom') {
@@ -88,7 +88,7 @@ export function presetRange(preset: Preset, today: string): DayRange {
 }
 
 function customRange(from: unknown, to: unknown): DayRange | null {
-  if (!isDay(from) || !isDay(to) || from > to || daysBetween(from, to) >= MAX_DAYS) return null;
+  if (!isIsoDate(from) || !isIsoDate(to) || from > to || daysBetween(from, to) >= MAX_DAYS) return null;
   return { from, to };
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '../../infra/logger.ts';
 import type { DailySalts } from './daily-salts.ts';
 import type { EventKind, EventRequest, Origin, PendingEvent, ReaderEvent, StoredEvent } from './events.ts';
 import type { EventsRepository } from './events.repository.ts';
-import { localDay } from './local-time.ts';
+import { libraryDate } from '../../infra/calendar.ts';
 import { deviceClass, isBot, normaliseQuery, visitorHash } from './visitor.ts';
 import { readVisitCookie } from './visit-cookie.ts';
 
@@ -172,10 +172,10 @@ export class EventsService {
     const codes = [...new Set(batch.map((e) => e.locationCode).filter((c): c is string => c !== null))];
     const [ids, salts] = await Promise.all([
       codes.length ? this.resolveLocations(codes) : Promise.resolve(new Map<string, number>()),
-      this.salts.forDays(batch.filter((e) => !e.isBot && e.ip && e.userAgent).map((e) => localDay(e.at))),
+      this.salts.forDays(batch.filter((e) => !e.isBot && e.ip && e.userAgent).map((e) => libraryDate(e.at))),
     ]);
     return batch.map((e) => {
-      const salt = salts.get(localDay(e.at)) ?? null;
+      const salt = salts.get(libraryDate(e.at)) ?? null;
       const locationId = e.locationCode ? (ids.get(e.locationCode) ?? null) : null;
       return {
         occurred_at: e.at,

@@ -3,7 +3,7 @@ import type { Selectable } from 'kysely';
 import type { StatsEventsTable } from '../../db/schema/stats.ts';
 
 /**
- * The statistics event vocabulary (contract in notes/COMMON.md). Reader-site code records the
+ * The statistics event vocabulary, shared with the reader site. Reader-site code records the
  * `ReaderEvent` kinds through `ctx.services.events.record(event, req)`; scans and visits are
  * recorded by this feature itself (scan endpoint, visit-tracking middleware).
  */

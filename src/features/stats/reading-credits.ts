@@ -1,6 +1,6 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { DailySalts } from './daily-salts.ts';
-import { localDay } from './local-time.ts';
+import { libraryDate } from '../../infra/calendar.ts';
 import type { ReadingCreditsRepository } from './reading-credits.repository.ts';
 import { isBot, visitorHash } from './visitor.ts';
 
@@ -30,7 +30,7 @@ export class ReadingCredits {
     const list = report.seen ? [...new Set(report.seen.filter((n) => Number.isInteger(n) && n >= 1 && n <= bookPages))] : null;
     const count = Math.min(Math.max(0, Math.floor(report.pages)), bookPages);
     if (list ? list.length === 0 : count === 0) return 0;
-    const day = localDay(this.clock.now());
+    const day = libraryDate(this.clock.now());
     if (this.prunedDay !== day) {
       await this.repo.deleteBefore(day);
       this.prunedDay = day;

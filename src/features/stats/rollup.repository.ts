@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { EVENTS_WRITE_LOCK } from './events.repository.ts';
-import { STATS_TIME_ZONE } from './local-time.ts';
+import { LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
 
 /** location_key of the site-wide visitor set (see StatsDailyVisitorsTable). */
 export const SITE_KEY = -2;
@@ -47,7 +47,7 @@ export class RollupRepository {
       if (lo >= upper) return null;
       const hi = Math.min(lo + chunk, upper);
       const ev = events(lo, hi);
-      const tz = STATS_TIME_ZONE;
+      const tz = LIBRARY_TIME_ZONE;
       const counters = sql`
         count(*) filter (where is_visit and not is_bot),
         count(*) filter (where kind = 'scan' and not is_bot),

@@ -1,7 +1,7 @@
 import type { Clock } from '../../infra/clock.ts';
 import type { Logger } from '../../infra/logger.ts';
 import type { DailySalts } from './daily-salts.ts';
-import { addDays, localDay } from './local-time.ts';
+import { addDays, libraryDate } from '../../infra/calendar.ts';
 import type { RollupRepository } from './rollup.repository.ts';
 
 export const MAINTENANCE_JOB = 'stats.maintenance';
@@ -58,8 +58,8 @@ export class RollupService {
   async maintenance(signal?: AbortSignal): Promise<void> {
     await this.run({ signal });
     const deleted = await this.salts.forgetPastDays();
-    const pruned = await this.repo.pruneVisitorSets(addDays(localDay(this.clock.now()), -2));
-    const credits = await this.forgetReadingCredits(localDay(this.clock.now()));
+    const pruned = await this.repo.pruneVisitorSets(addDays(libraryDate(this.clock.now()), -2));
+    const credits = await this.forgetReadingCredits(libraryDate(this.clock.now()));
     if (deleted || pruned || credits)
       this.log.info({ saltsDeleted: deleted, visitorRowsPruned: pruned, readingCreditsDeleted: credits }, 'statistics maintenance');
   }

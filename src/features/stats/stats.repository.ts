@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DayRange, Granularity } from './date-range.ts';
 import { booksSource, locationFilter, searchesSource } from './rollup-sources.ts';
-import { dayStart, addDays, STATS_TIME_ZONE } from './local-time.ts';
+import { libraryDayStart, addDays, LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
 
 export interface Totals {
   visits: number;
@@ -134,8 +134,8 @@ export class StatsRepository {
   }
 
   private async hourly(range: DayRange, locationKey: number | null): Promise<SeriesPoint[]> {
-    const from = dayStart(range.from);
-    const to = dayStart(addDays(range.to, 1));
+    const from = libraryDayStart(range.from);
+    const to = libraryDayStart(addDays(range.to, 1));
     const r = await sql<Record<string, string | number>>`
       with h as (
         select hour, sum(visits) as visits, sum(scans) as scans, sum(book_opens) as book_opens, sum(pages_read) as pages_read, sum(searches) as searches
@@ -143,7 +143,7 @@ export class StatsRepository {
       ), buckets as (
         select g as hour from generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') g
       )
-      select to_char(buckets.hour at time zone ${STATS_TIME_ZONE}, 'HH24:00') as bucket, coalesce(h.visits, 0) as visits, 0 as uniques,
+      select to_char(buckets.hour at time zone ${LIBRARY_TIME_ZONE}, 'HH24:00') as bucket, coalesce(h.visits, 0) as visits, 0 as uniques,
         coalesce(h.scans, 0) as scans, coalesce(h.book_opens, 0) as book_opens, coalesce(h.pages_read, 0) as pages_read,
         coalesce(h.searches, 0) as searches
       from buckets left join h on h.hour = buckets.hour order by buckets.hour`.execute(this.db);
@@ -235,7 +235,7 @@ export class StatsRepository {
         select g::date as month from generate_series(date_trunc('month', ${toDay}::date) - ${months - 1} * interval '1 month',
           date_trunc('month', ${toDay}::date), interval '1 month') g
       ), b as (
-        select date_trunc('month', published_at at time zone ${STATS_TIME_ZONE})::date as month, count(*) as books
+        select date_trunc('month', published_at at time zone ${LIBRARY_TIME_ZONE})::date as month, count(*) as books
         from books where published_at is not null group by 1
       )
       select to_char(m.month, 'YYYY-MM') as month, coalesce(b.books, 0) as books from m left join b on b.month = m.month order by m.month`.execute(

@@ -5,7 +5,7 @@ import { notFound } from '../../http/errors.ts';
 import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { monthRange, parseStatsQuery, previousPeriod, type StatsQuery } from './date-range.ts';
 import { toCsv } from '../../http/csv.ts';
-import { localDay } from './local-time.ts';
+import { libraryDate } from '../../infra/calendar.ts';
 import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
 import { EXPORT_TABLES, type ExportTable } from './stats.service.ts';
 import { statsViewHelpers } from './stats.view.ts';
@@ -48,7 +48,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   // The printable monthly report (?month=YYYY-MM, default: the current month).
   router.get('/report', async (req, res) => {
     const month =
-      typeof req.query.month === 'string' && monthRange(req.query.month) ? req.query.month : localDay(ctx.clock.now()).slice(0, 7);
+      typeof req.query.month === 'string' && monthRange(req.query.month) ? req.query.month : libraryDate(ctx.clock.now()).slice(0, 7);
     const range = monthRange(month)!;
     const base = parseStatsQuery({ location: req.query.location }, ctx.clock.now());
     const query: StatsQuery = {

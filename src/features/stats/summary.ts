@@ -1,5 +1,5 @@
 import type { DayRange } from './date-range.ts';
-import { localDay, localHour } from './local-time.ts';
+import { libraryDate, libraryHour } from '../../infra/calendar.ts';
 import { monthRange } from './date-range.ts';
 import type { Dashboard } from './stats.service.ts';
 import type { LocationRow } from './stats.repository.ts';
@@ -59,8 +59,8 @@ export function summaryFacts(d: Dashboard): SummaryFacts {
  */
 export function bucketsBegun(buckets: string[], now: Date, day: string): number {
   if (buckets.length === 0) return 0;
-  const today = localDay(now);
-  const hour = localHour(now);
+  const today = libraryDate(now);
+  const hour = libraryHour(now);
   if (/^\d\d:00$/.test(buckets[0])) {
     if (day < today) return buckets.length;
     if (day > today) return 0;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Database } from '../../db/database.ts';
-import type { Job } from '../../db/schema/jobs.ts';
+import type { Job, JobStatus } from '../../db/schema/jobs.ts';
 import { isDiskFull } from '../faults.ts';
 import type { Logger } from '../logger.ts';
 import type { EnqueueOptions, JobsRepository } from './jobs.repository.ts';
@@ -51,7 +51,12 @@ export class PermanentJobError extends Error {
  * The one background-work runner: jobs live in PostgreSQL, so they survive restarts,
  * are retried with exponential backoff, and failures stay visible on the admin jobs page.
  */
-export class JobRunner {
+/** What code that queues work in its own transaction needs from the runner: a nudge to look now. */
+export interface JobWaker {
+  wake(): void;
+}
+
+export class JobRunner implements JobWaker {
   readonly workerId = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   private readonly handlers = new Map<string, JobHandler>();
   private readonly inFlight = new Map<number, { promise: Promise<void>; abort: AbortController }>();
@@ -101,6 +106,19 @@ export class JobRunner {
     if (this.running || this.opts.concurrency === 0) return;
     this.running = true;
     this.schedule(0);
+  }
+
+  /** The staff page's view of the queue: the latest jobs (optionally of one status) and counts per status. */
+  async overview(status: JobStatus | undefined, limit = 200): Promise<{ jobs: Job[]; counts: Record<JobStatus, number> }> {
+    const [jobs, counts] = await Promise.all([this.repo.list({ status, limit }), this.repo.countByStatus()]);
+    return { jobs, counts };
+  }
+
+  /** Makes a failed or waiting job due now (staff's "retry"); false when there is no such job. */
+  async retryNow(id: number): Promise<boolean> {
+    const found = await this.repo.retryNow(id);
+    if (found) this.wake();
+    return found;
   }
 
   /** Asks the loop to look for work now instead of at the next poll (e.g. after an enqueue). */

@@ -3,15 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import type { PublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
+import { switchableGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { countDocs, drainJobs, openTheGate, searchBooks, seedPublishedBook } from './support.ts';
+import { countDocs, drainJobs, searchBooks, seedPublishedBook } from './support.ts';
 
 let env: TestEnv;
 let librarian: { agent: Agent; csrf: string };
+const gate = switchableGate();
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  openTheGate(env.ctx);
+  env = await createTestEnv({ publishGate: gate });
   registerCatalogueJobs(env.ctx);
   librarian = await signInAs(env.app, env.ctx, 'librarian');
 });
@@ -123,9 +124,10 @@ describe('book admin pages', () => {
   it('shows the publish gate’s reasons and refuses to publish', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Sách chưa có đồng ý', pages: ['x'] }, { publish: false });
     const blocking: PublishGate = {
-      check: async () => ({ allowed: false, reasons: ['Chưa có giấy đồng ý của tác giả Nguyễn Văn A.'], allowDownload: false }),
+      check: async () => ({ allowed: false, problems: [{ code: 'no_consent', holder: 'Nguyễn Văn A' }], allowDownload: false }),
+      describe: (problems) => problems.map((p) => `Chưa có giấy đồng ý của tác giả ${p.holder}.`),
     };
-    (env.ctx.services as { publishGate: PublishGate }).publishGate = blocking;
+    gate.use(blocking);
     try {
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
       expect(page).toContain('Chưa có giấy đồng ý của tác giả Nguyễn Văn A.');
@@ -133,7 +135,7 @@ describe('book admin pages', () => {
       expect(await flashOf(librarian.agent, `/admin/books/${id}`)).toContain('Chưa thể xuất bản sách này. Chưa có giấy đồng ý');
       expect((await env.ctx.repos.books.findById(id))!.status).toBe('draft');
     } finally {
-      openTheGate(env.ctx);
+      gate.reset();
     }
   });
 
@@ -166,20 +168,18 @@ describe('book admin pages', () => {
     };
     for (const [code, shown] of Object.entries(cases)) {
       const id = await seedPublishedBook(env.ctx, { title: `Sách ${code}`, pages: ['a', 'b'] }, { publish: false });
-      await env.ctx.db
-        .transaction()
-        .execute((trx) =>
-          env.ctx.repos.books.saveExtraction(trx, id, {
-            pageCount: 2,
-            outline: [],
-            pdfMetadata: {},
-            needsOcr: false,
-            legacyEncoding: code,
-            textlessPages: [],
-            legacyPages: [1, 2],
-            at: env.ctx.clock.now(),
-          }),
-        );
+      await env.ctx.db.transaction().execute((trx) =>
+        env.ctx.repos.books.saveExtraction(trx, id, {
+          pageCount: 2,
+          outline: [],
+          pdfMetadata: {},
+          needsOcr: false,
+          legacyEncoding: code,
+          textlessPages: [],
+          legacyPages: [1, 2],
+          at: env.ctx.clock.now(),
+        }),
+      );
       const page = await flashOf(librarian.agent, `/admin/books/${id}`);
       expect(page, code).toContain(shown);
       expect(page, code).not.toContain(`(${code})`);

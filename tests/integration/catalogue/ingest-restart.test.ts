@@ -5,10 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { signInAs } from '../../helpers/auth.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { CORPUS, corpusFile } from './pdf-fixtures.ts';
-import { countDocs, drainJobs, openTheGate } from './support.ts';
+import { countDocs, drainJobs } from './support.ts';
 
 /**
  * Kill the process that is ingesting a book (SIGKILL, as a crash or power cut would), then let
@@ -20,8 +21,7 @@ let env: TestEnv;
 let child: ChildProcess | null = null;
 
 beforeAll(async () => {
-  env = await createTestEnv({ jobs: { leaseMs: 1500, backoffBaseMs: 50 } });
-  openTheGate(env.ctx);
+  env = await createTestEnv({ jobs: { leaseMs: 1500, backoffBaseMs: 50 }, publishGate: openPublishGate });
   registerCatalogueJobs(env.ctx);
 });
 afterAll(async () => {
@@ -92,9 +92,17 @@ describe('restart in the middle of an ingest', () => {
     expect(killed.ingest_progress).toBeGreaterThan(0);
     expect(killed.ingest_progress).toBeLessThan(pageCount);
 
-    // The lease (1.5 s) runs out; this process takes the job over and finishes it.
-    await new Promise((r) => setTimeout(r, 1800));
-    await drainJobs(env.ctx);
+    // The lease (1.5 s) runs out; this process takes the job over and finishes it. Polled rather than
+    // slept: when the lease expires is the database's clock, and a busy machine may be late.
+    await expect
+      .poll(
+        async () => {
+          await drainJobs(env.ctx);
+          return (await env.ctx.repos.books.findById(id))!.ingest_status;
+        },
+        { timeout: 120_000, interval: 500 },
+      )
+      .toBe('indexed');
     const done = (await env.ctx.repos.books.findById(id))!;
     expect(done.ingest_status).toBe('indexed');
     expect(done.page_count).toBe(pageCount);

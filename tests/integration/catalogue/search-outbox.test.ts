@@ -7,8 +7,9 @@ import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue
 import { startEmbeddedMeilisearch, type EmbeddedMeilisearch } from '../../../src/infra/embedded-meilisearch.ts';
 import { createLogger } from '../../../src/infra/logger.ts';
 import { freePort } from '../../helpers/free-port.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { countDocs, drainJobs, openTheGate, searchBooks, seedPublishedBook } from './support.ts';
+import { countDocs, drainJobs, searchBooks, seedPublishedBook } from './support.ts';
 
 /**
  * The search outbox against a Meilisearch of our own that the test stops and restarts:
@@ -28,8 +29,11 @@ beforeAll(async () => {
   port = await freePort();
   meili = await startMeili();
   // Long retry backoff: only the catch-up (not the backoff running out) can bring the jobs back quickly.
-  env = await createTestEnv({ search: { url: meili.url, masterKey }, jobs: { leaseMs: 2000, backoffBaseMs: 600_000 } });
-  openTheGate(env.ctx);
+  env = await createTestEnv({
+    search: { url: meili.url, masterKey },
+    jobs: { leaseMs: 2000, backoffBaseMs: 600_000 },
+    publishGate: openPublishGate,
+  });
   registerCatalogueJobs(env.ctx);
 });
 afterAll(async () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { countDocs, drainJobs, openTheGate, searchBooks, searchPages, seedPublishedBook } from './support.ts';
+import { countDocs, drainJobs, searchBooks, searchPages, seedPublishedBook } from './support.ts';
 
 /**
  * Vietnamese search on a real Meilisearch with our settings: queries typed without diacritics
@@ -12,8 +13,7 @@ let env: TestEnv;
 const ids: Record<string, number> = {};
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  openTheGate(env.ctx);
+  env = await createTestEnv({ publishGate: openPublishGate });
   registerCatalogueJobs(env.ctx);
   const ctx = env.ctx;
   ids.deMen = await seedPublishedBook(ctx, {

@@ -1,15 +1,11 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../src/context.ts';
-import { openPublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 
 /**
  * Helpers for the catalogue's own tests. Publishing goes through BooksService.publish (the
- * real outbox); the consent gate is replaced by the open one, because consent rules are tested
+ * real outbox); their contexts are built with the open publish gate (createTestEnv), because consent rules are tested
  * by the consent feature and would otherwise require rights holders for every book here.
  */
-export function openTheGate(ctx: AppContext): void {
-  (ctx.services as { publishGate: unknown }).publishGate = openPublishGate;
-}
 
 /** Runs queued jobs until none is due (a deterministic stand-in for the background runner). */
 export async function drainJobs(ctx: AppContext, maxRounds = 200): Promise<void> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../src/db/schema/users.ts';
 import { registerConsentJobs } from '../../../src/features/consent/consent.jobs.ts';
 import { EXPIRY_JOB } from '../../../src/features/consent/expiry.service.ts';
-import { addDays, libraryDate, libraryMidnightUtc } from '../../../src/features/consent/dates.ts';
+import { addDays, libraryDate, libraryDayStart } from '../../../src/infra/calendar.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { draftBook, indexPresence, publishAndIndex, recordConsent } from '../../helpers/consent-fixtures.ts';
@@ -81,7 +81,7 @@ describe('daily consent expiry (injected clock)', () => {
     const id = await draftBook(env.ctx, 'Sách hết hạn hôm nay thật');
     await recordConsent(env.ctx, id, { holder: 'Tác giả D', grantedOn: addDays(today, -30), endsOn: today }, librarian.user);
     await publishAndIndex(env.ctx, id, librarian.user);
-    clock.set(new Date(libraryMidnightUtc(addDays(today, 1)).getTime() + 5 * 60_000));
+    clock.set(new Date(libraryDayStart(addDays(today, 1)).getTime() + 5 * 60_000));
     const tomorrow = addDays(today, 1);
 
     await registerConsentJobs(env.ctx); // what the server does at start: run today's pass, queue tomorrow's
@@ -93,7 +93,7 @@ describe('daily consent expiry (injected clock)', () => {
       [`${EXPIRY_JOB}:${addDays(tomorrow, 1)}`, 'queued'],
     ]);
     expect((await scheduled())[1].run_at.toISOString()).toBe(
-      new Date(libraryMidnightUtc(addDays(tomorrow, 1)).getTime() + 5 * 60_000).toISOString(),
+      new Date(libraryDayStart(addDays(tomorrow, 1)).getTime() + 5 * 60_000).toISOString(),
     );
 
     while ((await env.ctx.jobs.runDueJobs()) > 0) await env.ctx.jobs.idle();

@@ -15,7 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => env.cleanup());
 
-const gate = (id: number, lang: 'vi' | 'en' = 'vi') => env.ctx.services.publishGate.check(id, lang);
+/** The gate's decision with its problems put in words, as the publish button and the import summary show them. */
+const gate = async (id: number, lang: 'vi' | 'en' = 'vi') => {
+  const { problems, ...decision } = await env.ctx.services.publishGate.check(id);
+  return { ...decision, reasons: env.ctx.services.publishGate.describe(problems, lang) };
+};
 const status = async (id: number) =>
   (await env.ctx.db.selectFrom('books').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 
@@ -45,6 +49,10 @@ describe('publish gate: nothing is published without a valid basis', () => {
       { holder: 'Dịch giả Hai', kind: 'translator', role: 'translator', status: 'pending' },
       librarian.user,
     );
+    // The service answers with codes and data; words are the caller's business.
+    expect((await env.ctx.services.publishGate.check(id)).problems).toEqual([
+      { code: 'holder_pending', holder: 'Dịch giả Hai', role: 'translator' },
+    ]);
     const blocked = await gate(id);
     expect(blocked.allowed).toBe(false);
     expect(blocked.reasons).toEqual(['Đang chờ Dịch giả Hai (dịch giả) đồng ý.']);

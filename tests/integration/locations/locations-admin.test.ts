@@ -31,7 +31,7 @@ async function zbar(file: string): Promise<string | null> {
     return stdout.trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (process.env.CI === 'true') throw new Error('zbarimg missing: CI must install zbar-tools');
+      if (process.env.CI === 'true') throw new Error('zbarimg missing: CI must install zbar-tools', { cause: err });
       console.warn('[qr decode skipped] zbarimg not found (apt-get install zbar-tools)');
       return null;
     }

@@ -7,7 +7,8 @@ import { registerOcrJobs } from '../../../src/features/ocr/ocr.module.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { CORPUS_DIR, corpusUnavailableReason } from '../../helpers/corpus.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { drainJobs, openTheGate } from '../catalogue/support.ts';
+import { drainJobs } from '../catalogue/support.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 
 /**
  * Issue 15's check on real books: the corpus scan (no text layer) and *Yoga dưỡng sinh* (VNI
@@ -22,8 +23,7 @@ describe.skipIf(skip !== null)('OCR of corpus books', () => {
   let env: TestEnv;
   let librarian: { agent: Agent; csrf: string };
   beforeAll(async () => {
-    env = await createTestEnv();
-    openTheGate(env.ctx);
+    env = await createTestEnv({ publishGate: openPublishGate });
     registerCatalogueJobs(env.ctx);
     librarian = await signInAs(env.app, env.ctx, 'librarian');
   }, 60_000);

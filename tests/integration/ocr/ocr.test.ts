@@ -9,7 +9,8 @@ import type { AppContext } from '../../../src/context.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { imageOnlyPdf } from '../../helpers/image-pdf.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
-import { drainJobs, openTheGate } from '../catalogue/support.ts';
+import { drainJobs } from '../catalogue/support.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 
 /**
  * OCR through the real job queue, pdf.js worker threads and tesseract.js with the installed
@@ -65,8 +66,7 @@ describe('OCR of an image-only PDF, through the real job queue', () => {
   let scanTwo: Buffer;
 
   beforeAll(async () => {
-    env = await createTestEnv();
-    openTheGate(env.ctx);
+    env = await createTestEnv({ publishGate: openPublishGate });
     registerCatalogueJobs(env.ctx); // OCR is registered later, to interrupt it on purpose first
     librarian = await signInAs(env.app, env.ctx, 'librarian');
     [scanOne, scanTwo] = await Promise.all([imageOnlyPdf([PAGE_1], 150), imageOnlyPdf([PAGE_1, PAGE_2], 150)]);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { createUser, csrfFrom, TEST_PASSWORD } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 
@@ -23,9 +24,11 @@ const logLines: string[] = [];
 let env: TestEnv;
 let book: FixtureBook;
 beforeAll(async () => {
-  env = await createTestEnv({ env: { TRUST_PROXY: '1' }, log: { level: 'trace', write: (l) => void logLines.push(l) } });
-  const services = env.ctx.services as unknown as Record<string, unknown>;
-  services.publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  env = await createTestEnv({
+    publishGate: openPublishGate,
+    env: { TRUST_PROXY: '1' },
+    log: { level: 'trace', write: (l) => void logLines.push(l) },
+  });
   book = await createBook(env.ctx, {
     title: 'Sách về quyền riêng tư',
     pages: pagesWith(6, { 2: `Trang có từ ${QUERY} để tìm.` }),

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src/http/errors.ts';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../../helpers/books.ts';
+import { gateAllowing } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
@@ -12,7 +13,7 @@ let lagging: FixtureBook;
 const services = () => env.ctx.services as unknown as Record<string, unknown>;
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === noDownload?.id }) });
   open = await createBook(env.ctx, {
     title: 'Dế Mèn phiêu lưu ký',
     authors: ['Tô Hoài'],
@@ -40,7 +41,6 @@ beforeAll(async () => {
     categories: ['thieu-nhi'],
     pages: pagesWith(3, { 1: 'Con chim vành khuyên nhỏ xíu.' }),
   });
-  services().publishGate = { check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== noDownload.id }) };
   await withdrawBook(env.ctx, gone.id);
   await withdrawBook(env.ctx, lagging.id, { keepInIndex: true });
 });

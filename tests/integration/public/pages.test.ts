@@ -2,19 +2,18 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { gateAllowing, switchableGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 let kieu: FixtureBook;
 let history: FixtureBook;
 let draft: FixtureBook;
+const gate = switchableGate();
 
 beforeAll(async () => {
-  env = await createTestEnv();
   // Consent rules are the consent feature's tests; here every book may be downloaded unless a test says otherwise.
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
-  };
+  env = await createTestEnv({ publishGate: gate });
   kieu = await createBook(env.ctx, {
     title: 'Truyện Kiều',
     authors: ['Nguyễn Du'],
@@ -125,16 +124,14 @@ describe('book page', () => {
   });
 
   it('offers no download where the consent does not allow it, and refuses the download URL', async () => {
-    const services = env.ctx.services as unknown as Record<string, unknown>;
-    const before = services.publishGate;
-    services.publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: false }) };
+    gate.use(gateAllowing({ noDownload: () => true }));
     try {
       const res = await request(env.app).get(`/sach/${kieu.id}-truyen-kieu`).expect(200);
       expect(res.text).not.toContain('?download=1');
       await request(env.app).get(`/sach/${kieu.id}/tep.pdf?download=1`).expect(403);
       await request(env.app).get(`/sach/${kieu.id}/tep.pdf`).expect(403); // read online only: page pictures, never the file
     } finally {
-      services.publishGate = before;
+      gate.reset();
     }
   });
 

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../../src/infra/clock.ts';
 import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const PHONE = 'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36';
@@ -11,9 +12,7 @@ let events: Array<{ kind: string; [k: string]: unknown }> = [];
 
 beforeAll(async () => {
   // Behind a proxy, so each test can be "another visitor" by its forwarded address.
-  env = await createTestEnv({ env: { TRUST_PROXY: '1' } });
-  const services = env.ctx.services as unknown as Record<string, unknown>;
-  services.publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  env = await createTestEnv({ publishGate: openPublishGate, env: { TRUST_PROXY: '1' } });
   events = captureEvents(env.ctx);
   book = await createBook(env.ctx, { title: 'Sách mười trang', pages: pagesWith(10) });
 });

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
@@ -20,9 +21,7 @@ const getPdf = (path: string) =>
     .parse(binary as never);
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  const services = env.ctx.services as unknown as Record<string, unknown>;
-  services.publishGate = { check: async () => ({ allowed: true, reasons: [], allowDownload: true }) };
+  env = await createTestEnv({ publishGate: openPublishGate });
   events = captureEvents(env.ctx);
   book = await createBook(env.ctx, {
     title: 'Đất rừng phương Nam',

@@ -32,7 +32,7 @@ describe('events buffer', () => {
     expect(ctx.services.events.stats().buffered).toBe(500);
     // A full batch (2000) is written at once, without waiting for the timer…
     record(1600);
-    await expect.poll(() => env.ctx.repos.events.countEvents().then((n) => n - before), { timeout: 5000 }).toBe(2100);
+    await expect.poll(() => env.ctx.repos.events.countEvents().then((n) => n - before), { timeout: 60_000 }).toBe(2100);
     record(400);
     expect(ctx.services.events.stats().buffered).toBe(400);
     // …and what is left is written by the graceful shutdown path (AppContext.close) before the pool closes.

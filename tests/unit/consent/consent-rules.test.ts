@@ -1,6 +1,6 @@
 import { createCanvas } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { addDays, formatDate, isValidIsoDate, libraryDate, libraryMidnightUtc } from '../../../src/features/consent/dates.ts';
+import { addDays, formatDate, isIsoDate, libraryDate, libraryDayStart } from '../../../src/infra/calendar.ts';
 import { sniffEvidence } from '../../../src/features/consent/evidence.ts';
 import { parseConsentColumns } from '../../../src/features/consent/import-columns.ts';
 import { describeProblems, isCurrent } from '../../../src/features/consent/publish-gate.service.ts';
@@ -11,15 +11,15 @@ describe('library calendar (Asia/Ho_Chi_Minh)', () => {
     // 18:30 UTC on 31 Dec is already 1 Jan in Hà Nội.
     expect(libraryDate(new Date('2025-12-31T18:30:00Z'))).toBe('2026-01-01');
     expect(libraryDate(new Date('2025-12-31T16:59:59Z'))).toBe('2025-12-31');
-    expect(libraryMidnightUtc('2026-01-01').toISOString()).toBe('2025-12-31T17:00:00.000Z');
+    expect(libraryDayStart('2026-01-01').toISOString()).toBe('2025-12-31T17:00:00.000Z');
   });
   it('adds days across months and leap years and validates dates', () => {
     expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
     expect(addDays('2025-02-28', 1)).toBe('2025-03-01');
     expect(addDays('2025-12-31', 30)).toBe('2026-01-30');
-    expect(isValidIsoDate('2025-02-29')).toBe(false);
-    expect(isValidIsoDate('2024-02-29')).toBe(true);
-    expect(isValidIsoDate('29/02/2024')).toBe(false);
+    expect(isIsoDate('2025-02-29')).toBe(false);
+    expect(isIsoDate('2024-02-29')).toBe(true);
+    expect(isIsoDate('29/02/2024')).toBe(false);
     expect(formatDate('2025-03-07')).toBe('07/03/2025');
   });
 });

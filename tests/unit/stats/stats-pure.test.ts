@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { MAX_X_LABELS, barChart, labelIndices, lineChart, niceScale } from '../../../src/features/stats/charts.ts';
 import { bucketsBegun, periodName } from '../../../src/features/stats/summary.ts';
 import { monthRange, parseStatsQuery, previousPeriod } from '../../../src/features/stats/date-range.ts';
-import { addDays, dayStart, localDay, weekStart } from '../../../src/features/stats/local-time.ts';
+import { addDays, libraryDayStart, libraryDate, weekStart } from '../../../src/infra/calendar.ts';
 import { percentChange, roundedDown } from '../../../src/features/stats/stats.service.ts';
 import { encodeVisitCookie, readVisitCookie, sessionAlive } from '../../../src/features/stats/visit-cookie.ts';
 import { deviceClass, normaliseQuery, visitorHash } from '../../../src/features/stats/visitor.ts';
 
 describe('local days (Vietnam, UTC+7)', () => {
   it('puts 17:00 UTC on the next local day and starts days at 17:00 UTC', () => {
-    expect(localDay(new Date('2025-03-10T16:59:59Z'))).toBe('2025-03-10');
-    expect(localDay(new Date('2025-03-10T17:00:00Z'))).toBe('2025-03-11');
-    expect(dayStart('2025-03-11').toISOString()).toBe('2025-03-10T17:00:00.000Z');
+    expect(libraryDate(new Date('2025-03-10T16:59:59Z'))).toBe('2025-03-10');
+    expect(libraryDate(new Date('2025-03-10T17:00:00Z'))).toBe('2025-03-11');
+    expect(libraryDayStart('2025-03-11').toISOString()).toBe('2025-03-10T17:00:00.000Z');
     expect(addDays('2024-02-28', 1)).toBe('2024-02-29');
     expect(weekStart('2025-03-16')).toBe('2025-03-10'); // a Sunday → its Monday
   });

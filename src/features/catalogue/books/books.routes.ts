@@ -3,10 +3,10 @@ import type { AppContext } from '../../../context.ts';
 import { guardedRouter, type GuardedRouter } from '../../../http/admin-routes.ts';
 import { AppError, notFound } from '../../../http/errors.ts';
 import { translator } from '../../../http/i18n/index.ts';
-import { parseInput } from '../../../http/validation.ts';
-import { idParam } from '../../auth/auth.schemas.ts';
+import { idParam, parseInput } from '../../../http/validation.ts';
 import { coverParams, listQuerySchema, metadataSchema, withdrawSchema } from '../catalogue.schemas.ts';
 import { coverKeys, isCoverWidth } from './covers.ts';
+import { PublishBlocked, publishBlockedText } from './publish-gate.ts';
 import { ImportService } from '../ingest/import.service.ts';
 import { ingestProgress, ingestProgressText } from '../ingest/ingest-progress.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
@@ -18,14 +18,13 @@ const PAGE_SIZE = 50;
 export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/books', ['admin', 'librarian']);
   const { books: booksService } = ctx.services;
-  const repo = ctx.repos.books;
   uploadRoutes(ctx, router); // /new, /upload, /import-zip: before /:id
 
   router.get('/', async (req, res) => {
     const f = listQuerySchema.parse(req.query);
     const page = f.page ?? 1;
     const [list, categories] = await Promise.all([
-      repo.list({
+      booksService.list({
         status: f.status,
         ingest: f.ingest,
         flag: f.flag,
@@ -34,7 +33,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
       }),
-      ctx.repos.categories.list(),
+      ctx.services.categories.list(),
     ]);
     res.render('catalogue/books', { list, filter: f, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)), categories });
   });
@@ -43,17 +42,15 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
 
   const renderBook = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     const id = bookId(req);
-    const book = await booksService.mustFind(id);
-    const [file, authors, selected, categories, ocrPanel] = await Promise.all([
-      repo.findFile(book.file_id),
-      repo.authorsOf(id),
-      repo.categoriesOf(id),
-      ctx.repos.categories.list(),
+    const [{ book, file, authors, categories: selected }, categories, ocrPanel] = await Promise.all([
+      booksService.details(id),
+      ctx.services.categories.list(),
       ctx.services.ocr.panel(id),
     ]);
     // Show why publishing is blocked next to the button (consent reasons), before anyone clicks.
-    const gate =
-      book.status !== 'published' && book.ingest_status === 'indexed' ? await ctx.services.publishGate.check(id, req.lang) : null;
+    const publishGate = ctx.services.publishGate;
+    const decision = book.status !== 'published' && book.ingest_status === 'indexed' ? await publishGate.check(id) : null;
+    const gate = decision && { ...decision, reasons: publishGate.describe(decision.problems, req.lang) };
     const values = {
       title: book.title,
       authors: authors.map((a) => a.name).join('; '),
@@ -145,15 +142,16 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         flash(req, 'info', await run(req, id));
       } catch (err) {
         if (!(err instanceof AppError) || err.status === 404) throw err;
-        flash(req, 'error', translator(req.lang)(err.messageKey, err.params));
+        const text =
+          err instanceof PublishBlocked
+            ? publishBlockedText(ctx.services.publishGate, err, req.lang)
+            : translator(req.lang)(err.messageKey, err.params);
+        flash(req, 'error', text);
       }
       res.redirect(303, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`);
     });
 
-  action(
-    '/:id/publish',
-    async (req, id) => (await booksService.publish(id, req.user!, req.lang), translator(req.lang)('catalogue.book.published')),
-  );
+  action('/:id/publish', async (req, id) => (await booksService.publish(id, req.user!), translator(req.lang)('catalogue.book.published')));
   action('/:id/withdraw', async (req, id) => {
     const { reason } = parseInput(withdrawSchema, req.body);
     const r = await booksService.withdraw(id, req.user!, reason || undefined);
@@ -189,7 +187,11 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         flash(req, 'info', translator(req.lang)('catalogue.cover.replaced'));
       } catch (err) {
         if (!(err instanceof AppError) || err.status === 404) throw err;
-        flash(req, 'error', translator(req.lang)(err.messageKey, err.params));
+        const text =
+          err instanceof PublishBlocked
+            ? publishBlockedText(ctx.services.publishGate, err, req.lang)
+            : translator(req.lang)(err.messageKey, err.params);
+        flash(req, 'error', text);
       } finally {
         await discard(files);
       }

@@ -2,15 +2,15 @@ import type { Database } from '../../../db/database.ts';
 import type { Book, BookStatus } from '../../../db/schema/catalogue.ts';
 import { AppError, notFound } from '../../../http/errors.ts';
 import type { Clock } from '../../../infra/clock.ts';
-import type { JobRunner } from '../../../infra/jobs/job-runner.ts';
+import type { JobWaker } from '../../../infra/jobs/job-runner.ts';
 import type { JobsRepository } from '../../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../../infra/logger.ts';
 import type { Storage } from '../../../infra/storage.ts';
 import type { SearchIndexer } from '../../search/search-indexer.ts';
-import type { BooksRepository } from './books.repository.ts';
+import type { BookListFilter, BooksRepository } from './books.repository.ts';
 import { coverKeys, saveCovers, type CoverImage } from './covers.ts';
 import { INGEST_JOB } from '../ingest/ingest.job.ts';
-import type { BookEvents, PublishGate } from './publish-gate.ts';
+import { PublishBlocked, type BookEvents, type PublishGate } from './publish-gate.ts';
 
 /** Who acts: a signed-in staff member, or null for the system (import CLI, consent expiry). */
 export type Actor = { id: number } | null;
@@ -43,7 +43,7 @@ interface Deps {
   db: Database;
   books: BooksRepository;
   jobsRepo: JobsRepository;
-  jobs: JobRunner;
+  jobs: JobWaker;
   indexer: SearchIndexer;
   storage: Storage;
   clock: Clock;
@@ -65,6 +65,22 @@ export class BooksService {
     const book = await this.d.books.findById(id);
     if (!book) throw notFound();
     return book;
+  }
+
+  /** The librarians' list: one page of books matching the filter, with the total. */
+  list(filter: BookListFilter): ReturnType<BooksRepository['list']> {
+    return this.d.books.list(filter);
+  }
+
+  /** A book with its file, authors and categories, for its staff page. */
+  async details(id: number) {
+    const book = await this.mustFind(id);
+    const [file, authors, categories] = await Promise.all([
+      this.d.books.findFile(book.file_id),
+      this.d.books.authorsOf(id),
+      this.d.books.categoriesOf(id),
+    ]);
+    return { book, file, authors, categories };
   }
 
   async updateMetadata(bookId: number, input: MetadataInput): Promise<void> {
@@ -94,14 +110,13 @@ export class BooksService {
    * expiry locks the same row, so one of them waits for the other and the gate never reads consent
    * that is being withdrawn at that moment. The audit row is part of the same transaction.
    */
-  async publish(bookId: number, actor: Actor, lang?: 'vi' | 'en'): Promise<void> {
+  async publish(bookId: number, actor: Actor): Promise<void> {
     await this.changeStatus(bookId, 'published', actor, {
       allowed: (b) => b.ingest_status === 'indexed',
       refused: () => new AppError(409, 'not_ready', 'catalogue.publish.notReady'),
       gate: async (trx) => {
-        const decision = await this.d.gate().check(bookId, lang, trx);
-        if (!decision.allowed)
-          throw new AppError(409, 'publish_blocked', 'catalogue.publish.blocked', { reasons: decision.reasons.join(' ') });
+        const decision = await this.d.gate().check(bookId, trx);
+        if (!decision.allowed) throw new PublishBlocked(decision.problems);
       },
     });
   }

@@ -3,8 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { guardedRouter, type GuardedRouter } from '../../../http/admin-routes.ts';
 import { AppError } from '../../../http/errors.ts';
 import { translator } from '../../../http/i18n/index.ts';
-import { parseInput } from '../../../http/validation.ts';
-import { idParam } from '../../auth/auth.schemas.ts';
+import { idParam, parseInput } from '../../../http/validation.ts';
 import { categorySchema, mergeSchema, moveSchema } from '../catalogue.schemas.ts';
 
 /** Category management: create, rename (old slug redirects), merge, order, delete when empty. */
@@ -14,7 +13,7 @@ export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): vo
 
   const render = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     res.render('catalogue/categories', {
-      categories: await ctx.repos.categories.listWithCounts(),
+      categories: await service.listWithCounts(),
       errors: {},
       values: {},
       editing: null,

@@ -2,7 +2,7 @@ import type { Database } from '../../../db/database.ts';
 import { isUniqueViolation } from '../../../db/database.ts';
 import type { Category } from '../../../db/schema/catalogue.ts';
 import { AppError, invalid, notFound } from '../../../http/errors.ts';
-import type { JobRunner } from '../../../infra/jobs/job-runner.ts';
+import type { JobWaker } from '../../../infra/jobs/job-runner.ts';
 import type { SearchIndexer } from '../../search/search-indexer.ts';
 import { slugify } from '../catalogue-text.ts';
 import type { CategoriesRepository } from './categories.repository.ts';
@@ -11,7 +11,7 @@ interface Deps {
   db: Database;
   categories: CategoriesRepository;
   indexer: SearchIndexer;
-  jobs: JobRunner;
+  jobs: JobWaker;
 }
 
 /**
@@ -20,6 +20,17 @@ interface Deps {
  */
 export class CategoriesService {
   constructor(private readonly d: Deps) {}
+
+  /** Where a renamed or merged category's old slug now lives (null when the slug is current or unknown). */
+  async movedTo(slug: string): Promise<string | null> {
+    const found = await this.d.categories.findBySlug(slug);
+    return found?.redirected ? found.category.slug : null;
+  }
+
+  /** Every category with its number of books, for the management page. */
+  listWithCounts(): ReturnType<CategoriesRepository['listWithCounts']> {
+    return this.d.categories.listWithCounts();
+  }
 
   list(): Promise<Category[]> {
     return this.d.categories.list();

@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context.ts';
 import { AppError } from '../../../http/errors.ts';
 import { translator, type Lang } from '../../../http/i18n/index.ts';
 import type { Actor } from '../books/books.service.ts';
+import { PublishBlocked, publishBlockedText } from '../books/publish-gate.ts';
 import { INGEST_ERROR_KEYS } from './ingest.job.ts';
 import { ManifestError, readManifest, sortProblems, type ManifestRow } from './manifest.ts';
 import type { ImportSource } from './import-sources.ts';
@@ -206,10 +207,16 @@ export class ImportService {
     const blocked: Array<{ bookId: number; reason: string }> = [];
     for (const id of bookIds) {
       try {
-        await this.ctx.services.books.publish(id, actor, lang);
+        await this.ctx.services.books.publish(id, actor);
         published.push(id);
       } catch (err) {
-        blocked.push({ bookId: id, reason: err instanceof AppError ? t(err.messageKey, err.params) : (err as Error).message });
+        const reason =
+          err instanceof PublishBlocked
+            ? publishBlockedText(this.ctx.services.publishGate, err, lang)
+            : err instanceof AppError
+              ? t(err.messageKey, err.params)
+              : (err as Error).message;
+        blocked.push({ bookId: id, reason });
       }
     }
     return { published, blocked };

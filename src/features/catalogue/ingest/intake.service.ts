@@ -2,7 +2,7 @@ import fsp from 'node:fs/promises';
 import type { Database } from '../../../db/database.ts';
 import { isUniqueViolation } from '../../../db/database.ts';
 import type { MessageKey } from '../../../http/i18n/index.ts';
-import type { JobRunner } from '../../../infra/jobs/job-runner.ts';
+import type { JobWaker } from '../../../infra/jobs/job-runner.ts';
 import type { JobsRepository } from '../../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../../infra/logger.ts';
 import type { Storage } from '../../../infra/storage.ts';
@@ -41,7 +41,7 @@ interface Deps {
   db: Database;
   books: BooksRepository;
   jobsRepo: JobsRepository;
-  jobs: JobRunner;
+  jobs: JobWaker;
   storage: Storage;
   pdf: () => PdfEngine;
   log: Logger;

@@ -4,7 +4,7 @@ import { wantsJson } from '../../../http/error-handler.ts';
 import { AppError, notFound } from '../../../http/errors.ts';
 import { translator, type Translate } from '../../../http/i18n/index.ts';
 import { parseInput } from '../../../http/validation.ts';
-import { idParam } from '../../auth/auth.schemas.ts';
+import { idParam } from '../../../http/validation.ts';
 import { type ImportOutcome } from './import.service.ts';
 import type { IntakeResult } from './intake.service.ts';
 import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
