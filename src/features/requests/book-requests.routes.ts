@@ -9,7 +9,7 @@ import { translator } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
 import { isBot } from '../stats/visitor.ts';
 import { publicLocals } from '../public/public.routes.ts';
-import { requestsCsv } from './requests-csv.ts';
+import { toCsv } from '../../http/csv.ts';
 
 const STATUSES = ['open', 'available', 'dismissed'] as const;
 const statusQuery = z.object({ status: z.enum(STATUSES).catch('open').default('open') });
@@ -82,7 +82,7 @@ export function bookRequestsAdminRoutes(ctx: AppContext, registry: GuardedRouter
     );
     res.set('Content-Disposition', `attachment; filename="sach-ban-doc-hoi-${status}.csv"`);
     res.set('Cache-Control', 'no-store');
-    res.type('text/csv; charset=utf-8').send(requestsCsv(header, rows));
+    res.type('text/csv; charset=utf-8').send(toCsv(header, rows));
   });
 
   const done = (req: Request, key: 'requests.markedAvailable' | 'requests.dismissed') => {
