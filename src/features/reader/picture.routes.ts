@@ -7,6 +7,8 @@ import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
 import { publishGate } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import type { BookRecord } from '../public/public.repository.ts';
+import { translator } from '../../http/i18n/index.ts';
+import { coverShareImage, share, type Share } from '../public/share.ts';
 import { highlightBoxes } from './page-highlights.ts';
 import { isPictureWidth, PICTURE_WIDTHS, type PageLayout } from './page-pictures.ts';
 import { ACCEPT_CH, CHOICE_VARY, likelyWidth, savesData } from './reader-choice.ts';
@@ -101,7 +103,10 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
   // fetched by the script (data-marks="pending"), in parallel with the picture. Measured: waiting
   // for the render put a deep link from a passage over its 3 s budget on a throttled phone.
   const layout: PageLayout | null = await readCachedLayout(ctx, book.id, n);
-  const gate = await publishGate(ctx).check(book.id);
+  const [gate, card] = await Promise.all([
+    publishGate(ctx).check(book.id),
+    readerShareCard(ctx, req, book, n === 1 ? `/doc/${book.id}` : pictureLinks.page(book.id, n, '')),
+  ]);
   const widths = savesData(req) ? PICTURE_WIDTHS.filter((w) => w <= 720) : [...PICTURE_WIDTHS];
   res.set({ 'Accept-CH': ACCEPT_CH, Vary: CHOICE_VARY });
   res.render('reader/pictures', {
@@ -118,7 +123,16 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
     pageLink: (p: number) => pictureLinks.page(book.id, p, q),
     toc: ctx.services.publicSite.toc(book, 200),
     allowDownload: gate.allowDownload,
+    share: card,
   });
+}
+
+/** The link preview (Open Graph / Twitter card) of a reader page: the book's cover and description. */
+export async function readerShareCard(ctx: AppContext, req: Request, book: BookRecord, path: string): Promise<Share> {
+  const t = translator(req.lang);
+  const description = book.description || t('share.reader', { title: book.title, pages: ctx.services.reader.pageCount(book) });
+  const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
+  return share(ctx.config.publicBaseUrl, { type: 'book', title: book.title, description, path, image }, t('app.name'));
 }
 
 function ahead(book: BookRecord, n: number, ctx: AppContext): number[] {

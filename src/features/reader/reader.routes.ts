@@ -8,7 +8,7 @@ import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import { links } from '../public/public.service.ts';
 import { slugify } from '../public/text.ts';
-import { pictureRoutes, renderPicturePage } from './picture.routes.ts';
+import { pictureRoutes, readerShareCard, renderPicturePage } from './picture.routes.ts';
 import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
 import { coverShareImage, share } from '../public/share.ts';
 import { translator } from '../../http/i18n/index.ts';
@@ -49,15 +49,8 @@ export function readerRoutes(ctx: AppContext): Router {
     const hasPreview = await previews.exists(book.id);
     if (!hasPreview) void previews.ensure(book.id, book.file.storageKey);
     const preview = hasPreview ? links.pagePreview(book.id) : null;
-    const t = translator(req.lang);
     const pageCount = reader.pageCount(book);
-    const description = book.description || t('share.reader', { title: book.title, pages: pageCount });
-    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
-    const card = share(
-      ctx.config.publicBaseUrl,
-      { type: 'book', title: book.title, description, path: `/doc/${book.id}`, image },
-      t('app.name'),
-    );
+    const card = await readerShareCard(ctx, req, book, `/doc/${book.id}`);
     res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount, preview, share: card });
   });
 

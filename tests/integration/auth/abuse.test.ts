@@ -95,12 +95,13 @@ describe('return addresses', () => {
     for (const next of hostile) {
       // Sent raw, as an attacker's link would be (supertest would re-encode a .query() value).
       const raw = `/ngon-ngu/vi?next=${next.replace(/\\/g, '%5C').replace(/\t/g, '%09')}`;
-      const res = await request(env.app).get(raw).expect(303);
-      expect(res.headers.location, raw).toBe('/');
-      const res2 = await request(env.app)
-        .get(`/ngon-ngu/en?next=${encodeURIComponent(next)}`)
-        .expect(303);
-      expect(res2.headers.location, next).toBe('/');
+      // Control characters (tab, newline) are refused at the edge with a 400 before any route runs;
+      // everything else is redirected home. Either way nobody is sent to another host.
+      for (const url of [raw, `/ngon-ngu/en?next=${encodeURIComponent(next)}`]) {
+        const res = await request(env.app).get(url);
+        const outcome = res.status === 400 ? 'refused' : `${res.status} ${res.headers.location}`;
+        expect(['refused', '303 /'], url).toContain(outcome);
+      }
     }
     const ok = await request(env.app)
       .get(`/ngon-ngu/en?next=${encodeURIComponent('/tim?q=truyện')}`)
@@ -112,18 +113,18 @@ describe('return addresses', () => {
     const user = await createUser(env.ctx, 'leader');
     for (const next of hostile) {
       const agent = request.agent(env.app);
-      const page = await agent
-        .get(`/dang-nhap?next=${encodeURIComponent(next)}`)
-        .set('X-Forwarded-For', '203.0.113.52')
-        .expect(200);
-      expect(page.text).toContain('name="next" value="/admin"');
+      // A control character may be refused at the edge (400) before any route sees it.
+      const page = await agent.get(`/dang-nhap?next=${encodeURIComponent(next)}`).set('X-Forwarded-For', '203.0.113.52');
+      const form = page.status === 400 ? await agent.get('/dang-nhap').set('X-Forwarded-For', '203.0.113.52').expect(200) : page;
+      expect(form.status, next).toBe(200);
+      expect(form.text).toContain('name="next" value="/admin"');
       const r = await agent
         .post('/dang-nhap')
         .set('X-Forwarded-For', '203.0.113.52')
         .type('form')
-        .send({ _csrf: csrfFrom(page.text), email: user.email, password: TEST_PASSWORD, next });
-      expect(r.status).toBe(303);
-      expect(r.headers.location, next).toBe('/admin');
+        .send({ _csrf: csrfFrom(form.text), email: user.email, password: TEST_PASSWORD, next });
+      const outcome = r.status === 400 ? 'refused' : `${r.status} ${r.headers.location}`;
+      expect(['refused', '303 /admin'], next).toContain(outcome);
     }
   });
 });

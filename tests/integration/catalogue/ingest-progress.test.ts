@@ -20,7 +20,8 @@ beforeAll(async () => {
   registerCatalogueJobs(env.ctx);
   librarian = await signInAs(env.app, env.ctx, 'librarian');
   await librarian.agent
-    .post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`)
+    .post(`/admin/books/upload`)
+    .set('X-CSRF-Token', librarian.csrf)
     .attach('files', tinyPdf({ pages: ['Một', 'Hai', 'Ba', 'Bốn'] }), { filename: 'bon-trang.pdf', contentType: 'application/pdf' })
     .expect(200);
   bookId = (await env.ctx.repos.books.list({ limit: 1, offset: 0 })).rows[0].id;

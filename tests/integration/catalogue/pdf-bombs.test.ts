@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const upload = (files: Array<{ name: string; data: Buffer }>) => {
-  let req = librarian.agent.post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`).set('Accept', 'application/json');
+  let req = librarian.agent.post(`/admin/books/upload`).set('X-CSRF-Token', librarian.csrf).set('Accept', 'application/json');
   for (const f of files) req = req.attach('files', f.data, { filename: f.name, contentType: 'application/pdf' });
   return req;
 };

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => env.cleanup());
 
 const post = (zip: Buffer, json = false) => {
-  let req = librarian.agent.post(`/admin/books/import-zip?_csrf=${encodeURIComponent(librarian.csrf)}`);
+  let req = librarian.agent.post(`/admin/books/import-zip`).set('X-CSRF-Token', librarian.csrf);
   if (json) req = req.set('Accept', 'application/json');
   return req.attach('zip', zip, { filename: 'nhap.zip', contentType: 'application/zip' });
 };

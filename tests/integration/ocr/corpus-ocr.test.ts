@@ -31,7 +31,8 @@ describe.skipIf(skip !== null)('OCR of corpus books', () => {
 
   async function ocrOnePage(rel: string, page: number): Promise<number> {
     const res = await librarian.agent
-      .post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`)
+      .post(`/admin/books/upload`)
+      .set('X-CSRF-Token', librarian.csrf)
       .set('Accept', 'application/json')
       .attach('files', await fs.readFile(path.join(CORPUS_DIR, rel)), path.basename(rel))
       .expect(200);

@@ -26,7 +26,8 @@ afterAll(() => env?.cleanup());
 
 async function ingest(name: string, pdf: Buffer): Promise<number> {
   const res = await librarian.agent
-    .post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`)
+    .post(`/admin/books/upload`)
+    .set('X-CSRF-Token', librarian.csrf)
     .set('Accept', 'application/json')
     .attach('files', pdf, { filename: name, contentType: 'application/pdf' })
     .expect(200);

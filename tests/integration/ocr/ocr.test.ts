@@ -24,7 +24,8 @@ const PAGE_2 = ['Đoàn thanh niên phường Bến Nghé', 'tổ chức ngày h
 
 async function upload(librarian: { agent: Agent; csrf: string }, name: string, pdf: Buffer): Promise<number> {
   const res = await librarian.agent
-    .post(`/admin/books/upload?_csrf=${encodeURIComponent(librarian.csrf)}`)
+    .post(`/admin/books/upload`)
+    .set('X-CSRF-Token', librarian.csrf)
     .set('Accept', 'application/json')
     .attach('files', pdf, { filename: name, contentType: 'application/pdf' })
     .expect(200);

@@ -54,6 +54,7 @@ describe('search documents', () => {
       bookId: 7,
       pageNumber: 1,
       text: 'Trăm năm',
+      display: 'Trăm năm',
       title: 'Truyện Kiều',
       categorySlugs: ['van-hoc-viet-nam'],
       language: 'vi',
