@@ -18,7 +18,9 @@ import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
  * pictures per second on one worker thread, p95 of picture requests with 20 concurrent readers
  * (cold, then cached), peak memory — beside pdftoppm rendering the same pages.
  */
-const skip = browserUnavailable();
+// A benchmark, not a test: `npm test` skips it (it takes minutes); `npm run bench:reader` sets BENCH_READER.
+const skip = process.env.BENCH_READER ? browserUnavailable() : 'a benchmark: run it with npm run bench:reader';
+if (skip) console.warn(`[page-reader benchmark skipped] ${skip}`);
 const ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
 const SLOW = { offline: false, latency: 400, downloadThroughput: 50 * 1024, uploadThroughput: 50 * 1024 };
 const WIDTH = 720; // a 360-px phone screen at 2×
