@@ -26,14 +26,12 @@ import { openPublishGate } from '../src/features/catalogue/books/publish-gate.ts
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
 import { registerOcrJobs } from '../src/features/ocr/ocr.module.ts';
 import { ensureSearchIndexes } from '../src/features/search/search-settings.ts';
-import { startEmbeddedMeilisearch } from '../src/infra/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { normalisePageText } from '../src/pdf/page-text.ts';
 import { PdfWorkerPool } from '../src/pdf/worker-pool.ts';
 import { corpusUnavailableReason, CORPUS_DIR } from '../tests/helpers/corpus.ts';
-import { freePort } from '../tests/helpers/free-port.ts';
+import { startThrowawayServices } from './throwaway-services.ts';
 import { wrapImages } from '../tests/helpers/image-pdf.ts';
 import { makePdf } from '../tests/helpers/make-pdf.ts';
 
@@ -230,24 +228,8 @@ async function main(): Promise<void> {
       .join(' ')} ` + '(the machine is shared with other developers: figures vary with their load)',
   );
   try {
-    const password = crypto.randomBytes(12).toString('hex');
-    const pg = await startEmbeddedPostgres({
-      baseDir: path.join(tmp, 'postgres'),
-      port: await freePort(),
-      password,
-      database: 'postgres',
-      log,
-    });
-    stops.push(pg.stop);
-    const masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({
-      baseDir: path.join(tmp, 'meilisearch'),
-      storageDir: tmp,
-      port: await freePort(),
-      masterKey,
-      log,
-    });
-    stops.push(meili.stop);
+    const { pg, meili, masterKey } = await startThrowawayServices(tmp, log);
+    stops.push(pg.stop, meili.stop);
     const config = loadConfig({
       NODE_ENV: 'production',
       STORAGE_DIR: path.join(tmp, 'storage'),

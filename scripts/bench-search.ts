@@ -23,11 +23,9 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { searchParamsSchema } from '../src/features/search/search-query.ts';
 import { toBookDocument, toPageDocuments } from '../src/features/search/search-documents.ts';
 import { ensureSearchIndexes, waitOk } from '../src/features/search/search-settings.ts';
-import { startEmbeddedMeilisearch } from '../src/infra/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
-import { freePort } from '../tests/helpers/free-port.ts';
+import { startThrowawayServices } from './throwaway-services.ts';
 import { openPublishGate } from '../src/features/catalogue/books/publish-gate.ts';
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
 import { importCorpus, passageQueries, proseGenerator } from './bench-search-text.ts';
@@ -252,24 +250,8 @@ async function main(): Promise<void> {
   await fs.chmod(tmp, 0o755);
   const stops: Array<() => Promise<void>> = [];
   try {
-    const password = crypto.randomBytes(12).toString('hex');
-    const pg = await startEmbeddedPostgres({
-      baseDir: path.join(tmp, 'postgres'),
-      port: await freePort(),
-      password,
-      database: 'postgres',
-      log,
-    });
-    stops.push(pg.stop);
-    const masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({
-      baseDir: path.join(tmp, 'meilisearch'),
-      storageDir: tmp,
-      port: await freePort(),
-      masterKey,
-      log,
-    });
-    stops.push(meili.stop);
+    const { pg, meili, masterKey } = await startThrowawayServices(tmp, log);
+    stops.push(pg.stop, meili.stop);
     let ok = true;
     const catalogues: Catalogue[] = [{ label: 'REAL TEXT', key: 'real', real: true }];
     if (!realOnly)

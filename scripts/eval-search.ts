@@ -8,7 +8,6 @@
  *
  *   npm run eval:search [-- --iterations 5] [-- --verbose]
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -21,13 +20,11 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { requestKey } from '../src/features/search/search-precision.ts';
 import { searchParamsSchema } from '../src/features/search/search-query.ts';
 import { ensureSearchIndexes } from '../src/features/search/search-settings.ts';
-import { startEmbeddedMeilisearch } from '../src/infra/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { createBook } from '../tests/helpers/books.ts';
 import { CORPUS_DIR, corpusUnavailableReason } from '../tests/helpers/corpus.ts';
-import { freePort } from '../tests/helpers/free-port.ts';
+import { startThrowawayServices } from './throwaway-services.ts';
 import { CORPUS_BOOKS, CORPUS_KNOWN } from './eval-search/corpus-books.ts';
 import {
   ABSENT_TITLES,
@@ -118,24 +115,8 @@ async function main(): Promise<void> {
   await fs.chmod(tmp, 0o755);
   const stops: Array<() => Promise<void>> = [];
   try {
-    const password = crypto.randomBytes(12).toString('hex');
-    const db = await startEmbeddedPostgres({
-      baseDir: path.join(tmp, 'postgres'),
-      port: await freePort(),
-      password,
-      database: 'postgres',
-      log,
-    });
-    stops.push(db.stop);
-    const masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({
-      baseDir: path.join(tmp, 'meilisearch'),
-      storageDir: tmp,
-      port: await freePort(),
-      masterKey,
-      log,
-    });
-    stops.push(meili.stop);
+    const { pg: db, meili, masterKey } = await startThrowawayServices(tmp, log);
+    stops.push(db.stop, meili.stop);
     const admin = new pg.Client({ connectionString: db.url });
     await admin.connect();
     await admin.query('create database eval_search');
