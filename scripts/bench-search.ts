@@ -13,7 +13,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../src/app.ts';
@@ -25,6 +24,7 @@ import { toBookDocument, toPageDocuments } from '../src/features/search/search-d
 import { ensureSearchIndexes, waitOk } from '../src/features/search/search-settings.ts';
 import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
+import { httpTimer, sideBySide } from './side-by-side.ts';
 import { startThrowawayServices } from './throwaway-services.ts';
 import { openPublishGate } from '../src/features/catalogue/books/publish-gate.ts';
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
@@ -166,24 +166,6 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(
  * this same process: Meilisearch gets the app's exact multi-search body (one write, uncompressed —
  * its own latency); the app is asked for gzip, as browsers do.
  */
-function httpTimer() {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const run = (url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
-    new Promise<number>((resolve, reject) => {
-      const t = performance.now();
-      const headers = { ...init.headers, ...(init.body ? { 'Content-Length': String(Buffer.byteLength(init.body)) } : {}) };
-      const req = http.request(url, { method: init.method ?? 'GET', agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`HTTP ${res.statusCode} from ${url}`)),
-        );
-      });
-      req.on('error', reject);
-      req.end(init.body);
-    });
-  return { run, close: () => agent.destroy() };
-}
-
 async function measure(
   ctx: AppContext,
   appUrl: string,
@@ -205,30 +187,20 @@ async function measure(
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
   const meili = httpTimer();
   const appClient = httpTimer();
-  for (let it = -3; it < iterations; it++) {
-    for (const q of queries) {
-      const params = searchParamsSchema.parse({ q });
-      const body = JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(params) });
-      // Alternate the order so neither side always benefits from a warm cache.
-      const runApp = () => appClient.run(`${appUrl}/api/search?q=${encodeURIComponent(q)}`, { headers: { 'Accept-Encoding': 'gzip' } });
-      const runDirect = () => meili.run(`${meiliUrl}/multi-search`, { method: 'POST', headers, body });
-      let a: number;
-      let d: number;
-      if (it % 2) {
-        a = await runApp();
-        d = await runDirect();
-      } else {
-        d = await runDirect();
-        a = await runApp();
-      }
-      if (it >= 0) {
-        app.push(a);
-        direct.push(d);
-        // Every third round: the same request through fetch with Node's default gzip (the stall, for reference).
-        if (it % 3 === 0) gzip.push(await time(() => fetch(`${meiliUrl}/multi-search`, { method: 'POST', headers, body })));
-      }
-    }
-  }
+  const body = (q: string) => JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) });
+  const timed = await sideBySide(
+    queries,
+    { rounds: iterations, warmup: 3 },
+    (q) => appClient.run(`${appUrl}/api/search?q=${encodeURIComponent(q)}`, { headers: { 'Accept-Encoding': 'gzip' } }),
+    (q) => meili.run(`${meiliUrl}/multi-search`, { method: 'POST', headers, body: body(q) }),
+    // Every third round: the same request through fetch with Node's default gzip (the stall, for reference).
+    async (q, round) => {
+      if (round % 3 === 0) gzip.push(await time(() => fetch(`${meiliUrl}/multi-search`, { method: 'POST', headers, body: body(q) })));
+    },
+  );
+  app.push(...timed.app);
+  direct.push(...timed.direct);
+
   meili.close();
   appClient.close();
   const ratio = pct(app, 50) / pct(direct, 50);

@@ -24,6 +24,7 @@ import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { createBook } from '../tests/helpers/books.ts';
 import { CORPUS_DIR, corpusUnavailableReason } from '../tests/helpers/corpus.ts';
+import { httpTimer, sideBySide } from './side-by-side.ts';
 import { startThrowawayServices } from './throwaway-services.ts';
 import { CORPUS_BOOKS, CORPUS_KNOWN } from './eval-search/corpus-books.ts';
 import {
@@ -227,37 +228,22 @@ async function main(): Promise<void> {
     // 4. Latency: the app's JSON search against the same multi-search straight to Meilisearch.
     const apiKey = (search.client.config as { apiKey?: string }).apiKey;
     const headers = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
-    const appMs: number[] = [];
-    const rawMs: number[] = [];
-    const time = async (fn: () => Promise<Response>) => {
-      const t = performance.now();
-      const res = await fn();
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      return performance.now() - t;
-    };
     const all = [...known.map((k) => k.q), ...ABSENT_TITLES, ...passages.map((p) => p.q)];
-    for (let it = -1; it < iterations; it++) {
-      for (const q of all) {
-        const body = JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) });
-        const runApp = () => time(() => fetch(`${appUrl}/api/search?q=${encodeURIComponent(q)}`));
-        const runRaw = () => time(() => fetch(`${meili.url}/multi-search`, { method: 'POST', headers, body }));
-        // Alternate the order so neither side always benefits from a warm cache.
-        let a: number;
-        let d: number;
-        if (it % 2) {
-          a = await runApp();
-          d = await runRaw();
-        } else {
-          d = await runRaw();
-          a = await runApp();
-        }
-        if (it >= 0) {
-          appMs.push(a);
-          rawMs.push(d);
-        }
-      }
-    }
+    const appClient = httpTimer();
+    const meiliClient = httpTimer();
+    const { app: appMs, direct: rawMs } = await sideBySide(
+      all,
+      { rounds: iterations, warmup: 1 },
+      (q) => appClient.run(`${appUrl}/api/search?q=${encodeURIComponent(q)}`, { headers: { 'Accept-Encoding': 'gzip' } }),
+      (q) =>
+        meiliClient.run(`${meili.url}/multi-search`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) }),
+        }),
+    );
+    appClient.close();
+    meiliClient.close();
 
     const targets = [
       ['known-item top-1', percent(top1, known.length), top1 / known.length >= 0.95, '≥ 95 %'],
