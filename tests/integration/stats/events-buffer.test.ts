@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../../../src/context.ts';
+import { createContext, type ContextDeps } from '../../../src/context.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 import { PHONE_UA } from './fixtures.ts';
 
@@ -11,17 +11,21 @@ afterAll(() => env.cleanup());
 
 const req = (ip: string) => ({ headers: { 'user-agent': PHONE_UA }, ip });
 
+/** A second context on the test's database, with its own events buffer (options as given). */
+const secondContext = (events: ContextDeps['events']) =>
+  createContext({
+    config: env.config,
+    log: env.ctx.log,
+    databaseUrl: env.databaseUrl,
+    search: env.ctx.search,
+    sessionSecret: 'x'.repeat(32),
+    events,
+  });
+
 describe('events buffer', () => {
   it('does not touch the database on record(), and writes everything on graceful close', async () => {
     // A second context on the same database, with a flush interval longer than the test.
-    const ctx = createContext({
-      config: env.config,
-      log: env.ctx.log,
-      databaseUrl: env.databaseUrl,
-      search: env.ctx.search,
-      sessionSecret: 'x'.repeat(32),
-      events: { flushMs: 600_000 },
-    });
+    const ctx = secondContext({ flushMs: 600_000 });
     const before = await env.ctx.repos.events.countEvents();
     const record = (n: number) => {
       for (let i = 0; i < n; i++) ctx.services.events.record({ kind: 'book_open', bookId: 1 + (i % 7) }, req(`10.0.${i % 250}.1`));
@@ -79,14 +83,7 @@ describe('events buffer', () => {
 
 describe('a poisoned batch', () => {
   it('writes the good events of a batch PostgreSQL rejects, and discards and counts only the bad one (NUL in a query)', async () => {
-    const ctx = createContext({
-      config: env.config,
-      log: env.ctx.log,
-      databaseUrl: env.databaseUrl,
-      search: env.ctx.search,
-      sessionSecret: 'x'.repeat(32),
-      events: { flushMs: 600_000 },
-    });
+    const ctx = secondContext({ flushMs: 600_000 });
     const events = ctx.services.events;
     try {
       const before = await env.ctx.repos.events.countEvents();
@@ -109,14 +106,7 @@ describe('a poisoned batch', () => {
   });
 
   it('strips NUL and lone surrogates from a search query when the event is created', async () => {
-    const ctx = createContext({
-      config: env.config,
-      log: env.ctx.log,
-      databaseUrl: env.databaseUrl,
-      search: env.ctx.search,
-      sessionSecret: 'x'.repeat(32),
-      events: { flushMs: 600_000 },
-    });
+    const ctx = secondContext({ flushMs: 600_000 });
     try {
       ctx.services.events.record({ kind: 'search', query: 'truyện\u0000 kiều\ud800', resultCount: 3 }, req('10.9.3.1'));
       await ctx.services.events.flush();
@@ -153,14 +143,7 @@ describe('discarded events are visible to admins', () => {
 
 describe('a bounded buffer', () => {
   it('drops the oldest events beyond its bound while nothing can be written, and counts them', async () => {
-    const ctx = createContext({
-      config: env.config,
-      log: env.ctx.log,
-      databaseUrl: env.databaseUrl,
-      search: env.ctx.search,
-      sessionSecret: 'x'.repeat(32),
-      events: { flushMs: 600_000, maxBuffered: 100, maxBatch: 1000 },
-    });
+    const ctx = secondContext({ flushMs: 600_000, maxBuffered: 100, maxBatch: 1000 });
     try {
       for (let i = 0; i < 130; i++) ctx.services.events.record({ kind: 'book_open', bookId: 1 + i }, req(`10.8.0.${i % 250}`));
       expect(ctx.services.events.stats()).toMatchObject({ recorded: 130, buffered: 100, dropped: 30 });
