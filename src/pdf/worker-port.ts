@@ -19,6 +19,11 @@ export function workerPort(): WorkerPort {
   if (process.send) {
     // The pool went away (crashed, killed): nobody will read our results.
     process.on('disconnect', () => process.exit(0));
+    // Ctrl-C and `systemctl stop` signal the whole process group, workers included. The pool owns
+    // their lifetime (a graceful stop lets running jobs finish, then ends them; the channel closing
+    // ends them too), so a group signal must not kill a page mid-render: OCR would record it failed.
+    process.on('SIGINT', () => undefined);
+    process.on('SIGTERM', () => undefined);
     return { postMessage: (m) => void process.send!(m), onMessage: (l) => process.on('message', l) };
   }
   throw new Error('extract-worker.ts must run in a PDF worker (child process or worker thread)');

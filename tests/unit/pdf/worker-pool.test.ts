@@ -78,6 +78,19 @@ describe('PdfWorkerPool', () => {
     expect(jpegSize(cover!.variants[0].jpeg).width).toBe(160);
   });
 
+  it('keeps working through the SIGINT/SIGTERM that Ctrl-C or a service stop sends the whole process group', async () => {
+    await pool.validate(book); // a worker is running
+    const pids = pool.pids();
+    expect(pids.length).toBeGreaterThan(0);
+    for (const pid of pids) {
+      process.kill(pid, 'SIGTERM');
+      process.kill(pid, 'SIGINT');
+    }
+    const summary = await pool.extract(longBook, { onPage: () => {} });
+    expect(summary.numPages).toBe(40);
+    expect(pool.pids()).toEqual(expect.arrayContaining(pids)); // the same processes, not replacements
+  });
+
   it('rejects bad files with a typed PdfRejectedError', async () => {
     const err = await pool.extract(locked, { onPage: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PdfRejectedError);
