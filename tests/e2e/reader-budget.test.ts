@@ -165,51 +165,58 @@ describe.skipIf(skip)('budgets', () => {
     }
   });
 
-  it('shows page 1 of a 300+ page book quickly over a slow connection, fetching a small part of the file', async () => {
-    /** A phone whose browser already has the reader's code in its HTTP cache (any earlier visit). */
-    const warmPhone = async () => {
-      const ctx = await newPhone();
-      const prime = await ctx.newPage();
-      await prime.goto(`/doc/${small.id}`);
-      await prime.locator('body[data-first-page]').waitFor({ state: 'attached', timeout: 60_000 });
-      await prime.close();
-      return ctx;
-    };
-    const measure = async (book: FixtureBook, mode: 'warm' | 'cold' | 'no-range') => {
-      const ctx = mode === 'cold' ? await newPhone() : await warmPhone();
-      rangesDisabled = mode === 'no-range';
-      try {
-        return await openReader(ctx, true, book);
-      } finally {
-        rangesDisabled = false;
-        await ctx.close();
-      }
-    };
-    const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
-    const report = (label: string, book: FixtureBook, r: { ms: number; previewMs: number | null; pdfBytes: number; jsBytes: number }) =>
-      console.log(
-        `[budget]   ${label.padEnd(34)}: page 1 picture ${secs(r.previewMs)}, pdf.js page ${secs(r.ms)}, PDF ${(r.pdfBytes / 1024).toFixed(0)} KB = ${((100 * r.pdfBytes) / book.sizeBytes).toFixed(1)} % of ${(book.sizeBytes / 1024).toFixed(0)} KB (JS over the wire ${(r.jsBytes / 1024).toFixed(0)} KB)`,
-      );
+  // Minutes over a throttled connection, close to its time-out when the suite runs beside it: a benchmark run by
+  // `npm run bench:reader` (BENCH_READER), skipped with a printed reason in `npm test`.
+  if (!process.env.BENCH_READER) console.warn('[reader first-page budget skipped] a benchmark: run it with npm run bench:reader');
+  it.skipIf(!process.env.BENCH_READER)(
+    'shows page 1 of a 300+ page book quickly over a slow connection, fetching a small part of the file',
+    async () => {
+      /** A phone whose browser already has the reader's code in its HTTP cache (any earlier visit). */
+      const warmPhone = async () => {
+        const ctx = await newPhone();
+        const prime = await ctx.newPage();
+        await prime.goto(`/doc/${small.id}`);
+        await prime.locator('body[data-first-page]').waitFor({ state: 'attached', timeout: 60_000 });
+        await prime.close();
+        return ctx;
+      };
+      const measure = async (book: FixtureBook, mode: 'warm' | 'cold' | 'no-range') => {
+        const ctx = mode === 'cold' ? await newPhone() : await warmPhone();
+        rangesDisabled = mode === 'no-range';
+        try {
+          return await openReader(ctx, true, book);
+        } finally {
+          rangesDisabled = false;
+          await ctx.close();
+        }
+      };
+      const secs = (ms: number | null) => (ms === null ? '—' : `${(ms / 1000).toFixed(2)} s`);
+      const report = (label: string, book: FixtureBook, r: { ms: number; previewMs: number | null; pdfBytes: number; jsBytes: number }) =>
+        console.log(
+          `[budget]   ${label.padEnd(34)}: page 1 picture ${secs(r.previewMs)}, pdf.js page ${secs(r.ms)}, PDF ${(r.pdfBytes / 1024).toFixed(0)} KB = ${((100 * r.pdfBytes) / book.sizeBytes).toFixed(1)} % of ${(book.sizeBytes / 1024).toFixed(0)} KB (JS over the wire ${(r.jsBytes / 1024).toFixed(0)} KB)`,
+        );
 
-    console.log('[budget] reader over 400 kbit/s with 400 ms RTT (Chromium network emulation):');
-    const warm = await measure(big, 'warm');
-    report('320-page book, Range, code cached', big, warm);
-    const cold = await measure(big, 'cold');
-    report('320-page book, Range, cold cache', big, cold);
-    const noRange = await measure(big, 'no-range');
-    report('320-page book, Range DISABLED', big, noRange);
-    if (corpus) {
-      report('freeculture.pdf, Range, cached', corpus, await measure(corpus, 'warm'));
-      report('freeculture.pdf, Range DISABLED', corpus, await measure(corpus, 'no-range'));
-    }
-    console.log('[budget] target: first page visible < 6 s (the picture, or pdf.js when it is first), < 15 % of the file');
-    // Times are figures to read, not assertions (a loaded CI machine must not fail the build);
-    // what is asserted is structural: the picture appears before pdf.js, and the bytes fetched.
-    expect(warm.previewMs).not.toBeNull();
-    expect(cold.previewMs).not.toBeNull();
-    expect(cold.previewMs!).toBeLessThan(cold.ms);
-    expect(warm.pdfBytes / big.sizeBytes).toBeLessThan(0.15);
-    expect(cold.pdfBytes / big.sizeBytes).toBeLessThan(0.15);
-    expect(noRange.pdfBytes).toBeGreaterThan(warm.pdfBytes * 5);
-  }, 600_000);
+      console.log('[budget] reader over 400 kbit/s with 400 ms RTT (Chromium network emulation):');
+      const warm = await measure(big, 'warm');
+      report('320-page book, Range, code cached', big, warm);
+      const cold = await measure(big, 'cold');
+      report('320-page book, Range, cold cache', big, cold);
+      const noRange = await measure(big, 'no-range');
+      report('320-page book, Range DISABLED', big, noRange);
+      if (corpus) {
+        report('freeculture.pdf, Range, cached', corpus, await measure(corpus, 'warm'));
+        report('freeculture.pdf, Range DISABLED', corpus, await measure(corpus, 'no-range'));
+      }
+      console.log('[budget] target: first page visible < 6 s (the picture, or pdf.js when it is first), < 15 % of the file');
+      // Times are figures to read, not assertions (a loaded CI machine must not fail the build);
+      // what is asserted is structural: the picture appears before pdf.js, and the bytes fetched.
+      expect(warm.previewMs).not.toBeNull();
+      expect(cold.previewMs).not.toBeNull();
+      expect(cold.previewMs!).toBeLessThan(cold.ms);
+      expect(warm.pdfBytes / big.sizeBytes).toBeLessThan(0.15);
+      expect(cold.pdfBytes / big.sizeBytes).toBeLessThan(0.15);
+      expect(noRange.pdfBytes).toBeGreaterThan(warm.pdfBytes * 5);
+    },
+    600_000,
+  );
 });
