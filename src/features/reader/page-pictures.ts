@@ -200,21 +200,31 @@ export class PagePictures {
     return this.loading;
   }
 
-  /** The index from the folder; uses this process saw but has not yet written to mtimes are kept. */
+  /**
+   * The index from the folder. An index already in use is updated in place (its entries keep the
+   * uses this process saw but has not yet written to mtimes; hits during the scan are not lost).
+   */
   private async rescan(): Promise<Map<string, Entry>> {
     const root = path.join(this.d.storage.root, 'pages');
-    const index = new Map<string, Entry>();
-    let total = 0;
+    const seen = new Map<string, { size: number; mtimeMs: number }>();
     for (const book of await fs.readdir(root).catch(() => [] as string[])) {
       if (!/^\d+$/.test(book)) continue;
       for (const name of await fs.readdir(path.join(root, book)).catch(() => [] as string[])) {
         if (name.startsWith('.')) continue; // a temporary file being written
         const stat = await fs.stat(path.join(root, book, name)).catch(() => null);
-        if (!stat?.isFile()) continue;
-        const key = `${book}/${name}`;
-        index.set(key, { size: stat.size, used: Math.max(stat.mtimeMs, this.index?.get(key)?.used ?? 0) });
-        total += stat.size;
+        if (stat?.isFile()) seen.set(`${book}/${name}`, { size: stat.size, mtimeMs: stat.mtimeMs });
       }
+    }
+    const index = this.index ?? new Map<string, Entry>();
+    for (const key of index.keys()) if (!seen.has(key)) index.delete(key);
+    let total = 0;
+    for (const [key, file] of seen) {
+      const entry = index.get(key);
+      if (entry) {
+        entry.size = file.size;
+        entry.used = Math.max(entry.used, file.mtimeMs);
+      } else index.set(key, { size: file.size, used: file.mtimeMs });
+      total += file.size;
     }
     this.index = index;
     this.total = total;
