@@ -10,7 +10,7 @@
  * For each: requests/s, p50 and p95 latency, errors. Scans are also checked: after both instances
  * stopped gracefully, the stored scan events equal the 302 answers received.
  *
- * Options: BENCH_SECONDS per measurement (default 8), BENCH_CONNECTIONS (default 32).
+ * Options: BENCH_SECONDS per measurement (default 5), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 32).
  * Mind the machine: with two cores, the instances, PostgreSQL, Meilisearch and this load generator
  * share them, so a second instance cannot double anything here; on a real deployment each instance
  * has its own cores.
@@ -31,7 +31,8 @@ import { connectSearch } from '../src/infra/search-client.ts';
 import { startInstance, stopInstance, waitReady, type AppInstance } from '../tests/helpers/app-instances.ts';
 import { startThrowawayServices } from './throwaway-services.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS) || 8;
+const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
+const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS) || 32;
 const PHONE_UA = 'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36';
 const WORDS = (
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
     await migrateToLatest(ctx.db);
     const code = await seed(ctx);
     console.log(
-      `bench:scale — ${os.cpus().length} CPU(s), load average ${os.loadavg()[0].toFixed(1)}; ${CONNECTIONS} connections, ${SECONDS} s per run`,
+      `bench:scale — ${os.cpus().length} CPU(s), load average ${os.loadavg()[0].toFixed(1)}; ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s`,
     );
 
     const startOne = async (name: string) => {
@@ -216,25 +217,37 @@ async function main(): Promise<void> {
     const scan = () => `/q/${code}`;
     const searchPath = (i: number) => `/api/search?q=${encodeURIComponent(QUERIES[i % QUERIES.length])}`;
     let answered = 0; // every 302 from /q/:code, warm-ups included
-    const run = async (label: string, ports: number[]) => {
-      answered += (await load(ports, scan, 302, 1)).expected; // warm-up: caches, connections, JIT
-      await load(ports, searchPath, 200, 1);
-      const scans = await load(ports, scan, 302, SECONDS);
-      answered += scans.expected;
-      const searches = await load(ports, searchPath, 200, SECONDS);
-      console.log(`${label}  scans    ${fmt(scans)}`);
-      console.log(`${label}  searches ${fmt(searches)}`);
-      return { scans, searches };
+    const measure = async (workload: 'scans' | 'searches', ports: number[], seconds: number) => {
+      const r = workload === 'scans' ? await load(ports, scan, 302, seconds) : await load(ports, searchPath, 200, seconds);
+      if (workload === 'scans') answered += r.expected;
+      return r;
     };
 
-    const a = await startOne('instance A');
-    const one = await run('1 instance ', [a.port]);
-    const b = await startOne('instance B');
-    const two = await run('2 instances', [a.port, b.port]);
-    console.log(
-      `two vs one: scans ×${(two.scans.perSecond / one.scans.perSecond).toFixed(2)}, ` +
-        `searches ×${(two.searches.perSecond / one.searches.perSecond).toFixed(2)}`,
-    );
+    // Both instances run throughout; "one instance" sends everything to A. The two set-ups take
+    // turns, round after round (order swapped each round), so that the machine's drifting load
+    // (other work on a shared VM) weighs on both alike; the median round of each is reported.
+    const [a, b] = await Promise.all([startOne('instance A'), startOne('instance B')]);
+    const setups = { '1 instance ': [a.port], '2 instances': [a.port, b.port] };
+    for (const ports of Object.values(setups)) for (const w of ['scans', 'searches'] as const) await measure(w, ports, 1); // warm-up
+    const results: Record<string, Record<'scans' | 'searches', Result[]>> = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = Object.entries(setups);
+      if (round % 2) order.reverse();
+      for (const [label, ports] of order) {
+        results[label] ??= { scans: [], searches: [] };
+        for (const w of ['scans', 'searches'] as const) results[label][w].push(await measure(w, ports, SECONDS));
+      }
+    }
+    const median = (rs: Result[]) => [...rs].sort((x, y) => x.perSecond - y.perSecond)[Math.floor(rs.length / 2)];
+    for (const w of ['scans', 'searches'] as const) {
+      for (const label of Object.keys(setups)) {
+        const rs = results[label][w];
+        console.log(`${label}  ${w.padEnd(8)} ${fmt(median(rs))}  [rounds: ${rs.map((r) => r.perSecond.toFixed(0)).join(', ')}/s]`);
+      }
+    }
+    const ratio = (w: 'scans' | 'searches') =>
+      (median(results['2 instances'][w]).perSecond / median(results['1 instance '][w]).perSecond).toFixed(2);
+    console.log(`two vs one (median rounds): scans ×${ratio('scans')}, searches ×${ratio('searches')}`);
 
     // Every answered scan was counted once: stop both (graceful: buffers written), then count.
     await Promise.all(instances.map((i) => stopInstance(i)));

@@ -58,17 +58,18 @@ export async function startInstance(env: NodeJS.ProcessEnv, name: string): Promi
 export async function waitReady(instance: AppInstance, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
+  let last = 'no answer';
   void instance.exited.then((code) => (exitCode = code));
   while (Date.now() < deadline) {
     if (exitCode !== undefined) throw new Error(`instance exited (code ${exitCode}) before it was ready:\n${instance.output()}`);
     const status = await fetch(`${instance.url}/readyz`).then(
-      (r) => r.status,
+      async (r) => ((last = `${r.status} ${await r.text()}`), r.status),
       () => 0,
     );
     if (status === 200) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`instance not ready in ${timeoutMs} ms:\n${instance.output()}`);
+  throw new Error(`instance not ready in ${timeoutMs} ms (last /readyz: ${last}):\n${instance.output()}`);
 }
 
 /** SIGTERM (a graceful stop: buffered statistics are written), then SIGKILL after `graceMs`. */

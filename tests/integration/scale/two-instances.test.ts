@@ -151,7 +151,7 @@ describe('two app instances sharing one PostgreSQL, Meilisearch and storage fold
     expect((await get(b, '/admin', cookie, { accept: 'text/html' })).status).not.toBe(200); // signed out everywhere
   });
 
-  it('scans spread over both instances are counted exactly, in the events and in the rollups', async () => {
+  it('scans spread over both instances are counted exactly, in the events and in the rollups; a poster deactivated elsewhere stops counting for its place on both within 2 s', async () => {
     const loc = await ctx.services.locations.create({
       name: 'Nhà văn hóa khu phố 3',
       kind: 'community_house',
@@ -189,6 +189,27 @@ describe('two app instances sharing one PostgreSQL, Meilisearch and storage fold
         .then((r) => Number(r.n ?? 0));
     expect(await pollUntil(rolled, (n) => n >= scans, 40_000, 250)).toBe(scans);
     expect(await stored()).toBe(scans);
+
+    // Deactivated elsewhere (here: the test's own process, a third one): both instances stop
+    // attributing its scans to the place within 2 s, their code cache's lifetime.
+    await ctx.services.locations.setActive(loc.id, false);
+    const deactivatedAt = Date.now();
+    let sent = 0;
+    while (Date.now() - deactivatedAt < 3500) {
+      await Promise.all([get(a, `/q/${loc.code}`), get(b, `/q/${loc.code}`)]);
+      sent += 2;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await pollUntil(stored, (n) => n >= scans + sent, 30_000);
+    const late = await ctx.db
+      .selectFrom('stats_events')
+      .select('origin')
+      .where('kind', '=', 'scan')
+      .where('location_id', '=', loc.id)
+      .where('occurred_at', '>=', new Date(deactivatedAt + 2000))
+      .execute();
+    expect(late.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(late.map((e) => e.origin))).toEqual(new Set(['inactive']));
   });
 
   it('a withdrawal on one instance answers 410 for the book on the other within 2 s; page pictures rendered by both at once are whole', async () => {
