@@ -282,7 +282,7 @@ describe('two app instances sharing one PostgreSQL, Meilisearch and storage fold
       instance
         .output()
         .split('\n')
-        .filter((l) => l.includes('"msg":"job done"'))
+        .filter((l) => l.includes('"msg":"job done"') && l.endsWith('}')) // whole lines only
         .map((l) => (JSON.parse(l) as { jobId: number }).jobId)
         .filter((j) => ids.includes(j));
     // A log line may reach the pipe a moment after the row says succeeded.
