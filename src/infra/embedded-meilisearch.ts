@@ -64,9 +64,9 @@ async function stopOrphan(pidFile: string, ownerFile: string, dbPath: string, lo
     const owner = Number((await fs.readFile(ownerFile, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
       throw new Error(
-        `the embedded Meilisearch in ${path.dirname(dbPath)} is in use by another process that is still running (pid ${owner}), ` +
-          'e.g. another app instance. The embedded services are for one instance only: several instances need ' +
-          'MEILI_URL (and DATABASE_URL) pointing at one shared server.',
+        `the embedded Meilisearch in ${path.dirname(dbPath)} is in use by another process that is still running (pid ${owner}): ` +
+          'another app instance, or a command such as `npm run import` started while the server was stopped (let it finish). ' +
+          'The embedded services are for one instance only: several instances need MEILI_URL (and DATABASE_URL) pointing at one shared server.',
       );
     }
     log.warn({ pid }, 'stopping Meilisearch left running by a previous crash');
