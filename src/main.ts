@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config/config.ts';
@@ -67,6 +68,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
   try {
+    // With external services and SESSION_SECRET set, nothing else creates the storage folder before
+    // the first upload, and /readyz (which writes a probe file there) would never turn ready.
+    await fs.mkdir(config.storageDir, { recursive: true });
     const applied = await migrateToLatest(ctx.db);
     if (applied.length) log.info({ applied }, 'database migrated');
     await registerJobHandlers(ctx);

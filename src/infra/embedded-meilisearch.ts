@@ -51,12 +51,24 @@ async function executableBinary(storageDir: string): Promise<string> {
   }
 }
 
-/** A Meilisearch left running by a crashed server still holds its database lock: stop it. */
-async function stopOrphan(pidFile: string, dbPath: string, log: Logger): Promise<void> {
+/**
+ * A Meilisearch left running by a crashed server still holds its database lock: stop it. One whose
+ * starter is still alive is not an orphan but another server's (a second app instance on the same
+ * storage volume): refuse, naming MEILI_URL, instead of pulling the index out from under it.
+ */
+async function stopOrphan(pidFile: string, ownerFile: string, dbPath: string, log: Logger): Promise<void> {
   const pid = Number((await fs.readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
   const cmd = await commandLineOf(pid);
   if (cmd && cmd.includes('meilisearch') && cmd.includes(dbPath)) {
+    const owner = Number((await fs.readFile(ownerFile, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      throw new Error(
+        `the embedded Meilisearch in ${path.dirname(dbPath)} is in use by another process that is still running (pid ${owner}): ` +
+          'another app instance, or a command such as `npm run import` started while the server was stopped (let it finish). ' +
+          'The embedded services are for one instance only: several instances need MEILI_URL (and DATABASE_URL) pointing at one shared server.',
+      );
+    }
     log.warn({ pid }, 'stopping Meilisearch left running by a previous crash');
     await stopProcess(pid, 'SIGTERM', 15_000);
   }
@@ -75,7 +87,8 @@ export async function startEmbeddedMeilisearch(opts: {
   const pidFile = path.join(baseDir, 'meilisearch.pid');
   await fs.mkdir(baseDir, { recursive: true });
   await fs.chmod(baseDir, 0o700);
-  await stopOrphan(pidFile, dbPath, log);
+  const ownerFile = path.join(baseDir, 'meilisearch.owner');
+  await stopOrphan(pidFile, ownerFile, dbPath, log);
   // A first start killed before Meilisearch wrote its VERSION file leaves an unusable folder.
   const hasVersion = await fs.stat(path.join(dbPath, 'VERSION')).then(
     () => true,
@@ -107,6 +120,7 @@ export async function startEmbeddedMeilisearch(opts: {
     log,
   );
   await fs.writeFile(pidFile, String(child.pid));
+  await fs.writeFile(ownerFile, String(process.pid));
   await waitUntilReady('Meilisearch', child, async () => (await fetch(`${url}/health`)).ok, 60_000);
   log.info({ port, pid: child.pid }, 'embedded Meilisearch ready');
   return {
@@ -116,6 +130,7 @@ export async function startEmbeddedMeilisearch(opts: {
     stop: async () => {
       await child.stop('SIGTERM', 15_000);
       await fs.rm(pidFile, { force: true });
+      await fs.rm(ownerFile, { force: true });
     },
   };
 }

@@ -41,16 +41,23 @@ async function scopedKey(url: string, masterKey: string, prefix: string, log: Lo
   } catch (err) {
     if (!(err instanceof MeilisearchApiError) || err.response.status !== 404) throw err;
   }
-  const created = await admin.createKey({
-    uid,
-    name: `thu-vien-so ${prefix || '(no prefix)'}`,
-    description: 'Used by the Thư viện số server; limited to its own indexes.',
-    actions: SCOPED_ACTIONS as never,
-    indexes: [`${prefix}*`],
-    expiresAt: null,
-  });
-  log.info({ uid }, 'created a scoped Meilisearch key for this library');
-  return created.key;
+  try {
+    const created = await admin.createKey({
+      uid,
+      name: `thu-vien-so ${prefix || '(no prefix)'}`,
+      description: 'Used by the Thư viện số server; limited to its own indexes.',
+      actions: SCOPED_ACTIONS as never,
+      indexes: [`${prefix}*`],
+      expiresAt: null,
+    });
+    log.info({ uid }, 'created a scoped Meilisearch key for this library');
+    return created.key;
+  } catch (err) {
+    // Another app instance starting at the same moment created it first (same uid): use that one.
+    const taken = err instanceof MeilisearchApiError && (err.response.status === 409 || err.cause?.code === 'api_key_already_exists');
+    if (taken) return (await admin.getKey(uid)).key;
+    throw err;
+  }
 }
 
 export async function connectSearch(opts: {

@@ -22,6 +22,22 @@ export async function readOrCreateSecret(storageDir: string, name: string, bytes
   await fs.mkdir(dir, { recursive: true });
   await fs.chmod(dir, 0o700);
   const value = crypto.randomBytes(bytes).toString('base64url');
-  await writeFileAtomic(file, `${value}\n`, { mode: 0o600 });
-  return value;
+  // Two processes starting at once on a fresh storage volume (several app instances) must end up
+  // with ONE secret, or a session signed by one is refused by the other. The complete file is
+  // written under a temporary name, then hard-linked into place: link() fails if the name exists,
+  // so the first process wins and the others read its value.
+  const tmp = path.join(dir, `.${name}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+  await writeFileAtomic(tmp, `${value}\n`, { mode: 0o600 });
+  try {
+    await fs.link(tmp, file);
+    return value;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const winner = (await fs.readFile(file, 'utf8')).trim();
+    if (winner) return winner;
+    await writeFileAtomic(file, `${value}\n`, { mode: 0o600 }); // an empty file (written by hand): replace it
+    return value;
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
 }

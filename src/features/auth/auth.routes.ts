@@ -12,12 +12,17 @@ import { setPasswordSchema, setupSchema, signInSchema } from './auth.schemas.ts'
 const safeNext = (value: unknown): string => safeReturnPath(value, '/admin');
 
 /** A new session id at sign-in defeats session fixation. */
+/**
+ * Saved before the redirect is sent: express-session otherwise writes the response's headers first
+ * and saves while the last byte waits, so a browser following the 303 at once may reach another
+ * app instance (or a free pool connection) before the session exists, and look signed out.
+ */
 function signIn(req: Request, user: User): Promise<void> {
   return new Promise((resolve, reject) =>
     req.session.regenerate((err) => {
       if (err) return reject(err);
       req.session.userId = user.id;
-      resolve();
+      req.session.save((saveErr) => (saveErr ? reject(saveErr) : resolve()));
     }),
   );
 }

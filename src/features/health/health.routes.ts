@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
@@ -36,8 +37,9 @@ export function healthRoutes(ctx: AppContext, isStaff: (req: Request, res: Respo
         if (!(await ctx.search.isHealthy())) throw new Error('Meilisearch is not healthy');
       }),
       check(async () => {
-        // Writable storage: create and remove a probe file.
-        const probe = path.join(ctx.config.storageDir, `.ready-${process.pid}`);
+        // Writable storage: create and remove a probe file. Its name is unique: app instances on
+        // several hosts share the volume, and their process ids may be the same.
+        const probe = path.join(ctx.config.storageDir, `.ready-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
         await fs.writeFile(probe, 'ok');
         await fs.rm(probe);
       }),

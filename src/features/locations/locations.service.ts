@@ -31,10 +31,10 @@ export interface LocationRef {
 
 /**
  * Cached code lookups keep the scan redirect off the database. A change made in this process is
- * visible at once; one made by another process within CACHE_MS (a deactivation takes effect on the
- * other servers' posters within half a minute, which is fine for a poster).
+ * visible at once; one made by another app instance within CACHE_MS (2 s, like a withdrawal). The
+ * price is one indexed lookup per poster code and instance every 2 s, nothing under a scan burst.
  */
-const CACHE_MS = 30_000;
+const CACHE_MS = 2_000;
 const CACHE_MAX = 5000;
 
 export class LocationsService {

@@ -35,7 +35,10 @@ const TOUCH_EVERY_MS = 60 * 60_000;
  * Page pictures rendered on first request, kept on disk under storage/pages/<book>/ (written to a
  * temporary file and renamed, never half-written), within a size budget: beyond PAGE_CACHE_MB the
  * least recently used files go. The file system is the durable record (mtime = last use); the
- * in-memory index is rebuilt from it on the first request after a start.
+ * in-memory index is rebuilt from it on the first request after a start. Several app instances
+ * may share the folder: every hit checks the file itself, two instances rendering the same page
+ * each write a temporary file and rename it (the last rename wins, both complete), and each
+ * instance's budget check counts the files it has seen (the budget holds per instance's view).
  */
 export class PagePictures {
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -113,10 +116,17 @@ export class PagePictures {
   private async hit(key: string): Promise<boolean> {
     const index = await this.loadIndex();
     let entry = index.get(key);
+    // The disk is the truth, not the index: with several app instances on one storage volume,
+    // another instance may have written this file, or removed it (a withdrawn book, its eviction).
+    const stat = await fs.stat(this.d.storage.path('pages', key)).catch(() => null);
+    if (!stat) {
+      if (entry) {
+        index.delete(key);
+        this.total -= entry.size;
+      }
+      return false;
+    }
     if (!entry) {
-      // Written by another process, or before the index was loaded: adopt it if it is there.
-      const stat = await fs.stat(this.d.storage.path('pages', key)).catch(() => null);
-      if (!stat) return false;
       entry = { size: stat.size, used: stat.mtimeMs };
       index.set(key, entry);
       this.total += stat.size;
@@ -161,10 +171,14 @@ export class PagePictures {
     if (this.total > this.d.maxBytes) void this.evict();
   }
 
-  /** Removes least recently used files until the cache is at 90 % of its budget. */
+  /**
+   * Removes least recently used files until the cache is at 90 % of its budget. It first re-reads
+   * the folder: other app instances sharing the storage volume add files this index has not seen,
+   * and the budget is for the folder, not for one instance.
+   */
   evict(): Promise<void> {
     this.evicting ??= (async () => {
-      const index = await this.loadIndex();
+      const index = await this.rescan();
       const target = this.d.maxBytes * 0.9;
       const oldest = [...index.entries()].sort((a, b) => a[1].used - b[1].used);
       for (const [key, e] of oldest) {
@@ -182,23 +196,38 @@ export class PagePictures {
 
   private loadIndex(): Promise<Map<string, Entry>> {
     if (this.index) return Promise.resolve(this.index);
-    this.loading ??= (async () => {
-      const root = path.join(this.d.storage.root, 'pages');
-      const index = new Map<string, Entry>();
-      let total = 0;
-      for (const book of await fs.readdir(root).catch(() => [] as string[])) {
-        if (!/^\d+$/.test(book)) continue;
-        for (const name of await fs.readdir(path.join(root, book)).catch(() => [] as string[])) {
-          const stat = await fs.stat(path.join(root, book, name)).catch(() => null);
-          if (!stat?.isFile()) continue;
-          index.set(`${book}/${name}`, { size: stat.size, used: stat.mtimeMs });
-          total += stat.size;
-        }
-      }
-      this.index = index;
-      this.total = total;
-      return index;
-    })();
+    this.loading ??= this.rescan();
     return this.loading;
+  }
+
+  /**
+   * The index from the folder. An index already in use is updated in place (its entries keep the
+   * uses this process saw but has not yet written to mtimes; hits during the scan are not lost).
+   */
+  private async rescan(): Promise<Map<string, Entry>> {
+    const root = path.join(this.d.storage.root, 'pages');
+    const seen = new Map<string, { size: number; mtimeMs: number }>();
+    for (const book of await fs.readdir(root).catch(() => [] as string[])) {
+      if (!/^\d+$/.test(book)) continue;
+      for (const name of await fs.readdir(path.join(root, book)).catch(() => [] as string[])) {
+        if (name.startsWith('.')) continue; // a temporary file being written
+        const stat = await fs.stat(path.join(root, book, name)).catch(() => null);
+        if (stat?.isFile()) seen.set(`${book}/${name}`, { size: stat.size, mtimeMs: stat.mtimeMs });
+      }
+    }
+    const index = this.index ?? new Map<string, Entry>();
+    for (const key of index.keys()) if (!seen.has(key)) index.delete(key);
+    let total = 0;
+    for (const [key, file] of seen) {
+      const entry = index.get(key);
+      if (entry) {
+        entry.size = file.size;
+        entry.used = Math.max(entry.used, file.mtimeMs);
+      } else index.set(key, { size: file.size, used: file.mtimeMs });
+      total += file.size;
+    }
+    this.index = index;
+    this.total = total;
+    return index;
   }
 }

@@ -1,4 +1,7 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import crypto from 'node:crypto';
+import type pg from 'pg';
+import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RotatingSecret } from '../auth/login-limiter.ts';
 import type { BookRequestStatus } from '../../db/schema/book-requests.ts';
 import type { Database } from '../../db/database.ts';
 import type { Clock } from '../../infra/clock.ts';
@@ -26,15 +29,30 @@ const tidy = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').trim().slice
  * under the same normalised key, so "Đắc nhân tâm" and "dac nhan  tam" are one request.
  */
 export class BookRequestsService {
-  private readonly limiter: RateLimiterMemory;
+  private readonly limiter: RateLimiterPostgres;
 
+  /**
+   * The per-address limit is counted in PostgreSQL (the sign-in limiter's table, its own key
+   * prefix), so it holds across several app instances and restarts; keys are HMACs of the address
+   * under the daily salt (`secret`), so no address is stored.
+   */
   constructor(
     private readonly db: Database,
     private readonly repo: BookRequestsRepository,
     private readonly clock: Clock,
+    pool: pg.Pool,
+    private readonly secret: RotatingSecret,
     limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
   ) {
-    this.limiter = new RateLimiterMemory({ keyPrefix: 'book_request', points: limits.points, duration: limits.windowSeconds });
+    this.limiter = new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: 'login_rate_limits',
+      tableCreated: true,
+      keyPrefix: 'book_request',
+      points: limits.points,
+      duration: limits.windowSeconds,
+    });
   }
 
   /** Counts a search that found no book (called off the request path). Too-short keys are noise. */
@@ -47,10 +65,17 @@ export class BookRequestsService {
 
   /** A reader's suggestion; 'rate_limited' once an address has sent too many. */
   async suggest(input: SuggestionInput, clientKey: string): Promise<'ok' | 'rate_limited'> {
+    const limitKey = crypto
+      .createHmac('sha256', await this.secret())
+      .update('suggest\0')
+      .update(clientKey)
+      .digest('base64url');
     try {
-      await this.limiter.consume(clientKey);
-    } catch {
-      return 'rate_limited';
+      await this.limiter.consume(limitKey);
+    } catch (err) {
+      // consume() rejects with the limiter's state once the limit is passed; anything else is a real error.
+      if (err instanceof RateLimiterRes) return 'rate_limited';
+      throw err;
     }
     const title = tidy(input.title);
     const key = requestKey(title);

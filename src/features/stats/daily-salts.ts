@@ -1,7 +1,14 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../../infra/clock.ts';
 import type { EventsRepository } from './events.repository.ts';
-import { libraryDate } from '../../infra/calendar.ts';
+import { libraryDate, libraryDayStart } from '../../infra/calendar.ts';
+
+/**
+ * After midnight, yesterday's salt is kept this long before a flush deletes it: other app instances
+ * may still hold yesterday's last events in their buffers (written every second), and an event whose
+ * day has no salt any more loses its visitor hash. The hourly maintenance deletes it in any case.
+ */
+const PAST_SALT_GRACE_MS = 2 * 60_000;
 
 /**
  * The per-day random salt behind unique-visitor hashes. Today's salt is created on first use and
@@ -52,8 +59,11 @@ export class DailySalts {
     return n;
   }
 
-  /** After a flush: forget yesterday's salt once per day, as soon as today's has been used. */
+  /** After a flush: forget yesterday's salt once per day, once today's has been used and the grace is over. */
   async forgetPastDaysIfNewDay(): Promise<void> {
-    if (this.current && this.prunedBefore !== this.current.day) await this.forgetPastDays();
+    if (!this.current || this.prunedBefore === this.current.day) return;
+    const now = this.clock.now();
+    if (now.getTime() - libraryDayStart(libraryDate(now)).getTime() < PAST_SALT_GRACE_MS) return;
+    await this.forgetPastDays();
   }
 }
