@@ -138,7 +138,7 @@ export function createContext(deps: ContextDeps): AppContext {
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
-    publicSite: new PublicSiteService(repos.publicBooks),
+    publicSite: new PublicSiteService(repos.publicBooks, consent.consentWithdrawals),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),
     reader: new ReaderService(repos.publicBooks, clock),
