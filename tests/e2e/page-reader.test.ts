@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { createBook, pagesWith, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen } from '../helpers/browser.ts';
+import { gateAllowing } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 import { serviceWorkerSource } from '../../src/features/public/pwa.ts';
 
@@ -27,16 +28,13 @@ let swVersion = 'v1';
 
 beforeAll(async () => {
   if (skip) return;
-  env = await createTestEnv();
+  env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === onlineOnly?.id }) });
   book = await createBook(env.ctx, {
     title: 'Đất rừng phương Nam',
     authors: ['Đoàn Giỏi'],
     pages: pagesWith(8, { 3: 'Chú bé An và bạn đọc sách ân tình ở rừng U Minh.' }),
   });
   onlineOnly = await createBook(env.ctx, { title: 'Sách chỉ đọc trực tuyến', pages: pagesWith(3) });
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== onlineOnly.id }),
-  };
   const root = path.resolve(import.meta.dirname, '../..');
   const outer = express();
   outer.get('/sw.js', (_req, res) => {

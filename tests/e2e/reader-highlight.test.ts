@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createBook, pagesWith, type FixtureBook } from '../helpers/books.ts';
 import { browserApp, browserUnavailable, phoneContext } from '../helpers/browser.ts';
+import { gateAllowing } from '../helpers/publish-gates.ts';
 import { createTestEnv } from '../helpers/test-context.ts';
 
 /**
@@ -12,13 +13,10 @@ const skip = browserUnavailable();
 if (skip) console.log(`[e2e] reader highlighting skipped: ${skip}`);
 
 describe.skipIf(skip)('highlighting in the pdf.js reader', () => {
-  const t = browserApp(() => createTestEnv());
+  // The publish gate belongs to consent; here every book may be read.
+  const t = browserApp(() => createTestEnv({ publishGate: gateAllowing() }));
   let book: FixtureBook;
   beforeAll(async () => {
-    // The publish gate belongs to consent; here every book may be read.
-    (t.env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-      check: async () => ({ allowed: true, reasons: [], allowDownload: true }),
-    };
     book = await createBook(t.env.ctx, {
       title: 'Trạng Quỳnh',
       authors: ['Khuyết danh'],
