@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderSource } from '../../../src/features/catalogue/ingest/import-sources.ts';
+import { publishRefusalText } from '../../../src/features/catalogue/ingest/import-text.ts';
 import { ImportService } from '../../../src/features/catalogue/ingest/import.service.ts';
 import { ManifestError } from '../../../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../../../src/http/i18n/index.ts';
@@ -59,15 +60,15 @@ describe('bulk import: consent columns of the manifest', () => {
   it('records holders, consents and bases, then --publish publishes only the books whose basis is complete, each with the reason', async () => {
     const importer = new ImportService(env.ctx);
     const manifest = await importer.prepareManifest(MANIFEST);
-    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null, lang: 'vi' });
-    expect(outcomes.map((o) => [o.kind, o.reason ?? ''])).toEqual(Array(6).fill(['created', '']));
+    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null });
+    expect(outcomes.map((o) => [o.kind, o.problem])).toEqual(Array(6).fill(['created', undefined]));
     const ids = Object.fromEntries(outcomes.map((o) => [o.name.replace('.pdf', ''), o.bookId!]));
     const states = await importer.waitForIngest(Object.values(ids));
     expect([...states.values()].map((s) => s.status)).toEqual(Array(6).fill('indexed'));
 
-    const { published, blocked } = await importer.publishAll(Object.values(ids), null, 'vi');
+    const { published, blocked } = await importer.publishAll(Object.values(ids), null);
     expect(published.sort()).toEqual([ids['de-men'], ids['binh-ngo'], ids['cc-sach'], ids['tho-to-hoai']].sort());
-    const reasons = Object.fromEntries(blocked.map((b) => [b.bookId, b.reason]));
+    const reasons = Object.fromEntries(blocked.map((b) => [b.bookId, publishRefusalText(b.problem, env.ctx.services.publishGate, 'vi')]));
     expect(reasons[ids['het-han']]).toContain('Sự đồng ý của Tác giả Cũ (tác giả) đã hết hạn ngày 31/01/2025.');
     expect(reasons[ids['khong-ro']]).toContain('Chưa ghi nhận chủ sở hữu quyền nào');
 
