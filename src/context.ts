@@ -7,7 +7,6 @@ import { UsersService } from './features/auth/users.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
-import type { BookWithdrawer } from './features/consent/takedown.service.ts';
 import { PublicRepository } from './features/public/public.repository.ts';
 import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
@@ -129,7 +128,7 @@ export function createContext(deps: ContextDeps): AppContext {
     storageDir: config.storageDir,
     log,
     jobs: jobsRepo,
-    books: () => (services as { books?: BookWithdrawer }).books,
+    books: () => catalogue.services.books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
   });
   const services = {
