@@ -7,6 +7,7 @@ import { publishRefusalText } from '../../../src/features/catalogue/ingest/impor
 import { ImportService } from '../../../src/features/catalogue/ingest/import.service.ts';
 import { ManifestError } from '../../../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../../../src/http/i18n/index.ts';
+import { rightsStatementText } from '../../../src/features/consent/view-helpers.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { registerJobHandlers } from '../../../src/jobs.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
@@ -14,6 +15,9 @@ import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
 let env: TestEnv;
+/** The rights statement under a public book, as its page words it. */
+const statementText = async (bookId: number, lang: 'vi' | 'en') =>
+  rightsStatementText(await env.ctx.services.rightsStatement.statement(bookId), translator(lang));
 let folder: string;
 beforeAll(async () => {
   env = await createTestEnv({ clock });
@@ -98,7 +102,7 @@ describe('bulk import: consent columns of the manifest', () => {
       licence_name: 'CC BY-SA 4.0',
       allow_download: false,
     });
-    expect(await env.ctx.services.rightsStatement.forBook(ids['binh-ngo'], 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
+    expect(await statementText(ids['binh-ngo'], 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
 
     const audit = await env.ctx.services.audit.list({ bookId: ids['de-men'], limit: 20 });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['consent.created', 'book_rights.holder_added', 'book.published']));
