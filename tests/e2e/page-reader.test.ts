@@ -102,7 +102,7 @@ describe.skipIf(skip)('the page-picture reader on an Android phone', () => {
     expect(await page.locator('script[src*="pdf.min.mjs"]').count()).toBe(0);
     // The browser picked the 720-px picture for a 360-px screen at 2×, and the script fetched pages 2–3 ahead.
     await expect
-      .poll(() => pictures.slice().sort(), { timeout: 15_000 })
+      .poll(() => pictures.slice().sort(), { timeout: 30_000 })
       .toEqual([`/sach/${book.id}/anh/1-720.webp`, `/sach/${book.id}/anh/2-720.webp`, `/sach/${book.id}/anh/3-720.webp`].sort());
     await page.click('#next');
     await pictureShown(page, 2);
@@ -178,7 +178,7 @@ describe.skipIf(skip)('the service worker on prepaid data', () => {
     await page.goto(`/doc/${book.id}/anh/2`);
     await pictureShown(page, 2);
     await expect
-      .poll(async () => (await savedKeys(page))['tvs-books'] ?? [], { timeout: 15_000 })
+      .poll(async () => (await savedKeys(page))['tvs-books'] ?? [], { timeout: 30_000 })
       .toEqual(expect.arrayContaining([`/sach/${book.id}/anh/2-720.webp`]));
     await context.setOffline(true);
     await page.reload();
@@ -208,7 +208,7 @@ describe.skipIf(skip)('the service worker on prepaid data', () => {
     // concurrent read-modify-write of the list would lose entries.
     await page.evaluate(`Promise.all(${JSON.stringify(books.map((b) => `/sach/${b.id}/anh/1-480.webp`))}.map((u, i) =>
       new Promise((r) => setTimeout(r, i * 150)).then(() => fetch(u)).then((r) => r.arrayBuffer())))`);
-    await expect.poll(() => savedList(page), { timeout: 20_000 }).toHaveLength(5);
+    await expect.poll(() => savedList(page), { timeout: 30_000 }).toHaveLength(5);
     const list = await savedList(page);
     expect(list).not.toContain(String(book.id)); // the first one read is the one evicted
     const keys = (await savedKeys(page))['tvs-books'];

@@ -31,7 +31,7 @@ describe.skipIf(skip)('highlighting in the pdf.js reader', () => {
     page.$$eval(`.page[data-page-number="${n}"] .textLayer .hl`, (els) => els.map((e) => e.textContent ?? ''));
 
   it('marks "ăn" for the query "an", never the "an" inside Bạn, thẳng or Danh; a new search replaces the marks', async () => {
-    const phone = await phoneContext(t.browser, { baseURL: t.server.baseURL });
+    const phone = await phoneContext(t.browser, { baseURL: t.server.baseURL, goodConnection: true }); // the pdf.js reader
     const page = await phone.newPage();
     await page.goto(`/doc/${book.id}?q=an+trom+meo#page=2`);
     await page.waitForSelector('.page[data-page-number="2"] .textLayer .hl', { timeout: 30_000 });
@@ -42,7 +42,7 @@ describe.skipIf(skip)('highlighting in the pdf.js reader', () => {
     await page.press('#bq', 'Enter');
     await page.waitForSelector('#search-hits li a');
     // The old marks are gone at once, before the reader even moves.
-    await expect.poll(() => marks(page, 2), { timeout: 10_000 }).toEqual([]);
+    await expect.poll(() => marks(page, 2), { timeout: 30_000 }).toEqual([]);
     await page.click('#search-hits li a');
     await page.waitForSelector('.page[data-page-number="5"] .textLayer .hl', { timeout: 30_000 });
     expect((await marks(page, 5)).join(' ')).toBe('Chiến tranh');
