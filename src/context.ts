@@ -19,6 +19,7 @@ import type { BookEvents, PublishGate } from './features/catalogue/books/publish
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
 import type { OcrRepository } from './features/ocr/ocr.repository.ts';
+import { ZipImportService } from './features/catalogue/ingest/zip-import.service.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { JobRunner } from './infra/jobs/job-runner.ts';
@@ -50,6 +51,8 @@ export interface AppContext {
     pagePictures: PagePictures;
     /** Consent's rules, unless ContextDeps.publishGate replaced them. */
     publishGate: PublishGate;
+    /** ZIP imports (the admin form and their durable job). */
+    zipImports: ZipImportService;
   } & LocationsStatsServices &
     Omit<ConsentServices, 'publishGate'> &
     CatalogueServices &
@@ -149,6 +152,10 @@ export function createContext(deps: ContextDeps): AppContext {
     ...catalogue.services,
     ocr: ocr.ocr,
     ocrEngine: ocr.ocrEngine,
+    // Imports work through the whole context (intake, manifest extensions, job queue): built on first use, once it exists.
+    get zipImports(): ZipImportService {
+      return (zipImports ??= new ZipImportService(context));
+    },
   };
   // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
   const bookEvents: BookEvents = {
@@ -161,7 +168,8 @@ export function createContext(deps: ContextDeps): AppContext {
   };
   // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
   services.manifestExtensions.push(consentManifestExtension);
-  return {
+  let zipImports: ZipImportService | undefined;
+  const context: AppContext = {
     config,
     log,
     clock,
@@ -181,4 +189,5 @@ export function createContext(deps: ContextDeps): AppContext {
       await db.destroy(); // also ends the pool
     },
   };
+  return context;
 }

@@ -9,7 +9,6 @@ import { importErrorText, outcomeView, type OutcomeView } from './import-text.ts
 import type { IntakeResult } from './intake.service.ts';
 import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from './upload-storage.ts';
-import { ZipImportService } from './zip-import.service.ts';
 
 const MAX_FILES = 100;
 
@@ -21,7 +20,7 @@ const MAX_FILES = 100;
 export function uploadRoutes(ctx: AppContext, router: Router): void {
   const maxBytes = ctx.config.uploads.maxBytes;
   const maxMb = Math.round(maxBytes / 1024 / 1024);
-  const zipImports = new ZipImportService(ctx);
+  const zipImports = ctx.services.zipImports;
   // The ZIP hint lists every column a books.csv may have, the consent columns included.
   const manifestColumns = () => [...MANIFEST_COLUMNS, ...ctx.services.manifestExtensions.flatMap((e) => e.columns)].join(', ');
   const formLocals = () => ({ maxMb, maxFiles: MAX_FILES, manifestColumns: manifestColumns() });
