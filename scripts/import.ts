@@ -6,6 +6,7 @@ import { loadDotEnv } from '../src/config/dotenv.ts';
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
 import { ProgressBar, startCliContext } from '../src/features/catalogue/ingest/cli-runtime.ts';
 import { folderSource } from '../src/features/catalogue/ingest/import-sources.ts';
+import { fileProblemText, ingestErrorText, publishRefusalText } from '../src/features/catalogue/ingest/import-text.ts';
 import { ImportService } from '../src/features/catalogue/ingest/import.service.ts';
 import { decodeManifest, ManifestError } from '../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../src/http/i18n/index.ts';
@@ -104,14 +105,14 @@ async function run(
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 100);
   sampler.unref();
-  const notInFolder = t('catalogue.import.notInFolder');
   const outcomes = await importer.importSource(source, {
     manifest,
     actor: null,
-    lang: ctx.config.defaultLang,
     signal: o.signal,
     onItem: (x) => {
-      if (x.reason !== notInFolder) bar.update(t('catalogue.cli.importing'), ++done, total, x.name);
+      // Manifest rows without a file come after the folder's files: they are not progress.
+      if (!(x.problem && 'key' in x.problem && x.problem.key === 'catalogue.import.notInFolder'))
+        bar.update(t('catalogue.cli.importing'), ++done, total, x.name);
     },
   });
   if (o.signal.aborted) {
@@ -147,13 +148,13 @@ async function run(
     );
   const failures: Array<{ name: string; reason: string }> = outcomes
     .filter((x) => x.kind === 'rejected' || x.kind === 'failed')
-    .map((x) => ({ name: x.name, reason: x.reason ?? '' }));
+    .map((x) => ({ name: x.name, reason: x.problem ? fileProblemText(x.problem, t) : '' }));
   for (const x of outcomes) {
     const s = x.bookId ? states.get(x.bookId) : undefined;
     if (x.kind === 'created' && s?.status === 'failed')
       failures.push({
         name: x.name,
-        reason: t('catalogue.cli.ingestFailed', { reason: ImportService.ingestErrorText(s.error, ctx.config.defaultLang) }),
+        reason: t('catalogue.cli.ingestFailed', { reason: ingestErrorText(s.error, ctx.config.defaultLang) }),
       });
   }
 
@@ -170,10 +171,13 @@ async function run(
     const r = await importer.publishAll(
       candidates.map((c) => c.id),
       null,
-      ctx.config.defaultLang,
     );
     publishedCount = r.published.length;
-    for (const b of r.blocked) blocked.push({ name: candidates.find((c) => c.id === b.bookId)!.name, reason: b.reason });
+    for (const b of r.blocked)
+      blocked.push({
+        name: candidates.find((c) => c.id === b.bookId)!.name,
+        reason: publishRefusalText(b.problem, ctx.services.publishGate, ctx.config.defaultLang),
+      });
     if (o.searchOnline) await importer.waitForIndex(r.published, { signal: o.signal, timeoutMs: 120_000 });
   }
 

@@ -7,7 +7,6 @@ import { UsersService } from './features/auth/users.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
-import type { BookWithdrawer } from './features/consent/takedown.service.ts';
 import { PublicRepository } from './features/public/public.repository.ts';
 import { PublicSiteService } from './features/public/public.service.ts';
 import { ReaderService } from './features/reader/reader.service.ts';
@@ -20,6 +19,7 @@ import type { BookEvents, PublishGate } from './features/catalogue/books/publish
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
 import type { OcrRepository } from './features/ocr/ocr.repository.ts';
+import { ZipImportService } from './features/catalogue/ingest/zip-import.service.ts';
 import { createLocationsAndStats, type LocationsStatsRepos, type LocationsStatsServices } from './features/stats/stats.wiring.ts';
 import { systemClock, type Clock } from './infra/clock.ts';
 import { JobRunner } from './infra/jobs/job-runner.ts';
@@ -51,6 +51,8 @@ export interface AppContext {
     pagePictures: PagePictures;
     /** Consent's rules, unless ContextDeps.publishGate replaced them. */
     publishGate: PublishGate;
+    /** ZIP imports (the admin form and their durable job). */
+    zipImports: ZipImportService;
   } & LocationsStatsServices &
     Omit<ConsentServices, 'publishGate'> &
     CatalogueServices &
@@ -129,7 +131,7 @@ export function createContext(deps: ContextDeps): AppContext {
     storageDir: config.storageDir,
     log,
     jobs: jobsRepo,
-    books: () => (services as { books?: BookWithdrawer }).books,
+    books: () => catalogue.services.books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
   });
   const services = {
@@ -138,7 +140,7 @@ export function createContext(deps: ContextDeps): AppContext {
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
-    publicSite: new PublicSiteService(repos.publicBooks),
+    publicSite: new PublicSiteService(repos.publicBooks, consent.consentWithdrawals),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     bookRequests: new BookRequestsService(
       db,
@@ -157,6 +159,10 @@ export function createContext(deps: ContextDeps): AppContext {
     ...catalogue.services,
     ocr: ocr.ocr,
     ocrEngine: ocr.ocrEngine,
+    // Imports work through the whole context (intake, manifest extensions, job queue): built on first use, once it exists.
+    get zipImports(): ZipImportService {
+      return (zipImports ??= new ZipImportService(context));
+    },
   };
   // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
   const bookEvents: BookEvents = {
@@ -169,7 +175,8 @@ export function createContext(deps: ContextDeps): AppContext {
   };
   // The import manifest's consent columns (basis, rights_holder, consent_date…): catalogue's extension hook.
   services.manifestExtensions.push(consentManifestExtension);
-  return {
+  let zipImports: ZipImportService | undefined;
+  const context: AppContext = {
     config,
     log,
     clock,
@@ -189,4 +196,5 @@ export function createContext(deps: ContextDeps): AppContext {
       await db.destroy(); // also ends the pool
     },
   };
+  return context;
 }

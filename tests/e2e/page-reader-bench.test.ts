@@ -9,6 +9,7 @@ import { PdfWorkerPool } from '../../src/pdf/worker-pool.ts';
 import { createBook, pagesWith, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen } from '../helpers/browser.ts';
 import { CORPUS_DIR } from '../helpers/corpus.ts';
+import { gateAllowing } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 
 /**
@@ -52,10 +53,7 @@ const samplePages = (n: number) =>
 
 beforeAll(async () => {
   if (skip || corpusFiles.length === 0) return;
-  env = await createTestEnv({ env: { PAGE_CACHE_MB: '4096' } });
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async () => ({ allowed: true, reasons: [], allowDownload: false }),
-  };
+  env = await createTestEnv({ env: { PAGE_CACHE_MB: '4096' }, publishGate: gateAllowing({ noDownload: () => true }) });
   const engine = env.ctx.services.pdf.get();
   for (const file of corpusFiles) {
     const first = await engine.renderPage(file, 1, { width: 16 }).catch(() => null);

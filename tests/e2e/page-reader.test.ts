@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { createBook, pagesWith, type FixtureBook } from '../helpers/books.ts';
 import { browserUnavailable, launchBrowser, listen } from '../helpers/browser.ts';
+import { gateAllowing } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 import { serviceWorkerSource } from '../../src/features/public/pwa.ts';
 
@@ -27,16 +28,13 @@ let swVersion = 'v1';
 
 beforeAll(async () => {
   if (skip) return;
-  env = await createTestEnv();
+  env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === onlineOnly?.id }) });
   book = await createBook(env.ctx, {
     title: 'Đất rừng phương Nam',
     authors: ['Đoàn Giỏi'],
     pages: pagesWith(8, { 3: 'Chú bé An và bạn đọc sách ân tình ở rừng U Minh.' }),
   });
   onlineOnly = await createBook(env.ctx, { title: 'Sách chỉ đọc trực tuyến', pages: pagesWith(3) });
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== onlineOnly.id }),
-  };
   const root = path.resolve(import.meta.dirname, '../..');
   const outer = express();
   outer.get('/sw.js', (_req, res) => {
@@ -104,7 +102,7 @@ describe.skipIf(skip)('the page-picture reader on an Android phone', () => {
     expect(await page.locator('script[src*="pdf.min.mjs"]').count()).toBe(0);
     // The browser picked the 720-px picture for a 360-px screen at 2×, and the script fetched pages 2–3 ahead.
     await expect
-      .poll(() => pictures.slice().sort(), { timeout: 15_000 })
+      .poll(() => pictures.slice().sort(), { timeout: 30_000 })
       .toEqual([`/sach/${book.id}/anh/1-720.webp`, `/sach/${book.id}/anh/2-720.webp`, `/sach/${book.id}/anh/3-720.webp`].sort());
     await page.click('#next');
     await pictureShown(page, 2);
@@ -180,7 +178,7 @@ describe.skipIf(skip)('the service worker on prepaid data', () => {
     await page.goto(`/doc/${book.id}/anh/2`);
     await pictureShown(page, 2);
     await expect
-      .poll(async () => (await savedKeys(page))['tvs-books'] ?? [], { timeout: 15_000 })
+      .poll(async () => (await savedKeys(page))['tvs-books'] ?? [], { timeout: 30_000 })
       .toEqual(expect.arrayContaining([`/sach/${book.id}/anh/2-720.webp`]));
     await context.setOffline(true);
     await page.reload();
@@ -210,7 +208,7 @@ describe.skipIf(skip)('the service worker on prepaid data', () => {
     // concurrent read-modify-write of the list would lose entries.
     await page.evaluate(`Promise.all(${JSON.stringify(books.map((b) => `/sach/${b.id}/anh/1-480.webp`))}.map((u, i) =>
       new Promise((r) => setTimeout(r, i * 150)).then(() => fetch(u)).then((r) => r.arrayBuffer())))`);
-    await expect.poll(() => savedList(page), { timeout: 20_000 }).toHaveLength(5);
+    await expect.poll(() => savedList(page), { timeout: 30_000 }).toHaveLength(5);
     const list = await savedList(page);
     expect(list).not.toContain(String(book.id)); // the first one read is the one evicted
     const keys = (await savedKeys(page))['tvs-books'];

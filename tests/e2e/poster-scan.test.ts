@@ -124,7 +124,7 @@ describe.skipIf(skipReason !== null || !canDecode)('a printed poster, scanned wi
     expect(await reader.locator('body').textContent()).toContain('Nhà văn hóa khu phố 6');
 
     // The count changes on the leader's dashboard.
-    await expect.poll(() => scansOnDashboard(dash, 'Nhà văn hóa khu phố 6'), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => scansOnDashboard(dash, 'Nhà văn hóa khu phố 6'), { timeout: 30_000 }).toBe(1);
     const visits = Number((await dash.locator('[data-metric="visits"] .v').textContent())!.replace(/\D/g, ''));
     expect(visits).toBeGreaterThanOrEqual(1);
     const overflow = await dash.evaluate(

@@ -49,7 +49,8 @@ beforeAll(async () => {
   outer.use(env.app);
   server = await listen(outer as unknown as App);
   browser = await launchBrowser();
-  context = await phoneContext(browser, { baseURL: server.baseURL });
+  // The pdf.js reader on a phone with a good connection (a slow one would get the picture reader).
+  context = await phoneContext(browser, { baseURL: server.baseURL, goodConnection: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -72,7 +73,7 @@ const currentPage = (page: Page) => page.inputValue('#page-input').then(Number);
 
 /** A new phone that opened `path` twice: once to install the service worker, once under it, which saves the page and its byte ranges. */
 async function openUnderServiceWorker(path: string): Promise<{ phone: BrowserContext; page: Page }> {
-  const phone = await phoneContext(browser, { baseURL: server.baseURL });
+  const phone = await phoneContext(browser, { baseURL: server.baseURL, goodConnection: true });
   const page = await phone.newPage();
   await page.goto(path);
   await firstPageShown(page);
@@ -123,7 +124,7 @@ describe.skipIf(skip)('readers on a phone', () => {
     await onPage(page, 17);
     expect(await currentPage(page)).toBe(17);
     // The text layer of page 17 gets the matched words highlighted (accent-insensitive).
-    await page.waitForSelector('.page[data-page-number="17"] .textLayer .hl', { timeout: 15_000 });
+    await page.waitForSelector('.page[data-page-number="17"] .textLayer .hl', { timeout: 30_000 });
     const words = await page.$$eval('.page[data-page-number="17"] .textLayer .hl', (els) =>
       els.map((e) => (e.textContent ?? '').toLowerCase()),
     );
@@ -187,7 +188,7 @@ describe.skipIf(skip)('readers on a phone', () => {
         [b, 420],
       ]);
     await touch('touchEnd', []);
-    await expect.poll(pageWidth, { timeout: 10_000 }).toBeGreaterThan(before * 1.8);
+    await expect.poll(pageWidth, { timeout: 30_000 }).toBeGreaterThan(before * 1.8);
     expect(await page.evaluate('document.getElementById("viewer").style.transform')).toBe('');
     await cdp.detach();
     await page.close();
@@ -245,7 +246,7 @@ describe.skipIf(skip)('readers on a phone', () => {
 
   it('on a weak signal (requests hang, the phone says online), reopens a saved book after a few seconds, with the offline banner', async () => {
     const { phone, page } = await openUnderServiceWorker(`/doc/${war.id}#page=1`);
-    await expect.poll(() => savedEntries(page, war.id, 'ranges'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => savedEntries(page, war.id, 'ranges'), { timeout: 30_000 }).toBeGreaterThan(0);
     stalled = true;
     try {
       const started = Date.now();
@@ -288,12 +289,12 @@ describe.skipIf(skip)('readers on a phone', () => {
     });
     const { phone, page } = await openUnderServiceWorker(`/doc/${doomed.id}`);
     const cachedEntries = () => savedEntries(page, doomed.id);
-    await expect.poll(cachedEntries, { timeout: 10_000 }).toBeGreaterThan(1); // the reader page and byte ranges
+    await expect.poll(cachedEntries, { timeout: 30_000 }).toBeGreaterThan(1); // the reader page and byte ranges
 
     await withdrawBook(env.ctx, doomed.id);
     const gone = await page.goto(`/doc/${doomed.id}`);
     expect(gone?.status()).toBe(404);
-    await expect.poll(cachedEntries, { timeout: 10_000 }).toBe(0);
+    await expect.poll(cachedEntries, { timeout: 30_000 }).toBe(0);
     await phone.setOffline(true);
     await page.goto(`/doc/${doomed.id}`).catch(() => undefined);
     expect(await page.textContent('body')).toContain('Bạn đang ngoại tuyến');

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import type { AppContext } from '../../src/context.ts';
+import type { AppContext, ContextDeps } from '../../src/context.ts';
 import type { OutlineNode } from '../../src/db/schema/catalogue.ts';
 import { toBookDocument, toPageDocuments } from '../../src/features/search/search-documents.ts';
 import { ensureSearchIndexes, waitOk } from '../../src/features/search/search-settings.ts';
@@ -191,22 +191,13 @@ export function pagesWith(
   return Array.from({ length: count }, (_, i) => special[i + 1] ?? filler(i + 1));
 }
 
+export type SeenEvent = { kind: string; [k: string]: unknown };
+
 /**
- * Records the statistics events the reader site sends, in memory, while still passing them on to
- * the real statistics service when it is wired (its own tests check what it stores).
+ * Statistics events the reader site sends, collected into `seen` by a tap the context is built
+ * with (`createTestEnv({ events: eventTap(seen) })`); the real statistics service still stores
+ * them (its own tests check what it stores).
  */
-export function captureEvents(ctx: AppContext): Array<{ kind: string; [k: string]: unknown }> {
-  const seen: Array<{ kind: string; [k: string]: unknown }> = [];
-  const services = ctx.services as unknown as { events?: { record(e: unknown, req?: unknown): unknown } };
-  const real = services.events;
-  if (real) {
-    const original = real.record.bind(real);
-    real.record = (e, req) => {
-      seen.push(e as { kind: string });
-      return original(e, req);
-    };
-  } else {
-    services.events = { record: (e) => void seen.push(e as { kind: string }) };
-  }
-  return seen;
+export function eventTap(seen: SeenEvent[]): NonNullable<ContextDeps['events']> {
+  return { onRecord: (event) => void seen.push(event as SeenEvent) };
 }

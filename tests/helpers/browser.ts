@@ -36,7 +36,15 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A phone-sized page context (an ordinary mid-range Android phone). */
-export async function phoneContext(browser: Browser, opts: { baseURL: string }): Promise<BrowserContext> {
+/**
+ * Client hints of a good connection. Headless Chromium sends its own estimate as `Downlink`, with
+ * random privacy noise around 1.5 Mbit/s on loopback (1.4 on one request, 1.5 on the next), right
+ * at the threshold below which /doc/:id serves the picture reader (reader-choice.ts): a test of the
+ * pdf.js reader must not depend on that coin toss.
+ */
+export const GOOD_CONNECTION_HINTS = { ECT: '4g', Downlink: '10' };
+
+export async function phoneContext(browser: Browser, opts: { baseURL: string; goodConnection?: boolean }): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL: opts.baseURL,
     viewport: { width: 390, height: 844 },
@@ -44,6 +52,7 @@ export async function phoneContext(browser: Browser, opts: { baseURL: string }):
     isMobile: true,
     hasTouch: true,
     locale: 'vi-VN',
+    ...(opts.goodConnection ? { extraHTTPHeaders: GOOD_CONNECTION_HINTS } : {}),
   });
   // A stuck step should fail with Playwright's description of what it waited for, not a bare test timeout.
   context.setDefaultTimeout(30_000);

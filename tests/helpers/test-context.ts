@@ -26,6 +26,8 @@ export interface TestEnvOptions {
   loginLimits?: ContextDeps['loginLimits'];
   requestLimits?: ContextDeps['requestLimits'];
   jobs?: ContextDeps['jobs'];
+  /** Statistics events buffer options, e.g. an `onRecord` tap (tests/helpers/books.ts eventTap). */
+  events?: ContextDeps['events'];
   /** Capture the log (every line, at `level`) instead of discarding it (privacy test). */
   log?: { level: string; write(line: string): void };
   /** Publishing rules for the catalogue and reader site instead of consent's (tests of other features). */
@@ -78,6 +80,7 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     requestLimits: opts.requestLimits,
     jobs: opts.jobs ?? { leaseMs: 2000, backoffBaseMs: 50 },
     publishGate: opts.publishGate,
+    events: opts.events,
   });
   const app = createApp(ctx);
   return {

@@ -2,12 +2,17 @@ import type { ColumnType, Generated, JSONColumnType, Selectable } from 'kysely';
 
 export type BookImportStatus = 'queued' | 'running' | 'done' | 'failed';
 
-/** One file's result in a ZIP import (translated when it was recorded, in the import's language). */
+/** Why a file was not taken in: a message key with its parameters, or an unexpected error's own text. */
+export type StoredFileProblem = { key: string; params?: Record<string, string | number> } | { text: string };
+
+/** One file's result in a ZIP import; translated when shown (catalogue/ingest/import-text.ts). */
 export interface BookImportOutcome {
   name: string;
   kind: 'created' | 'duplicate' | 'rejected' | 'failed';
   bookId?: number;
   title?: string;
+  problem?: StoredFileProblem;
+  /** Rows recorded before problems were stored as codes: the sentence, in the import's language. */
   reason?: string;
 }
 
@@ -21,7 +26,7 @@ export interface BookImportsTable {
   total: number | null;
   done: Generated<number>;
   outcomes: JSONColumnType<BookImportOutcome[], string | undefined, string>;
-  /** Translated reason when the whole import failed. */
+  /** Why the whole import failed: JSON `{ problems: StoredFileProblem[] }`; older rows hold the translated sentence. */
   error: string | null;
   created_by: number | null;
   created_at: ColumnType<Date, never, never>;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../context.ts';
 import { SYNC_BOOK_JOB } from '../search/search-indexer.ts';
 import { INGEST_JOB, ingestHandler } from './ingest/ingest.job.ts';
-import { ZIP_IMPORT_JOB, ZipImportService } from './ingest/zip-import.service.ts';
+import { ZIP_IMPORT_JOB } from './ingest/zip-import.service.ts';
 
 /**
  * The catalogue's background jobs: PDF ingest, ZIP imports and the search outbox. `search: false` leaves the
@@ -26,8 +26,7 @@ export function registerCatalogueJobs(ctx: AppContext, opts: { ingest?: boolean;
     );
   }
   if (opts.ingest !== false) {
-    const zipImports = new ZipImportService(ctx);
-    ctx.jobs.register(ZIP_IMPORT_JOB, (payload, { signal }) => zipImports.run(Number(payload.importId), signal));
+    ctx.jobs.register(ZIP_IMPORT_JOB, (payload, { signal }) => s.zipImports.run(Number(payload.importId), signal));
   }
   if (opts.search !== false) {
     ctx.jobs.register(SYNC_BOOK_JOB, async (payload) => {

@@ -1,26 +1,9 @@
-import type { AppContext } from '../../context.ts';
 import { notFound } from '../../http/errors.ts';
-import type { BookRecord } from './public.repository.ts';
 
 /**
- * THE single decision "may the public see this book?", used by every public handler that takes a
- * book id (book page, reader, text mode, PDF bytes, covers, in-book search, OPDS entries).
- * Published → the book. Withdrawn because a consent was revoked or expired → 410 Gone, so reading
- * apps and search engines drop it for good. Anything else (draft, withdrawn by a librarian,
- * missing) → 404.
+ * Parses a public book address's id: "12" or "12-truyen-kieu" (the slug is decoration for people
+ * and link previews). Whether the public may see that book is PublicSiteService.publicBook's call.
  */
-export async function resolvePublicBook(ctx: AppContext, id: number): Promise<BookRecord> {
-  const book = await ctx.repos.publicBooks.findBook(id);
-  if (book?.status === 'published') return book;
-  if (book?.status === 'withdrawn') {
-    // Consent feature: 410 with a respectful explanation page and Cache-Control: no-store.
-    const goneForConsent = await ctx.services.takedowns.goneError(id);
-    if (goneForConsent) throw goneForConsent;
-  }
-  throw notFound();
-}
-
-/** Parses "12" or "12-truyen-kieu" (the slug is decoration for people and link previews). */
 export function bookIdFrom(param: unknown): number {
   const m = typeof param === 'string' ? /^(\d{1,12})(?:-[a-z0-9-]*)?$/.exec(param) : null;
   if (!m) throw notFound();

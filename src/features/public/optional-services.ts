@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { AppContext } from '../../context.ts';
+import { translator, type Lang } from '../../http/i18n/index.ts';
 import type { PublishGate } from '../catalogue/books/publish-gate.ts';
+import { rightsStatementText } from '../consent/view-helpers.ts';
 import { currentLocation } from '../locations/location-context.ts';
 import type { ReaderEvent } from '../stats/events.ts';
 
@@ -32,9 +34,9 @@ export function currentLocationName(req: Request): string | null {
 }
 
 /** The book's rights statement (consent feature); null → the page shows the library's general one. */
-export async function rightsStatement(ctx: AppContext, bookId: number, lang: 'vi' | 'en'): Promise<string | null> {
+export async function rightsStatement(ctx: AppContext, bookId: number, lang: Lang): Promise<string | null> {
   try {
-    return await ctx.services.rightsStatement.forBook(bookId, lang);
+    return rightsStatementText(await ctx.services.rightsStatement.statement(bookId), translator(lang));
   } catch (err) {
     ctx.log.warn({ err, bookId }, 'rights statement unavailable');
     return null;

@@ -7,7 +7,7 @@ import type { AppContext } from '../../context.ts';
 import { notFound } from '../../http/errors.ts';
 import { isLang, LANGS, translator } from '../../http/i18n/index.ts';
 import { LANG_COOKIE } from '../../http/view-locals.ts';
-import { bookIdFrom, resolvePublicBook } from './book-access.ts';
+import { bookIdFrom } from './book-access.ts';
 import { currentLocationName, publishGate, rightsStatement } from './optional-services.ts';
 import { links } from './public.service.ts';
 import { safeReturnPath } from '../../http/safe-redirect.ts';
@@ -56,7 +56,7 @@ export function publicRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id', async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const canonical = links.book(book);
     if (req.path !== canonical) return res.redirect(301, canonical);
     // Readers usually come through this page: have the reader's page-1 picture ready for them.

@@ -1,4 +1,5 @@
 import type { OutlineNode } from '../../db/schema/catalogue.ts';
+import { notFound, type AppError } from '../../http/errors.ts';
 import type { BookCard, BookRecord, CategoryCount, PublicRepository } from './public.repository.ts';
 import { slugify } from './text.ts';
 
@@ -11,9 +12,35 @@ export interface TocEntry {
   depth: number;
 }
 
-/** Rules of the public pages: what the home page lists, how a table of contents is flattened. */
+/** Why a withdrawn book is gone (consent feature): its 410 error, or null when a librarian simply withdrew it. */
+export interface WithdrawalExplainer {
+  goneError(bookId: number): Promise<AppError | null>;
+}
+
+/** Rules of the public pages: which book the public may see, what the home page lists, how a table of contents is flattened. */
 export class PublicSiteService {
-  constructor(private readonly repo: PublicRepository) {}
+  constructor(
+    private readonly repo: PublicRepository,
+    private readonly withdrawals: WithdrawalExplainer,
+  ) {}
+
+  /**
+   * THE single decision "may the public see this book?", used by every public handler that takes a
+   * book id (book page, reader, text mode, PDF bytes, covers, in-book search, OPDS entries).
+   * Published → the book. Withdrawn because a consent was revoked or expired → 410 Gone, so reading
+   * apps and search engines drop it for good. Anything else (draft, withdrawn by a librarian,
+   * missing) → 404.
+   */
+  async publicBook(id: number): Promise<BookRecord> {
+    const book = await this.repo.findBook(id);
+    if (book?.status === 'published') return book;
+    if (book?.status === 'withdrawn') {
+      // Consent feature: 410 with a respectful explanation page and Cache-Control: no-store.
+      const goneForConsent = await this.withdrawals.goneError(id);
+      if (goneForConsent) throw goneForConsent;
+    }
+    throw notFound();
+  }
 
   async home(): Promise<{ newest: BookCard[]; popular: BookCard[]; categories: CategoryCount[]; total: number }> {
     const [newest, popular, categories, total] = await Promise.all([

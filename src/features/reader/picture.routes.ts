@@ -3,7 +3,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError, notFound } from '../../http/errors.ts';
-import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
+import { bookIdFrom } from '../public/book-access.ts';
 import { publishGate } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import type { BookRecord } from '../public/public.repository.ts';
@@ -35,7 +35,7 @@ export const pictureLinks = {
  */
 async function publicBookForPictures(ctx: AppContext, id: number): Promise<BookRecord> {
   try {
-    return await resolvePublicBook(ctx, id);
+    return await ctx.services.publicSite.publicBook(id);
   } catch (err) {
     if (err instanceof AppError && (err.status === 404 || err.status === 410) && (await ctx.storage.exists('pages', String(id)))) {
       await ctx.services.pagePictures.removeBook(id);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
 import { AppError, forbidden, notFound } from '../../http/errors.ts';
 import { isSameOrigin } from '../../http/same-origin.ts';
-import { bookIdFrom, resolvePublicBook } from '../public/book-access.ts';
+import { bookIdFrom } from '../public/book-access.ts';
 import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import { links } from '../public/public.service.ts';
@@ -32,7 +32,7 @@ export function readerRoutes(ctx: AppContext): Router {
   router.use(pictureRoutes(ctx));
 
   router.get('/doc/:id', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const counted = await reader.recordOpen(book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
@@ -62,7 +62,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/doc/:id/trang/:n', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const n = pageNumber.safeParse(req.params.n);
     const q = queryText.parse(req.query.q);
     const page = n.success ? await reader.textPage(book, n.data, q) : undefined;
@@ -80,20 +80,20 @@ export function readerRoutes(ctx: AppContext): Router {
 
   // In-book search without JavaScript: a page of hits linking to text mode and the reader.
   router.get('/doc/:id/tim', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     res.render('reader/book-search', { book, q, hits: await search.inBook(book.id, q) });
   });
 
   router.get('/api/sach/:id/tim', async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const hits = await search.inBook(book.id, q);
     res.set('Cache-Control', 'no-store').json({ bookId: book.id, query: q, hits: hits.map(({ segments: _s, ...h }) => h) });
   });
 
   router.get('/sach/:id/tep.pdf', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const headers: Record<string, string> = {
       'Content-Type': 'application/pdf',
       'Cache-Control': PDF_CACHE,
@@ -121,7 +121,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/trang-1.webp', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     // Revalidated like the PDF itself, so a withdrawn book's first page stops being served at once.
     res.sendFile(
       previews.path(book.id),
@@ -131,7 +131,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const p = coverParams.safeParse(req.params);
     if (!p.success || !book.hasCover) throw notFound();
     const current = req.query.v === String(book.coverVersion);
@@ -182,7 +182,7 @@ export function readerBeaconRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post('/api/doc/:id/da-doc', express.json({ limit: '32kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
     if (!isSameOrigin(req, ctx.config.publicBaseUrl)) throw forbidden();
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
     if (body.success) {
       const visitor = { ip: req.ip, userAgent: req.get('user-agent') };

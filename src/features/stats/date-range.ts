@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addDays, daysBetween, isIsoDate, libraryDate } from '../../infra/calendar.ts';
-import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
+import { DIRECT_KEY, INACTIVE_KEY } from './location-keys.ts';
 
 export type Preset = 'today' | '7d' | '30d' | 'month' | 'custom';
 export const PRESETS: readonly Preset[] = ['today', '7d', '30d', 'month', 'custom'];

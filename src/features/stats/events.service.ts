@@ -17,6 +17,8 @@ export interface EventsOptions {
   maxBuffered: number;
   /** Delay before the rollup job picks up newly written events (lets it batch work). */
   rollupDelayMs: number;
+  /** Sees every event handed to record(), before it is checked (tests of the features that send them). */
+  onRecord?: (event: ReaderEvent) => void;
 }
 
 export const DEFAULT_EVENTS_OPTIONS: EventsOptions = { flushMs: 1000, maxBatch: 2000, maxBuffered: 100_000, rollupDelayMs: 5000 };
@@ -58,6 +60,7 @@ export class EventsService {
    */
   record(event: ReaderEvent, req?: EventRequest): void {
     try {
+      this.opts.onRecord?.(event);
       const fields = validFields(event);
       if (!fields) {
         this.log.warn({ kind: (event as { kind?: unknown }).kind }, 'statistics event ignored: invalid fields');

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { splitRange, type DayRange } from './date-range.ts';
-import { SITE_KEY } from './rollup.repository.ts';
+import { SITE_KEY } from './location-keys.ts';
 
 /**
  * Per-book rows of a range: whole months from the monthly rollup (site-wide or one place), the

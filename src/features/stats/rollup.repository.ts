@@ -2,11 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { EVENTS_WRITE_LOCK } from './events.repository.ts';
 import { LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
-
-/** location_key of the site-wide visitor set (see StatsDailyVisitorsTable). */
-export const SITE_KEY = -2;
-export const DIRECT_KEY = 0;
-export const INACTIVE_KEY = -1;
+import { DIRECT_KEY, INACTIVE_KEY, SITE_KEY } from './location-keys.ts';
 
 /**
  * The rollup SQL: folds a range of raw events (by id) into the hourly and daily tables.

@@ -6,7 +6,7 @@ import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { monthRange, parseStatsQuery, previousPeriod, type StatsQuery } from './date-range.ts';
 import { toCsv } from '../../http/csv.ts';
 import { libraryDate } from '../../infra/calendar.ts';
-import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
+import { DIRECT_KEY, INACTIVE_KEY } from './location-keys.ts';
 import { EXPORT_TABLES, type ExportTable } from './stats.service.ts';
 import { statsViewHelpers } from './stats.view.ts';
 

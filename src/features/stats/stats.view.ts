@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import { translator } from '../../http/i18n/index.ts';
 import { barChart, lineChart } from './charts.ts';
 import type { StatsQuery } from './date-range.ts';
-import { DIRECT_KEY, INACTIVE_KEY } from './rollup.repository.ts';
+import { DIRECT_KEY, INACTIVE_KEY } from './location-keys.ts';
 import type { Dashboard } from './stats.service.ts';
 import { percentChange, roundedDown } from './stats.service.ts';
 import type { LocationRow } from './stats.repository.ts';

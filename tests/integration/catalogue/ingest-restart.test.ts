@@ -78,7 +78,9 @@ describe('restart in the middle of an ingest', () => {
     await env.ctx.services.books.reingest(id);
     child = await startChild();
     let progress = 0;
-    for (let i = 0; i < 1200 && progress < 50; i++) {
+    // The child's start-up (tsx, a pdf.js worker) takes minutes on a loaded 2-core machine: a deadline, not a count.
+    const deadline = Date.now() + 180_000;
+    while (progress < 50 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       const b = (await env.ctx.repos.books.findById(id))!;
       progress = b.ingest_status === 'extracting' ? b.ingest_progress : 0;

@@ -84,7 +84,70 @@ describe('ZIP import as a job', () => {
     expect((await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total).toBe(booksBefore + 2);
   });
 
+  it('stores why a file or the whole import failed as codes, shown in the language of whoever looks; older rows stay readable', async () => {
+    const progress = async (url: string, lang: 'vi' | 'en') => {
+      await librarian.agent.get(`/ngon-ngu/${lang}`).expect(303);
+      return librarian.agent.get(url).set('Accept', 'application/json').expect(200);
+    };
+    try {
+      // A file that is not a PDF: its outcome is stored as a message key, translated when shown.
+      const res = await post(
+        await zipDeflated([
+          { name: 'khong-phai.pdf', data: Buffer.from('chỉ là chữ, không phải PDF') },
+          { name: 'that.pdf', data: tinyPdf({ title: 'Sách thật', pages: ['Một trang'] }) },
+        ]),
+        true,
+      ).expect(202);
+      await drainJobs(env.ctx);
+      const stored = (await importRows()).find((r) => r.id === Number(res.body.import.id))!;
+      expect(stored.outcomes.find((o) => o.name === 'khong-phai.pdf')).toMatchObject({
+        kind: 'rejected',
+        problem: { key: 'catalogue.reject.notPdf' },
+      });
+      expect(stored.outcomes.map((o) => o.reason)).toEqual([undefined, undefined]); // no sentence is stored
+      const reasonIn = async (lang: 'vi' | 'en') =>
+        (await progress(res.body.import.url, lang)).body.import.results.find((r: { name: string }) => r.name === 'khong-phai.pdf').reason;
+      expect(await reasonIn('vi')).toBe('Đây không phải tệp PDF (nội dung tệp không bắt đầu như một tệp PDF).');
+      expect(await reasonIn('en')).toBe('This is not a PDF file (its content does not start like a PDF).');
+
+      // The stored ZIP is damaged before the job opens it: the whole import fails, with a code.
+      const broken = await post(await zipDeflated([{ name: 'a.pdf', data: tinyPdf({ pages: ['A'] }) }]), true).expect(202);
+      const queued = (await importRows()).find((r) => r.id === Number(broken.body.import.id))!;
+      await fs.writeFile(env.ctx.storage.path('imports', queued.zip_key), 'not a zip any more');
+      await drainJobs(env.ctx);
+      const failed = (await importRows()).find((r) => r.id === queued.id)!;
+      expect(failed.status).toBe('failed');
+      expect(JSON.parse(failed.error!)).toMatchObject({ problems: [{ key: 'catalogue.import.badZip' }] });
+      expect((await progress(broken.body.import.url, 'en')).body.import.error).toBe(
+        'The ZIP file cannot be read (damaged, or too many files inside).',
+      );
+      await librarian.agent.get('/ngon-ngu/vi').expect(303);
+      const page = await librarian.agent.get(broken.body.import.url).expect(200);
+      expect(page.text).toContain('Không nhập được tệp ZIP: Không đọc được tệp ZIP (hỏng hoặc quá nhiều tệp bên trong).');
+
+      // A row recorded before codes: its sentences, as they were stored.
+      const old = await env.ctx.db
+        .insertInto('book_imports')
+        .values({
+          original_name: 'cu.zip',
+          zip_key: 'da-xoa.zip',
+          lang: 'vi',
+          status: 'failed',
+          error: 'Câu lỗi cũ.',
+          outcomes: JSON.stringify([{ name: 'cu.pdf', kind: 'failed', reason: 'Lý do cũ.' }]),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const oldPage = await librarian.agent.get(`/admin/books/imports/${old.id}`).expect(200);
+      expect(oldPage.text).toContain('Không nhập được tệp ZIP: Câu lỗi cũ.');
+      expect(oldPage.text).toContain('Lý do cũ.');
+    } finally {
+      await librarian.agent.get('/ngon-ngu/vi');
+    }
+  });
+
   it('lists every problem of books.csv in one answer, each with its line and column', async () => {
+    const importsBefore = (await importRows()).length;
     const csv = [
       'file,titel,year,language,categories,allow_download,consent_date,rights_holder',
       'a.pdf,x,19x3,vietnamese,Không có thể loại này,perhaps,31/02/2025,Tô Hoài',
@@ -108,7 +171,7 @@ describe('ZIP import as a job', () => {
     const html = await post(zip).expect(400);
     expect(html.text).toContain('Dòng 2, cột C (year)');
     expect(html.text).toContain('Dòng 3, cột A (file)');
-    expect(await importRows()).toHaveLength(2); // nothing queued for this one
+    expect(await importRows()).toHaveLength(importsBefore); // nothing queued for this one
   });
 
   it('refuses a books.csv over 5 MB or not in UTF-8, naming the file', async () => {

@@ -3,9 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { folderSource } from '../../../src/features/catalogue/ingest/import-sources.ts';
+import { publishRefusalText } from '../../../src/features/catalogue/ingest/import-text.ts';
 import { ImportService } from '../../../src/features/catalogue/ingest/import.service.ts';
 import { ManifestError } from '../../../src/features/catalogue/ingest/manifest.ts';
 import { translator } from '../../../src/http/i18n/index.ts';
+import { rightsStatementText } from '../../../src/features/consent/view-helpers.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { registerJobHandlers } from '../../../src/jobs.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
@@ -13,6 +15,9 @@ import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
 let env: TestEnv;
+/** The rights statement under a public book, as its page words it. */
+const statementText = async (bookId: number, lang: 'vi' | 'en') =>
+  rightsStatementText(await env.ctx.services.rightsStatement.statement(bookId), translator(lang));
 let folder: string;
 beforeAll(async () => {
   env = await createTestEnv({ clock });
@@ -59,15 +64,15 @@ describe('bulk import: consent columns of the manifest', () => {
   it('records holders, consents and bases, then --publish publishes only the books whose basis is complete, each with the reason', async () => {
     const importer = new ImportService(env.ctx);
     const manifest = await importer.prepareManifest(MANIFEST);
-    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null, lang: 'vi' });
-    expect(outcomes.map((o) => [o.kind, o.reason ?? ''])).toEqual(Array(6).fill(['created', '']));
+    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null });
+    expect(outcomes.map((o) => [o.kind, o.problem])).toEqual(Array(6).fill(['created', undefined]));
     const ids = Object.fromEntries(outcomes.map((o) => [o.name.replace('.pdf', ''), o.bookId!]));
     const states = await importer.waitForIngest(Object.values(ids));
     expect([...states.values()].map((s) => s.status)).toEqual(Array(6).fill('indexed'));
 
-    const { published, blocked } = await importer.publishAll(Object.values(ids), null, 'vi');
+    const { published, blocked } = await importer.publishAll(Object.values(ids), null);
     expect(published.sort()).toEqual([ids['de-men'], ids['binh-ngo'], ids['cc-sach'], ids['tho-to-hoai']].sort());
-    const reasons = Object.fromEntries(blocked.map((b) => [b.bookId, b.reason]));
+    const reasons = Object.fromEntries(blocked.map((b) => [b.bookId, publishRefusalText(b.problem, env.ctx.services.publishGate, 'vi')]));
     expect(reasons[ids['het-han']]).toContain('Sự đồng ý của Tác giả Cũ (tác giả) đã hết hạn ngày 31/01/2025.');
     expect(reasons[ids['khong-ro']]).toContain('Chưa ghi nhận chủ sở hữu quyền nào');
 
@@ -97,7 +102,7 @@ describe('bulk import: consent columns of the manifest', () => {
       licence_name: 'CC BY-SA 4.0',
       allow_download: false,
     });
-    expect(await env.ctx.services.rightsStatement.forBook(ids['binh-ngo'], 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
+    expect(await statementText(ids['binh-ngo'], 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
 
     const audit = await env.ctx.services.audit.list({ bookId: ids['de-men'], limit: 20 });
     expect(audit.map((a) => a.action)).toEqual(expect.arrayContaining(['consent.created', 'book_rights.holder_added', 'book.published']));

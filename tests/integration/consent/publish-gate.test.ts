@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../src/db/schema/users.ts';
+import { rightsStatementText } from '../../../src/features/consent/view-helpers.ts';
+import { translator } from '../../../src/http/i18n/index.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { draftBook, publishAndIndex, recordConsent } from '../../helpers/consent-fixtures.ts';
@@ -8,6 +10,9 @@ import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 // 10:00 in Hà Nội on 15 June 2025.
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
 let env: TestEnv;
+/** The rights statement under a public book, as its page words it. */
+const statementText = async (bookId: number, lang: 'vi' | 'en') =>
+  rightsStatementText(await env.ctx.services.rightsStatement.statement(bookId), translator(lang));
 let librarian: { agent: Agent; csrf: string; user: User };
 beforeAll(async () => {
   env = await createTestEnv({ clock });
@@ -126,9 +131,9 @@ describe('publish gate: nothing is published without a valid basis', () => {
       })
       .expect(303);
     expect(await gate(cc)).toEqual({ allowed: true, reasons: [], allowDownload: false });
-    const statement = await env.ctx.services.rightsStatement.forBook(cc, 'vi');
+    const statement = await statementText(cc, 'vi');
     expect(statement).toBe('Chia sẻ theo giấy phép mở: CC BY-NC 4.0.');
-    expect(await env.ctx.services.rightsStatement.forBook(pd, 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
+    expect(await statementText(pd, 'vi')).toBe('Tác phẩm thuộc phạm vi công cộng.');
   });
 
   it('refuses to leave a published book without a basis by changing it', async () => {

@@ -92,8 +92,9 @@ describe('durable job runner', () => {
     // Worker "A" claims the job and then vanishes (as after kill -9): it never renews or finishes.
     const repo = new JobsRepository(env.ctx.db);
     const id = (await repo.enqueue('recoverable', { book: 7 }))!;
-    // 3 s: long enough that the check below runs inside the lease even on a busy machine.
-    const claimed = await repo.claim(['recoverable'], 1, 'dead-worker', 3000);
+    // 10 s: long enough that the check below runs inside the lease even on a loaded 2-core machine
+    // (it takes milliseconds on a quiet one); the takeover after it is waited for, not timed.
+    const claimed = await repo.claim(['recoverable'], 1, 'dead-worker', 10_000);
     expect(claimed.map((j) => j.id)).toEqual([id]);
 
     const runs: number[] = [];

@@ -74,13 +74,36 @@ async function postmasterPid(): Promise<number | null> {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
 }
 
+/** Rows the CLI child has written so far (a short-lived client: the database must end with its last user). */
+async function ticks(): Promise<number> {
+  const client = new pg.Client({ connectionString: await dbUrl() });
+  await client.connect();
+  try {
+    return (await client.query<{ n: number }>('select count(*)::int as n from import_ticks')).rows[0].n;
+  } catch {
+    return 0; // the child has not created its table yet
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Waits until the CLI has written `more` rows beyond `from` (instead of sleeping a fixed time: on
+ * a loaded machine its 150 ms timer fires late, and a sleep would prove fewer writes than meant).
+ */
+async function ticksPast(from: number, more: number): Promise<number> {
+  let n = from;
+  await expect.poll(async () => (n = await ticks()), { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(from + more);
+  return n;
+}
+
 describe('restart after a crash while an import uses the database', () => {
   it('adopts the running PostgreSQL instead of stopping it, and the import keeps writing throughout', async () => {
     const server = await start('server');
     const postgres = await postmasterPid();
     expect(postgres).not.toBeNull();
     const cli = await start('cli');
-    await new Promise((r) => setTimeout(r, 500));
+    let written = await ticksPast(0, 3);
 
     server.child.kill('SIGKILL'); // the crash
     await new Promise((r) => server.child.once('exit', r));
@@ -95,12 +118,12 @@ describe('restart after a crash while an import uses the database', () => {
       await client.connect();
       expect((await client.query('select 1 as one')).rows[0].one).toBe(1);
       await client.end();
-      await new Promise((r) => setTimeout(r, 1000)); // the import goes on beside the new server
+      written = await ticksPast(written, 5); // the import goes on beside the new server
 
       // The server stops (gracefully) while the import still runs: the database is left to it.
       await infra.stop();
       expect(isAlive(postgres!)).toBe(true);
-      await new Promise((r) => setTimeout(r, 500));
+      await ticksPast(written, 3);
     } finally {
       await infra.stop().catch(() => undefined);
     }
@@ -159,7 +182,15 @@ describe('restart after a crash while an import uses the database', () => {
         await c.end().catch(() => undefined);
       }
     };
-    await expect.poll(infraForCount, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
+    // The CLI's own start-up (tsx, pdf.js workers) takes minutes on a loaded 2-core machine.
+    try {
+      await expect.poll(infraForCount, { timeout: 180_000, interval: 200 }).toBeGreaterThan(0);
+    } catch (err) {
+      // A failure here must not leave users of this database to the next test.
+      importer.kill('SIGKILL');
+      server.child.kill('SIGKILL');
+      throw err;
+    }
     server.child.kill('SIGKILL');
     await new Promise((r) => server.child.once('exit', r));
     const infra = await startInfrastructure(loadConfig(env), createLogger('silent'), { role: 'server', search: false });
@@ -170,6 +201,7 @@ describe('restart after a crash while an import uses the database', () => {
       expect(out).not.toMatch(/57P03|the database system is shutting down|ECONNREFUSED/);
       expect(await infraForCount()).toBe(count);
     } finally {
+      if (importer.exitCode === null && importer.signalCode === null) importer.kill('SIGKILL');
       await infra.stop();
       await fs.rm(folder, { recursive: true, force: true });
       const search = await connectSearch({
@@ -182,7 +214,7 @@ describe('restart after a crash while an import uses the database', () => {
       for (const index of indexes.results)
         if (index.uid.startsWith(importEnv.SEARCH_INDEX_PREFIX)) await search.client.deleteIndex(index.uid);
     }
-  }, 300_000);
+  }, 600_000);
 
   it('still stops an orphan nobody uses, and starts afresh', async () => {
     const server = await start('server');

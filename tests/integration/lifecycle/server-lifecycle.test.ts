@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -85,7 +86,7 @@ async function childPids(): Promise<{ postgres: number; meilisearch: number }> {
   return { postgres: pgPid, meilisearch: meiliPid };
 }
 
-async function gone(pid: number, timeoutMs = 20_000): Promise<boolean> {
+async function gone(pid: number, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) return true;
@@ -128,10 +129,14 @@ describe('server lifecycle', { timeout: 180_000 }, () => {
       inFlight.on('error', reject);
     });
     inFlight.write(body.subarray(0, 10));
-    await new Promise((r) => setTimeout(r, 300)); // the server has the headers and is waiting for the rest
+    // Connected, then a moment for the server to read the headers and wait for the rest (longer on a loaded machine).
+    const sock = inFlight.socket ?? (await new Promise<Socket>((r) => inFlight.once('socket', r)));
+    if (sock.connecting) await new Promise((r) => sock.once('connect', r));
+    await new Promise((r) => setTimeout(r, 1000));
     s.child.kill('SIGTERM');
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 60_000;
     while (!s.output().includes('shutting down') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(s.output()).toContain('shutting down');
     await expect(fetch(`http://127.0.0.1:${env.PORT}/healthz`)).rejects.toThrow(); // no new connections
     inFlight.end(body.subarray(10));
     expect(await answered).toBe(403); // answered (no CSRF token), not cut off

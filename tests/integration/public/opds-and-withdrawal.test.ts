@@ -1,6 +1,5 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppError } from '../../../src/http/errors.ts';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../../helpers/books.ts';
 import { gateAllowing } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
@@ -10,7 +9,6 @@ let open: FixtureBook;
 let noDownload: FixtureBook;
 let gone: FixtureBook;
 let lagging: FixtureBook;
-const services = () => env.ctx.services as unknown as Record<string, unknown>;
 
 beforeAll(async () => {
   env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === noDownload?.id }) });
@@ -146,19 +144,18 @@ describe('withdrawn books are invisible everywhere', () => {
   });
 
   it('answer 410 Gone when withdrawn because consent was revoked (decided by the consent feature)', async () => {
-    const real = services().takedowns as { goneError(id: number): Promise<unknown> };
-    const stub = Object.create(real) as typeof real;
-    stub.goneError = async (id: number) => (id === gone.id ? new AppError(410, 'gone', 'public.bookGone') : null);
-    services().takedowns = stub;
-    try {
-      const res = await request(env.app).get(`/sach/${gone.id}`).expect(410);
-      expect(res.text).toContain('đã được gỡ');
-      await request(env.app).get(`/sach/${gone.id}/tep.pdf`).expect(410);
-      await request(env.app).get(`/doc/${gone.id}/trang/1`).expect(410);
-      await request(env.app).get(`/api/sach/${gone.id}/tim?q=hoa`).expect(410);
-      await request(env.app).get(`/sach/${lagging.id}`).expect(404);
-    } finally {
-      services().takedowns = real;
-    }
+    // The consent feature's marker for a revoked consent (its own tests show how revoking writes it).
+    await env.ctx.db
+      .insertInto('book_takedowns')
+      .values({ book_id: gone.id, cause: 'revoked', consent_id: null, taken_down_at: env.ctx.clock.now(), withdrawn_at: null })
+      .execute();
+    const res = await request(env.app).get(`/sach/${gone.id}`).expect(410);
+    expect(res.text).toContain('đã rút lại sự đồng ý');
+    expect(res.headers['cache-control']).toBe('no-store');
+    await request(env.app).get(`/sach/${gone.id}/tep.pdf`).expect(410);
+    await request(env.app).get(`/doc/${gone.id}/trang/1`).expect(410);
+    await request(env.app).get(`/api/sach/${gone.id}/tim?q=hoa`).expect(410);
+    // Withdrawn without a consent takedown (a librarian's decision): an ordinary 404.
+    await request(env.app).get(`/sach/${lagging.id}`).expect(404);
   });
 });

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOKS_PER_PAGE } from '../../../src/features/search/search-query.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { gateAllowing } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 /**
@@ -63,15 +64,12 @@ let readOnly: FixtureBook;
 const many: FixtureBook[] = [];
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  // Download consent: every book but `readOnly` (the consent rules themselves are tested elsewhere).
+  env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === readOnly?.id }) });
   free = await createBook(env.ctx, { title: 'Dế Mèn phiêu lưu ký', authors: ['Tô Hoài'], categories: ['thieu-nhi'], pages: pagesWith(3) });
   readOnly = await createBook(env.ctx, { title: 'Dế Mèn và những người bạn', categories: ['thieu-nhi'], pages: pagesWith(3) });
   for (let i = 1; i <= BOOKS_PER_PAGE + 2; i++)
     many.push(await createBook(env.ctx, { title: `Ca dao tục ngữ tập ${i}`, categories: ['van-hoc-viet-nam'], pages: pagesWith(2) }));
-  // Download consent: every book but `readOnly` (the consent rules themselves are tested elsewhere).
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== readOnly.id }),
-  };
 });
 afterAll(() => env.cleanup());
 

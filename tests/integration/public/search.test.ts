@@ -1,13 +1,13 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { createBook, eventTap, pagesWith, type FixtureBook, type SeenEvent } from '../../helpers/books.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 let kieu: FixtureBook;
 let war: FixtureBook;
 let english: FixtureBook;
-let events: Array<{ kind: string; [k: string]: unknown }> = [];
+const events: SeenEvent[] = [];
 
 interface ApiResult {
   totalBooks: number;
@@ -27,9 +27,8 @@ interface ApiResult {
 const api = async (query: Record<string, string>) => (await request(env.app).get('/api/search').query(query).expect(200)).body as ApiResult;
 
 beforeAll(async () => {
-  env = await createTestEnv();
-  // Record statistics events in memory (the statistics feature stores them; here we only check they are sent).
-  events = captureEvents(env.ctx);
+  // Record statistics events in memory too (the statistics feature stores them; here we only check they are sent).
+  env = await createTestEnv({ events: eventTap(events) });
   kieu = await createBook(env.ctx, {
     title: 'Truyện Kiều',
     authors: ['Nguyễn Du'],

@@ -1,19 +1,18 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from '../../../src/infra/clock.ts';
-import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { createBook, eventTap, pagesWith, type FixtureBook, type SeenEvent } from '../../helpers/books.ts';
 import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 const PHONE = 'Mozilla/5.0 (Linux; Android 13; SM-A145F) AppleWebKit/537.36 Chrome/124.0 Mobile Safari/537.36';
 let env: TestEnv;
 let book: FixtureBook;
-let events: Array<{ kind: string; [k: string]: unknown }> = [];
+const events: SeenEvent[] = [];
 
 beforeAll(async () => {
   // Behind a proxy, so each test can be "another visitor" by its forwarded address.
-  env = await createTestEnv({ publishGate: openPublishGate, env: { TRUST_PROXY: '1' } });
-  events = captureEvents(env.ctx);
+  env = await createTestEnv({ publishGate: openPublishGate, env: { TRUST_PROXY: '1' }, events: eventTap(events) });
   book = await createBook(env.ctx, { title: 'Sách mười trang', pages: pagesWith(10) });
 });
 afterAll(() => env.cleanup());

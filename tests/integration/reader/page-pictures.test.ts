@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PagePictures } from '../../../src/features/reader/page-pictures.ts';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../../helpers/books.ts';
 import { webpSize } from '../../helpers/image-size.ts';
+import { gateAllowing } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 /** The page-picture reader (src/features/reader/picture.routes.ts, page-pictures.ts, reader-choice.ts). */
@@ -39,16 +40,13 @@ async function until(check: () => Promise<boolean>, ms = 20_000): Promise<boolea
 }
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  env = await createTestEnv({ publishGate: gateAllowing({ noDownload: (id) => id === onlineOnly?.id }) });
   book = await createBook(env.ctx, {
     title: 'Bạn đọc và sách',
     authors: ['Tô Hoài'],
     pages: pagesWith(6, { 2: 'An và bạn đọc sách ân tình.\nToán học cho bạn.' }),
   });
   onlineOnly = await createBook(env.ctx, { title: 'Sách chỉ đọc trực tuyến', pages: pagesWith(3) });
-  (env.ctx.services as unknown as Record<string, unknown>).publishGate = {
-    check: async (id: number) => ({ allowed: true, reasons: [], allowDownload: id !== onlineOnly.id }),
-  };
 }, 60_000);
 afterAll(() => env?.cleanup());
 

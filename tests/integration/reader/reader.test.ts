@@ -1,12 +1,12 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureEvents, createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
+import { createBook, eventTap, pagesWith, type FixtureBook, type SeenEvent } from '../../helpers/books.ts';
 import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 let book: FixtureBook;
-let events: Array<{ kind: string; [k: string]: unknown }> = [];
+const events: SeenEvent[] = [];
 
 /** supertest buffers binary bodies only with a parser. */
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
@@ -21,8 +21,7 @@ const getPdf = (path: string) =>
     .parse(binary as never);
 
 beforeAll(async () => {
-  env = await createTestEnv({ publishGate: openPublishGate });
-  events = captureEvents(env.ctx);
+  env = await createTestEnv({ publishGate: openPublishGate, events: eventTap(events) });
   book = await createBook(env.ctx, {
     title: 'Đất rừng phương Nam',
     authors: ['Đoàn Giỏi'],

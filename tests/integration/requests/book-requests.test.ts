@@ -20,7 +20,7 @@ const clock = new ManualClock(new Date('2025-05-02T02:00:00Z'));
 const rowOf = (key: string) => env.ctx.db.selectFrom('book_requests').selectAll().where('query_key', '=', key).executeTakeFirst();
 /** Requests are recorded off the request path: wait until the count arrives. */
 const waitForCount = (key: string, searches: number) =>
-  vi.waitFor(async () => expect((await rowOf(key))?.searches).toBe(searches), { timeout: 5000, interval: 50 });
+  vi.waitFor(async () => expect((await rowOf(key))?.searches).toBe(searches), { timeout: 30_000, interval: 50 });
 const search = (q: string, agent = request.agent(env.app), ua = PHONE_UA) =>
   agent.get('/tim-kiem').query({ q }).set('User-Agent', ua).expect(200);
 
@@ -61,10 +61,13 @@ describe('searches that find no book become requests', () => {
     expect(row!.label).toBe('Đắc Nhân Tâm');
     expect(row!.last_seen_at.getTime() - row!.first_seen_at.getTime()).toBe(60_000);
     // Two of the three came through the café's QR code (the place is counted just after the search).
-    await vi.waitFor(async () => {
-      const places = await env.ctx.db.selectFrom('book_request_places').selectAll().where('request_id', '=', row!.id).execute();
-      expect(places.map((p) => p.searches)).toEqual([2]);
-    });
+    await vi.waitFor(
+      async () => {
+        const places = await env.ctx.db.selectFrom('book_request_places').selectAll().where('request_id', '=', row!.id).execute();
+        expect(places.map((p) => p.searches)).toEqual([2]);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
   });
 
   it('counts a search that found passages but no book; not one that found a book, a filtered one, or one letter', async () => {

@@ -59,12 +59,13 @@ describe('PdfWorkerPool', () => {
         if (n === 1) await gate;
       },
     });
-    // Let the worker run as far ahead as it may while page 1 is stuck.
+    // Once the worker is running (its start-up takes seconds on a loaded machine: waited for, not
+    // slept through), let it run as far ahead as it may while page 1 is stuck.
+    await expect.poll(() => pool.stats().bufferedPages, { timeout: 60_000, interval: 20 }).toBeGreaterThan(0);
     for (let i = 0; i < 40; i++) {
-      await new Promise((r) => setTimeout(r, 50));
       maxBuffered = Math.max(maxBuffered, pool.stats().bufferedPages);
+      await new Promise((r) => setTimeout(r, 50));
     }
-    expect(maxBuffered).toBeGreaterThan(0);
     expect(maxBuffered).toBeLessThanOrEqual(4);
     release();
     expect((await done).numPages).toBe(40);

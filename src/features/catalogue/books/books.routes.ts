@@ -7,7 +7,7 @@ import { idParam, parseInput } from '../../../http/validation.ts';
 import { coverParams, listQuerySchema, metadataSchema, withdrawSchema } from '../catalogue.schemas.ts';
 import { coverKeys, isCoverWidth } from './covers.ts';
 import { PublishBlocked, publishBlockedText } from './publish-gate.ts';
-import { ImportService } from '../ingest/import.service.ts';
+import { ingestErrorText } from '../ingest/import-text.ts';
 import { ingestProgress, ingestProgressText } from '../ingest/ingest-progress.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
 import { uploadRoutes } from '../ingest/upload.routes.ts';
@@ -69,7 +69,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       file,
       categories,
       gate,
-      ingestError: ImportService.ingestErrorText(book.ingest_error, req.lang),
+      ingestError: ingestErrorText(book.ingest_error, req.lang),
       values,
       errors: {},
       ocrPanel,
@@ -93,7 +93,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       progressText: ingestProgressText(ingestProgress(book, ctx.clock.now()), t),
       progressTotal: book.ingest_total,
       pageCount: book.page_count,
-      error: ImportService.ingestErrorText(book.ingest_error, req.lang) || null,
+      error: ingestErrorText(book.ingest_error, req.lang) || null,
       indexPending: book.index_pending,
       needsOcr: book.needs_ocr,
       legacyEncoding: book.legacy_encoding,

@@ -1,23 +1,31 @@
 import fsp from 'node:fs/promises';
 import type { AppContext } from '../../../context.ts';
 import { AppError } from '../../../http/errors.ts';
-import { translator, type Lang } from '../../../http/i18n/index.ts';
+import type { MessageKey } from '../../../http/i18n/index.ts';
 import type { Actor } from '../books/books.service.ts';
-import { PublishBlocked, publishBlockedText } from '../books/publish-gate.ts';
-import { INGEST_ERROR_KEYS } from './ingest.job.ts';
+import { PublishBlocked, type PublishProblem } from '../books/publish-gate.ts';
 import { ManifestError, readManifest, sortProblems, type ManifestRow } from './manifest.ts';
 import type { ImportSource } from './import-sources.ts';
 import type { IntakeMetadata } from './intake.service.ts';
 
 export type OutcomeKind = 'created' | 'duplicate' | 'rejected' | 'failed';
 
+/**
+ * Why a file was not taken in, as data: a message key with its parameters, or an unexpected
+ * error's own text. Routes, views and the CLI translate it (import-text.ts); a ZIP import stores it.
+ */
+export type FileProblem = { key: MessageKey; params?: Record<string, string | number> } | { text: string };
+
+/** Why a book stays a draft after publishAll: a file problem, or the publishing rules' problems. */
+export type PublishRefusal = FileProblem | { publishProblems: PublishProblem[] };
+
 export interface ImportOutcome {
   name: string;
   kind: OutcomeKind;
   bookId?: number;
   title?: string;
-  /** Translated reason for rejected/failed files. */
-  reason?: string;
+  /** For rejected/failed files. */
+  problem?: FileProblem;
 }
 
 /** A manifest row matched to its PDF, with what other features parsed from their columns. */
@@ -103,7 +111,6 @@ export class ImportService {
     opts: {
       manifest: Map<string, PreparedRow>;
       actor: Actor;
-      lang: Lang;
       /** Called (and awaited) after each file: progress, or the durable record of a ZIP import. */
       onItem?: (o: ImportOutcome) => void | Promise<void>;
       /** Names already done by an earlier, interrupted run. */
@@ -111,7 +118,7 @@ export class ImportService {
       signal?: AbortSignal;
     },
   ): Promise<ImportOutcome[]> {
-    const t = translator(opts.lang);
+    const maxMb = Math.round(this.ctx.config.uploads.maxBytes / 1048576);
     const outcomes: ImportOutcome[] = [];
     const seen = new Set<string>();
     const push = async (o: ImportOutcome) => {
@@ -138,29 +145,26 @@ export class ImportService {
           prepared?.meta,
         );
         if (r.kind === 'rejected') {
-          await push({
-            name: entry.name,
-            kind: 'rejected',
-            reason: t(r.messageKey, { name: entry.name, max: Math.round(this.ctx.config.uploads.maxBytes / 1048576) }),
-          });
+          await push({ name: entry.name, kind: 'rejected', problem: { key: r.messageKey, params: { name: entry.name, max: maxMb } } });
           continue;
         }
         if (r.kind === 'created') for (const ext of prepared?.extensions ?? []) await ext.apply(r.bookId);
         await push({ name: entry.name, kind: r.kind, bookId: r.bookId, title: r.title });
       } catch (err) {
         const code = (err as { code?: string }).code;
-        const reason =
+        const problem: FileProblem =
           code === 'too_large'
-            ? t('catalogue.reject.tooLarge', { max: Math.round(this.ctx.config.uploads.maxBytes / 1048576) })
+            ? { key: 'catalogue.reject.tooLarge', params: { max: maxMb } }
             : err instanceof AppError
-              ? t(err.messageKey, err.params)
-              : (err as Error).message;
+              ? { key: err.messageKey, params: err.params }
+              : { text: (err as Error).message };
         this.ctx.log.warn({ err, name: entry.name }, 'import of a file failed');
-        await push({ name: entry.name, kind: 'failed', reason });
+        await push({ name: entry.name, kind: 'failed', problem });
       }
     }
     for (const file of opts.manifest.keys()) {
-      if (!seen.has(file) && !opts.skip?.has(file)) await push({ name: file, kind: 'failed', reason: t('catalogue.import.notInFolder') });
+      if (!seen.has(file) && !opts.skip?.has(file))
+        await push({ name: file, kind: 'failed', problem: { key: 'catalogue.import.notInFolder' } });
     }
     return outcomes;
   }
@@ -196,38 +200,28 @@ export class ImportService {
     return false;
   }
 
-  /** Publishes each book the publishing rules allow; returns the ones that stay drafts, with the reasons. */
+  /** Publishes each book the publishing rules allow; returns the ones that stay drafts, with why (import-text.ts translates). */
   async publishAll(
     bookIds: number[],
     actor: Actor,
-    lang: Lang,
-  ): Promise<{ published: number[]; blocked: Array<{ bookId: number; reason: string }> }> {
-    const t = translator(lang);
+  ): Promise<{ published: number[]; blocked: Array<{ bookId: number; problem: PublishRefusal }> }> {
     const published: number[] = [];
-    const blocked: Array<{ bookId: number; reason: string }> = [];
+    const blocked: Array<{ bookId: number; problem: PublishRefusal }> = [];
     for (const id of bookIds) {
       try {
         await this.ctx.services.books.publish(id, actor);
         published.push(id);
       } catch (err) {
-        const reason =
+        const problem: PublishRefusal =
           err instanceof PublishBlocked
-            ? publishBlockedText(this.ctx.services.publishGate, err, lang)
+            ? { publishProblems: err.problems }
             : err instanceof AppError
-              ? t(err.messageKey, err.params)
-              : (err as Error).message;
-        blocked.push({ bookId: id, reason });
+              ? { key: err.messageKey, params: err.params }
+              : { text: (err as Error).message };
+        blocked.push({ bookId: id, problem });
       }
     }
     return { published, blocked };
-  }
-
-  /** The translated text of a stored ingest error; older rows holding raw error text get the generic sentence. */
-  static ingestErrorText(error: string | null, lang: Lang): string {
-    if (!error) return '';
-    const keys = Object.values(INGEST_ERROR_KEYS) as string[];
-    const key = keys.includes(error) ? (error as (typeof INGEST_ERROR_KEYS)[keyof typeof INGEST_ERROR_KEYS]) : INGEST_ERROR_KEYS.unexpected;
-    return translator(lang)(key);
   }
 }
 

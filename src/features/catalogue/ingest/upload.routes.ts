@@ -5,11 +5,10 @@ import { AppError, notFound } from '../../../http/errors.ts';
 import { translator, type Translate } from '../../../http/i18n/index.ts';
 import { parseInput } from '../../../http/validation.ts';
 import { idParam } from '../../../http/validation.ts';
-import { type ImportOutcome } from './import.service.ts';
+import { importErrorText, outcomeView, type OutcomeView } from './import-text.ts';
 import type { IntakeResult } from './intake.service.ts';
 import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from './upload-storage.ts';
-import { ZipImportService } from './zip-import.service.ts';
 
 const MAX_FILES = 100;
 
@@ -21,7 +20,7 @@ const MAX_FILES = 100;
 export function uploadRoutes(ctx: AppContext, router: Router): void {
   const maxBytes = ctx.config.uploads.maxBytes;
   const maxMb = Math.round(maxBytes / 1024 / 1024);
-  const zipImports = new ZipImportService(ctx);
+  const zipImports = ctx.services.zipImports;
   // The ZIP hint lists every column a books.csv may have, the consent columns included.
   const manifestColumns = () => [...MANIFEST_COLUMNS, ...ctx.services.manifestExtensions.flatMap((e) => e.columns)].join(', ');
   const formLocals = () => ({ maxMb, maxFiles: MAX_FILES, manifestColumns: manifestColumns() });
@@ -33,7 +32,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
   router.post('/upload', uploadMiddleware(ctx.storage, { field: 'files', maxFiles: MAX_FILES, maxBytes }), async (req, res) => {
     const files = uploadedFiles(req);
     const t = translator(req.lang);
-    const outcomes: ImportOutcome[] = [];
+    const outcomes: OutcomeView[] = [];
     try {
       if (files.length === 0) throw new AppError(400, 'no_files', 'catalogue.upload.noFiles');
       for (const f of files) {
@@ -80,6 +79,9 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
     const row = await zipImports.find(id);
     if (!row) throw notFound();
     const running = row.status === 'queued' || row.status === 'running';
+    const t = translator(req.lang);
+    const outcomes = row.outcomes.map((o) => outcomeView(o, t));
+    const error = importErrorText(row.error, t);
     if (wantsJson(req)) {
       return void res.json({
         import: {
@@ -88,22 +90,22 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
           name: row.original_name,
           total: row.total,
           done: row.done,
-          error: row.error,
-          results: row.outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })),
+          error,
+          results: outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })),
         },
       });
     }
-    res.render('catalogue/import-progress', { imp: row, running });
+    res.render('catalogue/import-progress', { imp: { ...row, outcomes, error }, running });
   });
 }
 
-function toOutcome(r: IntakeResult, t: Translate, maxMb: number): ImportOutcome {
+function toOutcome(r: IntakeResult, t: Translate, maxMb: number): OutcomeView {
   if (r.kind === 'rejected') return { name: r.name, kind: 'rejected', reason: t(r.messageKey, { name: r.name, max: maxMb }) };
   return { name: r.name, kind: r.kind, bookId: r.bookId, title: r.title };
 }
 
 /** 422 when nothing was accepted, so scripts and the progress bar can tell without reading text. */
-function respond(req: Request, res: Response, outcomes: ImportOutcome[], locals: Record<string, unknown>): void {
+function respond(req: Request, res: Response, outcomes: OutcomeView[], locals: Record<string, unknown>): void {
   const anyAccepted = outcomes.some((o) => o.kind === 'created' || o.kind === 'duplicate');
   res.status(anyAccepted ? 200 : 422);
   if (wantsJson(req)) {

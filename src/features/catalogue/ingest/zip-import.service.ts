@@ -2,11 +2,12 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../../../context.ts';
 import type { BookImportOutcome } from '../../../db/schema/imports.ts';
 import { AppError } from '../../../http/errors.ts';
-import { isLang, translator, type Lang } from '../../../http/i18n/index.ts';
+import type { Lang } from '../../../http/i18n/index.ts';
 import { PermanentJobError } from '../../../infra/jobs/job-runner.ts';
 import type { Actor } from '../books/books.service.ts';
 import { DEFAULT_ZIP_LIMITS, ZIP_REFUSALS, ZipLimitError, zipSource, type ImportSource } from './import-sources.ts';
-import { ImportService } from './import.service.ts';
+import { ImportService, type FileProblem, type ImportOutcome } from './import.service.ts';
+import { storedImportError } from './import-text.ts';
 import { BookImportsRepository } from './imports.repository.ts';
 import { ManifestError } from './manifest.ts';
 
@@ -73,18 +74,17 @@ export class ZipImportService {
   async run(importId: number, signal: AbortSignal): Promise<void> {
     const row = await this.imports.findById(importId);
     if (!row || row.status === 'done' || row.status === 'failed') return;
-    const lang: Lang = isLang(row.lang) ? row.lang : 'vi';
-    const t = translator(lang);
-    const fail = async (error: string) => {
-      await this.imports.finish(importId, { status: 'failed', error });
+    // Problems are stored as codes and translated when shown, in the reader's language.
+    const fail = async (problems: FileProblem[]) => {
+      await this.imports.finish(importId, { status: 'failed', error: storedImportError(problems) });
       await this.ctx.storage.remove('imports', row.zip_key);
-      throw new PermanentJobError(`import ${importId}: ${error}`);
+      throw new PermanentJobError(`import ${importId}: ${problems.map((p) => ('key' in p ? p.key : p.text)).join(', ')}`);
     };
     let source: ImportSource;
     try {
       source = await this.open(this.ctx.storage.path('imports', row.zip_key));
     } catch (err) {
-      return fail(err instanceof AppError ? t(err.messageKey, err.params) : t('catalogue.import.badZip'));
+      return fail([err instanceof AppError ? { key: err.messageKey, params: err.params } : { key: 'catalogue.import.badZip' }]);
     }
     try {
       let manifest;
@@ -92,14 +92,13 @@ export class ZipImportService {
         manifest = await this.importer.prepareManifest(await source.manifestText());
       } catch (err) {
         if (!(err instanceof ManifestError)) throw err;
-        return await fail(err.problems.map((p) => t(p.key, p.params)).join(' '));
+        return await fail(err.problems.map((p) => ({ key: p.key, params: p.params })));
       }
       await this.imports.start(importId, await source.count());
       const done = new Set(row.outcomes.map((o) => o.name));
       await this.importer.importSource(source, {
         manifest,
         actor: row.created_by === null ? null : { id: row.created_by },
-        lang,
         skip: done,
         signal,
         onItem: (o) => this.imports.addOutcome(importId, toStored(o)),
@@ -113,6 +112,6 @@ export class ZipImportService {
   }
 }
 
-function toStored(o: BookImportOutcome): BookImportOutcome {
-  return { name: o.name, kind: o.kind, bookId: o.bookId, title: o.title, reason: o.reason };
+function toStored(o: ImportOutcome): BookImportOutcome {
+  return { name: o.name, kind: o.kind, bookId: o.bookId, title: o.title, problem: o.problem };
 }
