@@ -10,6 +10,8 @@ import { makePdf, writeFixture } from '../../helpers/make-pdf.ts';
 let dir: string;
 let book: string;
 let other: string;
+let mixed: string;
+const prose = Array.from({ length: 15 }, (_, i) => `Dòng ${i + 1}: bạn đọc thư viện số mượn sách, đọc trang này và trang sau nữa.`);
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tvs-page-'));
   book = await writeFixture(
@@ -18,6 +20,7 @@ beforeAll(async () => {
     await makePdf({ pages: [{ text: ['Trang một.'] }, { text: ['Bạn đọc và An đi học.'] }, { text: ['Ba.'] }] }),
   );
   other = await writeFixture(dir, 'other.pdf', await makePdf({ pages: [{ text: ['Một trang.'] }] }));
+  mixed = await writeFixture(dir, 'mixed.pdf', await makePdf({ pages: [{ text: prose }, { raster: true }, { text: ['Ba.'] }] }));
 });
 afterAll(async () => {
   await closeKeptDocument();
@@ -52,5 +55,23 @@ describe('renderPage', () => {
     expect((await renderPage(other, 1, { width: 100 })).numPages).toBe(1);
     await expect(renderPage(book, 4, { width: 100 })).rejects.toBeInstanceOf(RangeError);
     await expect(renderPage(book, 0, { width: 100 })).rejects.toBeInstanceOf(RangeError);
+  });
+
+  it('sends a page of black print as four grey levels, losslessly, and keeps lossy WebP for pictures and near-empty pages', async () => {
+    const text = await renderPage(mixed, 1, { width: 720 });
+    expect(text.numPages).toBe(3); // the prose fits on its page
+    expect(text.palette).toBe(true);
+    const lossy = await renderPage(mixed, 1, { width: 720, textPalette: false });
+    expect(lossy.palette).toBeUndefined();
+    expect(text.webp!.byteLength).toBeLessThan(lossy.webp!.byteLength);
+    expect((await renderPage(mixed, 2, { width: 720 })).palette).toBeUndefined(); // a raster image (a scan, a photograph)
+    expect((await renderPage(mixed, 3, { width: 720 })).palette).toBeUndefined(); // one short line
+  });
+
+  it('gives only the size and words when asked for the layout (no picture drawn)', async () => {
+    const page = await renderPage(book, 2, { width: 480, words: true, layoutOnly: true });
+    expect(page.webp).toBeUndefined();
+    expect(page).toMatchObject({ pageNumber: 2, width: 480 });
+    expect(page.words!.map((w) => w.t)).toContain('An');
   });
 });
