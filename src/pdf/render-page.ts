@@ -22,6 +22,8 @@ export interface PageRenderOptions {
   words?: boolean;
   /** Only the page's size and (with `words`) its words: no picture is drawn (the highlight boxes' own request). */
   layoutOnly?: boolean;
+  /** Work nobody waits for (pictures rendered ahead on publish): the pool runs it only when idle. */
+  background?: boolean;
   /** Black-and-white text pages as four grey levels, losslessly (default true; see textPalette()). */
   textPalette?: boolean;
 }
