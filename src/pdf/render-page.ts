@@ -92,16 +92,7 @@ export async function renderPageOf(doc: PDFDocumentProxy, pageNumber: number, op
       await page.render({ canvas: null, canvasContext: entry.context as never, viewport, background: '#ffffff' }).promise;
       const out: RenderedPage = { pageNumber, numPages: doc.numPages, width, height };
       if (options.format === 'rgba') out.rgba = entry.context.getImageData(0, 0, width, height).data;
-      else {
-        const pixels = options.textPalette === false ? null : entry.context.getImageData(0, 0, width, height);
-        const mid = pixels ? textPalette(pixels.data) : null;
-        if (pixels && mid !== null && mid >= MIN_MID_TONES && mid <= MAX_MID_TONES) {
-          quantize(pixels.data);
-          entry.context.putImageData(pixels, 0, 0);
-          out.palette = true;
-          out.webp = await entry.canvas.encode('webp', LOSSLESS);
-        } else out.webp = await entry.canvas.encode('webp', options.webpQuality ?? DEFAULT_QUALITY);
-      }
+      else Object.assign(out, await encodeWebp(entry, width, height, options));
       if (options.words) out.words = await pageWords(page);
       return out;
     } finally {
@@ -120,33 +111,69 @@ export async function renderPageOf(doc: PDFDocumentProxy, pageNumber: number, op
  */
 const MIN_MID_TONES = 0.02;
 const MAX_MID_TONES = 0.1;
-const MAX_COLOURED = 0.002;
+/** Up to this share of coloured pixels, they are made grey (stray tints, coloured edges of letters). */
+const GREY_COLOURED = 0.002;
+/** Up to this share (a coloured heading or logo), colour is kept, in a few levels per channel. */
+const MAX_COLOURED = 0.03;
 /** @napi-rs/canvas encodes WebP losslessly at quality 100. */
 const LOSSLESS = 100;
 
-/** The share of mid-grey pixels of a grey page, or null when the page has colour. */
-function textPalette(d: Uint8ClampedArray): number | null {
+type Entry = ReturnType<ReturnType<typeof canvasFactoryOf>['create']>;
+
+async function encodeWebp(
+  entry: Entry,
+  width: number,
+  height: number,
+  options: PageRenderOptions,
+): Promise<{ webp: Uint8Array; palette?: true }> {
+  const lossy = () => entry.canvas.encode('webp', options.webpQuality ?? DEFAULT_QUALITY);
+  if (options.textPalette === false) return { webp: await lossy() };
+  const pixels = entry.context.getImageData(0, 0, width, height);
+  const kind = textPage(pixels.data);
+  if (!kind) return { webp: await lossy() };
+  // With colour kept, the palette grows past the few entries that make it small: keep whichever is smaller.
+  const reference = kind.keepColour ? await lossy() : null;
+  quantize(pixels.data, kind.keepColour);
+  entry.context.putImageData(pixels, 0, 0);
+  const webp = await entry.canvas.encode('webp', LOSSLESS);
+  return reference && reference.byteLength <= webp.byteLength ? { webp: reference } : { webp, palette: true };
+}
+
+/** Whether a page is print on paper (and whether it has colour worth keeping), or null for pictures. */
+function textPage(d: Uint8ClampedArray): { keepColour: boolean } | null {
   const n = d.length / 4;
-  const maxColoured = n * MAX_COLOURED;
   let coloured = 0;
   let mid = 0;
   for (let i = 0; i < d.length; i += 4) {
     const r = d[i];
     const g = d[i + 1];
     const b = d[i + 2];
-    if ((Math.abs(r - g) > 24 || Math.abs(g - b) > 24) && ++coloured > maxColoured) return null;
+    if (Math.abs(r - g) > 24 || Math.abs(g - b) > 24) {
+      if (++coloured > n * MAX_COLOURED) return null;
+      continue;
+    }
     const y = (r * 77 + g * 150 + b * 29) >> 8;
     if (y > 48 && y < 208) mid++;
   }
-  return mid / n;
+  if (mid < n * MIN_MID_TONES || mid > n * MAX_MID_TONES) return null;
+  return { keepColour: coloured > n * GREY_COLOURED };
 }
 
-/** To four grey levels (0, 85, 170, 255): a palette WebP stores each pixel in two bits. */
-function quantize(d: Uint8ClampedArray): void {
+/**
+ * Grey pixels to four grey levels (0, 85, 170, 255): a palette WebP then stores each pixel in two
+ * bits. Coloured ones, when `keepColour`, to four levels per channel; otherwise to grey too.
+ */
+function quantize(d: Uint8ClampedArray, keepColour: boolean): void {
+  const q = (v: number) => Math.round(v / 85) * 85;
   for (let i = 0; i < d.length; i += 4) {
-    const y = (d[i] * 77 + d[i + 1] * 150 + d[i + 2] * 29) >> 8;
-    const v = Math.round(y / 85) * 85;
-    d[i] = d[i + 1] = d[i + 2] = v;
+    const r = d[i];
+    const g = d[i + 1];
+    const b = d[i + 2];
+    if (keepColour && (Math.abs(r - g) > 24 || Math.abs(g - b) > 24)) {
+      d[i] = q(r);
+      d[i + 1] = q(g);
+      d[i + 2] = q(b);
+    } else d[i] = d[i + 1] = d[i + 2] = q((r * 77 + g * 150 + b * 29) >> 8);
     d[i + 3] = 255;
   }
 }

@@ -90,6 +90,8 @@ interface Slot {
   ready: boolean;
   outbox: ToWorker[];
   job: Job | null;
+  /** The file of the last job: a page worker keeps that document open (render-page.ts). */
+  lastKey?: string;
   startedAt: number;
   idleTimer?: NodeJS.Timeout;
   jobTimer?: NodeJS.Timeout;
@@ -229,7 +231,10 @@ export class PdfWorkerPool {
       const index = this.#next(busy, runningKeys);
       if (index < 0) return; // everything waiting is a book already being worked on (or background work that must wait)
       if (busy.length >= this.#capacity(busy)) return this.#scheduleLane(busy);
-      const slot = [...this.#slots].find((s) => s.job === null) ?? this.#spawn();
+      // The idle worker that last had this book, if any: it still has the document open, and
+      // consecutive pages of one book (a reader, the prefetch) skip re-opening it.
+      const idle = [...this.#slots].filter((s) => s.job === null);
+      const slot = idle.find((s) => s.lastKey === this.#queue[index].key) ?? idle[0] ?? this.#spawn();
       const [job] = this.#queue.splice(index, 1);
       if (job.signal?.aborted) job.reject(toError(job.signal.reason));
       else this.#start(slot, job);
@@ -267,6 +272,7 @@ export class PdfWorkerPool {
 
   #start(slot: Slot, job: Job): void {
     clearTimeout(slot.idleTimer);
+    slot.lastKey = job.key;
     slot.job = job;
     slot.startedAt = performance.now();
     slot.child.ref();

@@ -150,6 +150,11 @@ export class PagePictures {
     await fs.rm(this.d.storage.path('pages', String(bookId)), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 
+  /** Renders under way in this process (the benchmark waits for them to settle). */
+  rendering(): number {
+    return this.inFlight.size;
+  }
+
   /** Bytes on disk as the index counts them (for tests and the benchmark). */
   async usedBytes(): Promise<number> {
     await this.loadIndex();
