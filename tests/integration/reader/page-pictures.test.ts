@@ -324,3 +324,19 @@ describe('pictures rendered ahead on publish', () => {
     }
   });
 });
+
+describe('passage hits warmed by a search', () => {
+  it('renders the pages of the first passage hits for visitors who will get the picture reader', async () => {
+    const b = await createBook(env.ctx, { title: 'Truyện Lục Vân Tiên', pages: pagesWith(5, { 4: 'Vân Tiên cưỡi ngựa qua cầu tre.' }) });
+    await request(env.app).get('/tim-kiem?q=cưỡi ngựa qua cầu').set('User-Agent', DESKTOP).expect(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await stored(`${b.id}/4-1080.webp`)).toBe(false); // a desktop opens pdf.js: nothing rendered for it
+    const found = await request(env.app).get('/tim-kiem?q=cưỡi ngựa qua cầu').set('User-Agent', PHONE).expect(200);
+    expect(found.text).toContain(`/doc/${b.id}?trang=4`);
+    expect(await until(() => stored(`${b.id}/4-720.webp`))).toBe(true);
+    // The in-book search too.
+    await env.ctx.services.pagePictures.removeBook(b.id);
+    await request(env.app).get(`/api/sach/${b.id}/tim?q=cầu tre`).set('User-Agent', PHONE).expect(200);
+    expect(await until(() => stored(`${b.id}/4-720.webp`))).toBe(true);
+  });
+});
