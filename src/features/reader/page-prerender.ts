@@ -81,6 +81,10 @@ async function publicOrNull(ctx: AppContext, bookId: number) {
   }
 }
 
+/** The books published before this job existed (or whose pictures were evicted): the whole library, most read first. */
+export const PRERENDER_LIBRARY_JOB = 'reader.prerender-library';
+const LIBRARY_BATCH = 50;
+
 export function registerReaderJobs(ctx: AppContext): void {
   ctx.jobs.register(PRERENDER_JOB, async (payload, { signal }) => {
     const result = await prerenderBook(ctx, Number(payload.bookId), { signal });
@@ -88,6 +92,26 @@ export function registerReaderJobs(ctx: AppContext): void {
     if (result.stopped === 'aborted') throw new Error('page pre-rendering interrupted');
     logResult(ctx.log, Number(payload.bookId), result);
   });
+  ctx.jobs.register(PRERENDER_LIBRARY_JOB, async (_payload, { signal }) => {
+    for (let offset = 0; ; offset += LIBRARY_BATCH) {
+      const books = await ctx.repos.publicBooks.popular(LIBRARY_BATCH, offset);
+      if (books.length === 0) return;
+      for (const b of books) {
+        const result = await prerenderBook(ctx, b.id, { signal });
+        if (result.stopped === 'aborted') throw new Error('page pre-rendering interrupted');
+        if (result.pages > 0 || result.stopped === 'cache_full') logResult(ctx.log, b.id, result);
+        if (result.stopped === 'cache_full') return;
+      }
+    }
+  });
+}
+
+/**
+ * Queues the pass over the whole library (at start-up; once per queue thanks to its dedupe key,
+ * whichever instance starts first). Pages already on disk cost a look-up each.
+ */
+export async function queueLibraryPrerender(ctx: AppContext): Promise<void> {
+  await ctx.jobs.enqueue(PRERENDER_LIBRARY_JOB, {}, { priority: PRIORITY + 100, dedupeKey: PRERENDER_LIBRARY_JOB });
 }
 
 function logResult(log: Logger, bookId: number, r: PrerenderResult): void {

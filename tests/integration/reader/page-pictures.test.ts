@@ -2,7 +2,13 @@ import fs from 'node:fs/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PagePictures } from '../../../src/features/reader/page-pictures.ts';
-import { PRERENDER_JOB, prerenderBook, registerReaderJobs } from '../../../src/features/reader/page-prerender.ts';
+import {
+  PRERENDER_JOB,
+  PRERENDER_LIBRARY_JOB,
+  prerenderBook,
+  queueLibraryPrerender,
+  registerReaderJobs,
+} from '../../../src/features/reader/page-prerender.ts';
 import { recordConsent } from '../../helpers/consent-fixtures.ts';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../../helpers/books.ts';
 import { webpSize } from '../../helpers/image-size.ts';
@@ -257,13 +263,14 @@ describe('lifecycle and disk budget', () => {
 });
 
 describe('pictures rendered ahead on publish', () => {
+  beforeAll(() => registerReaderJobs(env.ctx));
+
   it('publishing queues a durable job that renders every page at phone width with its word boxes', async () => {
     const draft = await createBook(env.ctx, { title: 'Sách sắp ra mắt', pages: pagesWith(4), status: 'draft' });
     await recordConsent(env.ctx, draft.id, { holder: 'Tác giả sắp ra mắt' });
     await env.ctx.services.books.publish(draft.id, null);
     const queued = await env.ctx.db.selectFrom('jobs').select(['payload', 'status']).where('type', '=', PRERENDER_JOB).execute();
     expect(queued.filter((j) => Number((j.payload as { bookId: number }).bookId) === draft.id)).toHaveLength(1);
-    registerReaderJobs(env.ctx);
     expect(await env.ctx.jobs.runDueJobs()).toBeGreaterThanOrEqual(1);
     await env.ctx.jobs.idle();
     for (const p of [1, 2, 3, 4]) {
@@ -276,6 +283,17 @@ describe('pictures rendered ahead on publish', () => {
     const page = await request(env.app).get(`/doc/${draft.id}/anh/3?q=trang`).expect(200);
     expect(page.text).not.toContain('data-marks="pending"');
     expect(page.text).toContain('style="aspect-ratio: 1000 /');
+  });
+
+  it('at start-up, books published before (or whose pictures were evicted) are rendered too, by one library-wide job', async () => {
+    const old = await createBook(env.ctx, { title: 'Sách xuất bản từ trước', pages: pagesWith(3) });
+    await queueLibraryPrerender(env.ctx);
+    await queueLibraryPrerender(env.ctx); // a second instance starting: still one job
+    const queued = await env.ctx.db.selectFrom('jobs').select('id').where('type', '=', PRERENDER_LIBRARY_JOB).execute();
+    expect(queued).toHaveLength(1);
+    expect(await env.ctx.jobs.runDueJobs()).toBe(1);
+    await env.ctx.jobs.idle();
+    for (const p of [1, 2, 3]) expect(await stored(`${old.id}/${p}-720.webp`)).toBe(true);
   });
 
   it('stops, and removes what it wrote, when the book is withdrawn meanwhile (e.g. on another instance)', async () => {
