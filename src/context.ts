@@ -15,6 +15,7 @@ import { BookRequestsService, type RequestLimits } from './features/requests/boo
 import { SearchQueryService } from './features/search/search-query.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
+import { queuePrerender } from './features/reader/page-prerender.ts';
 import type { BookEvents, PublishGate } from './features/catalogue/books/publish-gate.ts';
 import type { EventsOptions } from './features/stats/events.service.ts';
 import { createOcrServices, type OcrServices } from './features/ocr/ocr.module.ts';
@@ -166,8 +167,10 @@ export function createContext(deps: ContextDeps): AppContext {
   };
   // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
   const bookEvents: BookEvents = {
-    onStatusChange: async (change) => {
+    onStatusChange: async (change, db) => {
       await services.bookEvents.onStatusChange(change);
+      // Published: its pages are rendered ahead, in the background (queued in the same transaction).
+      if (change.to === 'published') await queuePrerender(jobsRepo, change.bookId, db);
       if (change.to !== 'published') {
         void services.pagePictures.removeBook(change.bookId).catch((err: unknown) => log.warn({ err }, 'page pictures not removed'));
       }

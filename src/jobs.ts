@@ -2,6 +2,7 @@ import type { AppContext } from './context.ts';
 import { registerCatalogueJobs } from './features/catalogue/catalogue.jobs.ts';
 import { registerConsentJobs } from './features/consent/consent.jobs.ts';
 import { registerOcrJobs } from './features/ocr/ocr.module.ts';
+import { queueLibraryPrerender, registerReaderJobs } from './features/reader/page-prerender.ts';
 import { registerStatsJobs } from './features/stats/stats.jobs.ts';
 
 /**
@@ -13,5 +14,7 @@ export async function registerJobHandlers(ctx: AppContext): Promise<void> {
   await registerConsentJobs(ctx);
   await registerStatsJobs(ctx);
   registerOcrJobs(ctx);
+  registerReaderJobs(ctx);
+  await queueLibraryPrerender(ctx);
   void ctx;
 }

@@ -30,8 +30,10 @@ export function createPdfEngine(log: Logger): PdfEngine {
   // must not queue behind two 800-page books being extracted. Idle workers exit after 30 s.
   const checks = new PdfWorkerPool({ size: 1, jobTimeoutMs: 120_000, idleTimeoutMs: 5_000 });
   // Page pictures for readers: their own workers, so a picture never queues behind an 800-page
-  // extraction, and a short timeout (a reader will not wait a minute for one page).
-  const pages = new PdfWorkerPool({ jobTimeoutMs: 60_000, idleTimeoutMs: 60_000, maxHeapMb: 1024 });
+  // extraction, and a short timeout (a reader will not wait a minute for one page). Workers stay
+  // up 5 minutes after the last page: starting one costs about a second (loading pdf.js), which a
+  // reader coming back to the book, or the next reader, would otherwise wait for.
+  const pages = new PdfWorkerPool({ jobTimeoutMs: 60_000, idleTimeoutMs: 5 * 60_000, maxHeapMb: 1024 });
   log.debug({ size: pool.size }, 'PDF worker pools created');
   return {
     validate: async (file) => {

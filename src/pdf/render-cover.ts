@@ -37,6 +37,8 @@ interface NodeContext2D {
   fillStyle: unknown;
   fillRect(x: number, y: number, w: number, h: number): void;
   getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  /** Takes back what getImageData gave (an ImageData), edited in place. */
+  putImageData(image: { data: Uint8ClampedArray }, x: number, y: number): void;
 }
 interface CanvasAndContext {
   canvas: NodeCanvas;

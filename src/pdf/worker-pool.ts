@@ -76,6 +76,8 @@ interface Job {
   processed: number;
   /** onPage calls run one after another on this chain; results wait for it. */
   chain: Promise<void>;
+  /** Nobody is waiting for it: runs only on an idle pool (see #next). */
+  background: boolean;
   /** First failure of onPage or an abort: the job ends with it, whatever the worker says. */
   failure?: Error;
   detachSignal?: () => void;
@@ -88,6 +90,8 @@ interface Slot {
   ready: boolean;
   outbox: ToWorker[];
   job: Job | null;
+  /** The file of the last job: a page worker keeps that document open (render-page.ts). */
+  lastKey?: string;
   startedAt: number;
   idleTimer?: NodeJS.Timeout;
   jobTimer?: NodeJS.Timeout;
@@ -154,7 +158,7 @@ export class PdfWorkerPool {
   }
 
   async renderPage(path: string, pageNumber: number, options: PageRenderOptions = {}): Promise<RenderedPage> {
-    const result = await this.#submit({ kind: 'page', path, pageNumber, options });
+    const result = await this.#submit({ kind: 'page', path, pageNumber, options }, undefined, undefined, options.background === true);
     if (result.kind !== 'page') throw new Error(`unexpected ${result.kind} result`);
     const v = result.value;
     return { ...v, webp: v.webp && Buffer.from(v.webp.buffer, v.webp.byteOffset, v.webp.byteLength) };
@@ -195,7 +199,7 @@ export class PdfWorkerPool {
     await Promise.all([...this.#slots].map((slot) => this.#retire(slot, new PdfWorkerError('closed', 'PDF worker pool closed'))));
   }
 
-  #submit(request: JobRequest, onPage?: OnPage, signal?: AbortSignal): Promise<JobResult> {
+  #submit(request: JobRequest, onPage?: OnPage, signal?: AbortSignal, background = false): Promise<JobResult> {
     if (this.#closed) return Promise.reject(new PdfWorkerError('closed', 'PDF worker pool closed'));
     signal?.throwIfAborted();
     return new Promise<JobResult>((resolve, reject) => {
@@ -212,6 +216,7 @@ export class PdfWorkerPool {
         received: 0,
         processed: 0,
         chain: Promise.resolve(),
+        background,
       };
       this.#queue.push(job);
       this.#dispatch();
@@ -223,14 +228,30 @@ export class PdfWorkerPool {
     while (this.#queue.length > 0 && !this.#closed) {
       const busy = [...this.#slots].filter((s) => s.job);
       const runningKeys = new Set(busy.map((s) => s.job!.key));
-      const index = this.#queue.findIndex((j) => !runningKeys.has(j.key));
-      if (index < 0) return; // everything waiting is a book already being worked on
+      const index = this.#next(busy, runningKeys);
+      if (index < 0) return; // everything waiting is a book already being worked on (or background work that must wait)
       if (busy.length >= this.#capacity(busy)) return this.#scheduleLane(busy);
-      const slot = [...this.#slots].find((s) => s.job === null) ?? this.#spawn();
+      // The idle worker that last had this book, if any: it still has the document open, and
+      // consecutive pages of one book (a reader, the prefetch) skip re-opening it.
+      const idle = [...this.#slots].filter((s) => s.job === null);
+      const slot = idle.find((s) => s.lastKey === this.#queue[index].key) ?? idle[0] ?? this.#spawn();
       const [job] = this.#queue.splice(index, 1);
       if (job.signal?.aborted) job.reject(toError(job.signal.reason));
       else this.#start(slot, job);
     }
+  }
+
+  /**
+   * The queued job to start next: the first one whose book is not already being worked on, jobs
+   * someone waits for before background ones. Background work (pictures rendered ahead on
+   * publish) runs one job at a time and only on an otherwise idle pool, so a reader's page never
+   * waits for more than the one background page being rendered.
+   */
+  #next(busy: Slot[], runningKeys: Set<string>): number {
+    const eligible = (j: Job) => !runningKeys.has(j.key);
+    const index = this.#queue.findIndex((j) => !j.background && eligible(j));
+    if (index >= 0 || busy.length > 0) return index;
+    return this.#queue.findIndex(eligible);
   }
 
   /** `size`, plus one lane once every slot is held by a long job (bounded: at most size + 1 workers). */
@@ -251,6 +272,7 @@ export class PdfWorkerPool {
 
   #start(slot: Slot, job: Job): void {
     clearTimeout(slot.idleTimer);
+    slot.lastKey = job.key;
     slot.job = job;
     slot.startedAt = performance.now();
     slot.child.ref();

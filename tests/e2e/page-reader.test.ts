@@ -131,7 +131,8 @@ describe.skipIf(skip)('the page-picture reader on an Android phone', () => {
     await page.goto(`/doc/${book.id}?trang=3&q=an#page=3`);
     await pictureShown(page, 3);
     expect(pictures.some((p) => p.includes('/anh/1-'))).toBe(false);
-    expect(await page.locator('#marks span').count()).toBe(2); // "An" and "ân", not "bạn"
+    // The boxes follow the picture (their words are read on their own, never delaying it).
+    await expect.poll(() => page.locator('#marks span').count(), { timeout: 20_000 }).toBe(2); // "An" and "ân", not "bạn"
     expect(await page.textContent('#hits')).toContain('2 chỗ khớp');
     await context.close();
   });

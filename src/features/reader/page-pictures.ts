@@ -69,19 +69,65 @@ export class PagePictures {
   }
 
   /**
-   * Proportions and word boxes of a page, rendering its picture at `width` first if needed (the
-   * width the reader will ask for next, so one render serves both).
+   * Proportions and word boxes of a page. Never on a picture's critical path: when they are not
+   * on disk yet they come from a render of their own that draws nothing (words and size only), so
+   * the first picture of a page is never held up by its text layer.
    */
-  async layout(bookId: number, storageKey: string, page: number, width: PictureWidth = PICTURE_WIDTHS[0]): Promise<PageLayout> {
+  async layout(bookId: number, storageKey: string, page: number): Promise<PageLayout> {
     const key = this.layoutKey(bookId, page);
-    const read = () => fs.readFile(this.d.storage.path('pages', key), 'utf8').then((s) => JSON.parse(s) as PageLayout);
-    const cached = await read().catch(() => null);
+    const cached = await this.readLayout(key);
     if (cached) {
       void this.hit(key);
       return cached;
     }
-    await this.render(bookId, storageKey, page, width);
-    return read();
+    const job = `${bookId}/${page}/layout`;
+    let running = this.inFlight.get(job);
+    if (!running) {
+      running = (async () => {
+        const file = this.d.storage.path('books', storageKey);
+        const r = await this.d.pdf().renderPage(file, page, { width: PICTURE_WIDTHS[0], words: true, layoutOnly: true });
+        await this.store(key, JSON.stringify({ ratio: r.height / r.width, words: r.words ?? [] } satisfies PageLayout));
+      })().finally(() => this.inFlight.delete(job));
+      this.inFlight.set(job, running);
+    }
+    await running;
+    return (await this.readLayout(key)) ?? Promise.reject(new Error('page layout vanished'));
+  }
+
+  private readLayout(key: string): Promise<PageLayout | null> {
+    return fs
+      .readFile(this.d.storage.path('pages', key), 'utf8')
+      .then((s) => JSON.parse(s) as PageLayout)
+      .catch(() => null);
+  }
+
+  /**
+   * Renders a page's picture and layout unless both are on disk, as background work (the PDF pool
+   * runs it only when idle): the pictures rendered ahead on publish. Returns the bytes written.
+   */
+  async prepare(bookId: number, storageKey: string, page: number, width: PictureWidth): Promise<number> {
+    const pictureKey = this.pictureKey(bookId, page, width);
+    const layoutKey = this.layoutKey(bookId, page);
+    const [hasPicture, hasLayout] = await Promise.all([this.hit(pictureKey), this.d.storage.exists('pages', layoutKey)]);
+    if (hasPicture && hasLayout) return 0;
+    const file = this.d.storage.path('books', storageKey);
+    const r = await this.d.pdf().renderPage(file, page, { width, words: !hasLayout, background: true });
+    let bytes = 0;
+    if (!hasPicture && r.webp) {
+      await this.store(pictureKey, r.webp);
+      bytes += r.webp.byteLength;
+    }
+    if (!hasLayout) {
+      const json = JSON.stringify({ ratio: r.height / r.width, words: r.words ?? [] } satisfies PageLayout);
+      await this.store(layoutKey, json);
+      bytes += Buffer.byteLength(json);
+    }
+    return bytes;
+  }
+
+  /** Whether the cache has room for background work: it may fill `share` of PAGE_CACHE_MB. */
+  async hasRoomFor(share: number): Promise<boolean> {
+    return (await this.usedBytes()) < this.d.maxBytes * share;
   }
 
   /** Renders pages ahead of the reader (prefetch), in the background; errors are only logged. */
@@ -105,6 +151,11 @@ export class PagePictures {
     }
     // A render finishing meanwhile may add a file while the folder is being removed: retry.
     await fs.rm(this.d.storage.path('pages', String(bookId)), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  }
+
+  /** Renders under way in this process (the benchmark waits for them to settle). */
+  rendering(): number {
+    return this.inFlight.size;
   }
 
   /** Bytes on disk as the index counts them (for tests and the benchmark). */
@@ -140,21 +191,16 @@ export class PagePictures {
     return true;
   }
 
+  /** The picture alone: the word boxes never delay it (layout() computes them on their own). */
   private render(bookId: number, storageKey: string, page: number, width: PictureWidth): Promise<void> {
     const job = `${bookId}/${page}/${width}`;
     const running = this.inFlight.get(job);
     if (running) return running;
     const work = (async () => {
-      const layoutKey = this.layoutKey(bookId, page);
-      const needLayout = !(await this.d.storage.exists('pages', layoutKey));
       const file = this.d.storage.path('books', storageKey);
-      const rendered = await this.d.pdf().renderPage(file, page, { width, words: needLayout });
+      const rendered = await this.d.pdf().renderPage(file, page, { width });
       if (!rendered.webp) throw new Error('renderer returned no picture');
       await this.store(this.pictureKey(bookId, page, width), rendered.webp);
-      if (needLayout) {
-        const layout: PageLayout = { ratio: rendered.height / rendered.width, words: rendered.words ?? [] };
-        await this.store(layoutKey, JSON.stringify(layout));
-      }
     })().finally(() => this.inFlight.delete(job));
     this.inFlight.set(job, work);
     return work;

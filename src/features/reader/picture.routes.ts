@@ -11,7 +11,7 @@ import { translator } from '../../http/i18n/index.ts';
 import { coverShareImage, share, type Share } from '../public/share.ts';
 import { highlightBoxes } from './page-highlights.ts';
 import { isPictureWidth, PICTURE_WIDTHS, type PageLayout } from './page-pictures.ts';
-import { ACCEPT_CH, CHOICE_VARY, likelyWidth, savesData } from './reader-choice.ts';
+import { ACCEPT_CH, CHOICE_VARY, isPhone, likelyWidth, savesData, slowConnection } from './reader-choice.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -133,6 +133,28 @@ export async function readerShareCard(ctx: AppContext, req: Request, book: BookR
   const description = book.description || t('share.reader', { title: book.title, pages: ctx.services.reader.pageCount(book) });
   const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
   return share(ctx.config.publicBaseUrl, { type: 'book', title: book.title, description, path, image }, t('app.name'));
+}
+
+/** Passage hits whose pages are rendered as soon as a search shows them (the first few: the ones people tap). */
+const WARM_HITS = 3;
+
+/**
+ * A search results page with passage hits: for visitors who will get the picture reader, render
+ * the hits' pages now, while they read the results, so that tapping one waits for bytes only.
+ * Background work that must never slow the search: skipped under load, errors only logged.
+ */
+export function warmPassagePictures(ctx: AppContext, req: Request, hits: ReadonlyArray<{ bookId: number; pageNumber: number }>): void {
+  if (!(isPhone(req) || savesData(req) || slowConnection(req))) return;
+  const width = likelyWidth(req);
+  for (const h of hits.slice(0, WARM_HITS)) {
+    void resolvePublicBook(ctx, h.bookId)
+      .then((book) => {
+        if (h.pageNumber <= ctx.services.reader.pageCount(book)) {
+          ctx.services.pagePictures.warm(book.id, book.file.storageKey, [h.pageNumber], width);
+        }
+      })
+      .catch(() => undefined); // not public any more: nothing to warm
+  }
 }
 
 function ahead(book: BookRecord, n: number, ctx: AppContext): number[] {

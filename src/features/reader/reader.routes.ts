@@ -8,7 +8,7 @@ import { publishGate, recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import { links } from '../public/public.service.ts';
 import { slugify } from '../public/text.ts';
-import { pictureRoutes, readerShareCard, renderPicturePage } from './picture.routes.ts';
+import { pictureRoutes, readerShareCard, renderPicturePage, warmPassagePictures } from './picture.routes.ts';
 import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
 import { coverShareImage, share } from '../public/share.ts';
 import { translator } from '../../http/i18n/index.ts';
@@ -82,13 +82,24 @@ export function readerRoutes(ctx: AppContext): Router {
   router.get('/doc/:id/tim', publicLocals, async (req, res) => {
     const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
-    res.render('reader/book-search', { book, q, hits: await search.inBook(book.id, q) });
+    const hits = await search.inBook(book.id, q);
+    warmPassagePictures(
+      ctx,
+      req,
+      hits.map((h) => ({ bookId: book.id, pageNumber: h.pageNumber })),
+    );
+    res.render('reader/book-search', { book, q, hits });
   });
 
   router.get('/api/sach/:id/tim', async (req, res) => {
     const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const hits = await search.inBook(book.id, q);
+    warmPassagePictures(
+      ctx,
+      req,
+      hits.map((h) => ({ bookId: book.id, pageNumber: h.pageNumber })),
+    );
     res.set('Cache-Control', 'no-store').json({ bookId: book.id, query: q, hits: hits.map(({ segments: _s, ...h }) => h) });
   });
 

@@ -5,6 +5,7 @@ import { translator } from '../../http/i18n/index.ts';
 import { currentLocation } from '../locations/location-context.ts';
 import { recordEvent } from '../public/optional-services.ts';
 import { publicLocals } from '../public/public.routes.ts';
+import { warmPassagePictures } from '../reader/picture.routes.ts';
 import { searchParamsSchema, type SearchParams, type SearchResults } from './search-query.ts';
 
 const suggestSchema = z.object({ q: z.string().trim().max(100).catch('').default('') });
@@ -34,6 +35,7 @@ export function searchRoutes(ctx: AppContext): Router {
     const params = searchParamsSchema.parse(req.query);
     const [results, categories] = await Promise.all([search.run(params), ctx.services.publicSite.categories()]);
     record(req, params, results);
+    warmPassagePictures(ctx, req, results.passages); // a tapped passage then opens without a render
     res.render('public/search', { results, categories, q: params.q });
   });
 
@@ -41,6 +43,7 @@ export function searchRoutes(ctx: AppContext): Router {
     const params = searchParamsSchema.parse(req.query);
     const r = await search.run(params);
     record(req, params, r);
+    warmPassagePictures(ctx, req, r.passages);
     const t = translator(req.lang);
     res.set('Cache-Control', 'no-store').json({
       query: params,

@@ -2,6 +2,14 @@ import fs from 'node:fs/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PagePictures } from '../../../src/features/reader/page-pictures.ts';
+import {
+  PRERENDER_JOB,
+  PRERENDER_LIBRARY_JOB,
+  prerenderBook,
+  queueLibraryPrerender,
+  registerReaderJobs,
+} from '../../../src/features/reader/page-prerender.ts';
+import { recordConsent } from '../../helpers/consent-fixtures.ts';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../../helpers/books.ts';
 import { webpSize } from '../../helpers/image-size.ts';
 import { gateAllowing } from '../../helpers/publish-gates.ts';
@@ -154,8 +162,16 @@ describe('page pictures', () => {
     const fresh = await createBook(env.ctx, { title: 'Sách chưa ai mở', pages: pagesWith(2) });
     const cold = await request(env.app).get(`/doc/${fresh.id}/anh/2?q=an`).expect(200);
     expect(cold.text).toContain('data-marks="pending"');
-    // Once the page has been rendered (its picture was asked for), the boxes come with the HTML, for readers without JavaScript too.
+    // The picture alone never computes the word boxes (they are not on its critical path)…
     await picture(`/sach/${book.id}/anh/2-480.webp`).expect(200);
+    expect(await stored(`${book.id}/2.json`)).toBe(false);
+    expect((await request(env.app).get(`/doc/${book.id}/anh/2?q=an`).expect(200)).text).toContain('data-marks="pending"');
+    // …the script's request for them does, without drawing a picture; from then on they come with
+    // the HTML, for readers without JavaScript too.
+    await env.ctx.services.pagePictures.removeBook(book.id);
+    expect((await request(env.app).get(`/api/sach/${book.id}/anh/2?q=an`).expect(200)).body.boxes).toHaveLength(2);
+    expect(await stored(`${book.id}/2.json`)).toBe(true);
+    expect(await stored(`${book.id}/2-480.webp`)).toBe(false);
     const res = await request(env.app).get(`/doc/${book.id}/anh/2?q=an`).expect(200);
     expect(res.text).not.toContain('data-marks="pending"');
     const boxes = [...res.text.matchAll(/<span style="left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%"><\/span>/g)];
@@ -241,5 +257,102 @@ describe('lifecycle and disk budget', () => {
     expect(await stored(`${book.id}/1-1080.webp`)).toBe(true); // recently used: kept
     expect(await stored(`${book.id}/4-1080.webp`)).toBe(true);
     expect(await stored(`${book.id}/2-1080.webp`)).toBe(false); // least recently used: gone
+  });
+});
+
+describe('pictures rendered ahead on publish', () => {
+  beforeAll(() => registerReaderJobs(env.ctx));
+
+  it('publishing queues a durable job that renders every page at phone width with its word boxes', async () => {
+    const draft = await createBook(env.ctx, { title: 'Sách sắp ra mắt', pages: pagesWith(4), status: 'draft' });
+    await recordConsent(env.ctx, draft.id, { holder: 'Tác giả sắp ra mắt' });
+    await env.ctx.services.books.publish(draft.id, null);
+    const queued = await env.ctx.db.selectFrom('jobs').select(['payload', 'status']).where('type', '=', PRERENDER_JOB).execute();
+    expect(queued.filter((j) => Number((j.payload as { bookId: number }).bookId) === draft.id)).toHaveLength(1);
+    expect(await env.ctx.jobs.runDueJobs()).toBeGreaterThanOrEqual(1);
+    await env.ctx.jobs.idle();
+    for (const p of [1, 2, 3, 4]) {
+      expect(await stored(`${draft.id}/${p}-720.webp`)).toBe(true);
+      expect(await stored(`${draft.id}/${p}.json`)).toBe(true);
+    }
+    // Already there: a second run (a retry, a restart) renders nothing again.
+    expect(await prerenderBook(env.ctx, draft.id)).toEqual({ pages: 0, bytes: 0, stopped: 'done' });
+    // The first reader's page comes with its highlight boxes and proportions at once.
+    const page = await request(env.app).get(`/doc/${draft.id}/anh/3?q=trang`).expect(200);
+    expect(page.text).not.toContain('data-marks="pending"');
+    expect(page.text).toContain('style="aspect-ratio: 1000 /');
+  });
+
+  it('at start-up, books published before (or whose pictures were evicted) are rendered too, by one library-wide job', async () => {
+    const old = await createBook(env.ctx, { title: 'Sách xuất bản từ trước', pages: pagesWith(3) });
+    await queueLibraryPrerender(env.ctx);
+    await queueLibraryPrerender(env.ctx); // a second instance starting: still one job
+    const queued = await env.ctx.db.selectFrom('jobs').select('id').where('type', '=', PRERENDER_LIBRARY_JOB).execute();
+    expect(queued).toHaveLength(1);
+    expect(await env.ctx.jobs.runDueJobs()).toBe(1);
+    await env.ctx.jobs.idle();
+    for (const p of [1, 2, 3]) expect(await stored(`${old.id}/${p}-720.webp`)).toBe(true);
+  });
+
+  it('stops, and removes what it wrote, when the book is withdrawn meanwhile (e.g. on another instance)', async () => {
+    const b = await createBook(env.ctx, { title: 'Sách rút giữa chừng', pages: pagesWith(5) });
+    const pictures = env.ctx.services.pagePictures;
+    const prepare = pictures.prepare.bind(pictures);
+    let calls = 0;
+    pictures.prepare = async (...args) => {
+      const bytes = await prepare(...args);
+      if (++calls === 2) await withdrawBook(env.ctx, b.id, { keepInIndex: true }); // a plain UPDATE, as another instance's would be seen
+      return bytes;
+    };
+    try {
+      expect((await prerenderBook(env.ctx, b.id)).stopped).toBe('not_public');
+    } finally {
+      pictures.prepare = prepare;
+    }
+    expect(calls).toBe(2);
+    expect(await stored(`${b.id}/1-720.webp`)).toBe(false);
+    expect(await stored(String(b.id))).toBe(false);
+    expect(await prerenderBook(env.ctx, b.id)).toEqual({ pages: 0, bytes: 0, stopped: 'not_public' });
+  });
+
+  it('fills at most its share of PAGE_CACHE_MB, leaving the rest to pages readers ask for', async () => {
+    const b = await createBook(env.ctx, { title: 'Sách dày', pages: pagesWith(6) });
+    const services = env.ctx.services as unknown as Record<string, unknown>;
+    const original = services.pagePictures;
+    const probe = new PagePictures({ storage: env.ctx.storage, pdf: () => env.ctx.services.pdf.get(), log: env.ctx.log, maxBytes: 1e12 });
+    const used = await probe.usedBytes();
+    // Room for about two more pages within the share: 60 % of the budget minus what is on disk.
+    const one = await probe.prepare(b.id, `${b.sha256}.pdf`, 1, 720);
+    await probe.removeBook(b.id);
+    services.pagePictures = new PagePictures({
+      storage: env.ctx.storage,
+      pdf: () => env.ctx.services.pdf.get(),
+      log: env.ctx.log,
+      maxBytes: Math.ceil((used + one * 2.5) / 0.6),
+    });
+    try {
+      const r = await prerenderBook(env.ctx, b.id);
+      expect(r.stopped).toBe('cache_full');
+      expect(r.pages).toBeGreaterThanOrEqual(2);
+      expect(r.pages).toBeLessThan(6);
+    } finally {
+      services.pagePictures = original;
+    }
+  });
+});
+
+describe('passage hits warmed by a search', () => {
+  it('renders the pages of the first passage hits for visitors who will get the picture reader', async () => {
+    const b = await createBook(env.ctx, { title: 'Truyện Lục Vân Tiên', pages: pagesWith(5, { 4: 'Vân Tiên cưỡi ngựa qua cầu tre.' }) });
+    await request(env.app).get('/tim-kiem?q=cưỡi ngựa qua cầu').set('User-Agent', DESKTOP).expect(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await stored(`${b.id}/4-1080.webp`)).toBe(false); // a desktop opens pdf.js: nothing rendered for it
+    const found = await request(env.app).get('/tim-kiem?q=cưỡi ngựa qua cầu').set('User-Agent', PHONE).expect(200);
+    expect(found.text).toContain(`/doc/${b.id}?trang=4`);
+    expect(await until(() => stored(`${b.id}/4-720.webp`))).toBe(true);
+    // The in-book search too.
+    await env.ctx.services.pagePictures.removeBook(b.id);
+    await request(env.app).get(`/api/sach/${b.id}/tim?q=cầu tre`).set('User-Agent', PHONE).expect(200);
+    expect(await until(() => stored(`${b.id}/4-720.webp`))).toBe(true);
   });
 });

@@ -92,6 +92,23 @@ describe('PdfWorkerPool', () => {
     expect(pool.pids()).toEqual(expect.arrayContaining(pids)); // the same processes, not replacements
   });
 
+  it('runs background renders only on an idle pool, after the jobs someone waits for', async () => {
+    const one = new PdfWorkerPool({ size: 1 });
+    const other = await writeFixture(dir, 'other.pdf', await makePdf({ pages: [{ text: ['Một trang khác.'] }] }));
+    try {
+      await one.renderPage(book, 1, { width: 16 }); // the worker is up
+      const order: string[] = [];
+      const track = (name: string, p: Promise<unknown>) => p.then(() => order.push(name));
+      const busy = track('reader 1', one.renderPage(longBook, 1, { width: 400 }));
+      const ahead = track('background', one.renderPage(book, 2, { width: 400, background: true }));
+      const later = track('reader 2', one.renderPage(other, 1, { width: 400 })); // queued after the background page
+      await Promise.all([busy, ahead, later]);
+      expect(order).toEqual(['reader 1', 'reader 2', 'background']);
+    } finally {
+      await one.close();
+    }
+  });
+
   it('rejects bad files with a typed PdfRejectedError', async () => {
     const err = await pool.extract(locked, { onPage: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PdfRejectedError);
