@@ -3,7 +3,6 @@ import type { Database } from '../../db/database.ts';
 import type { JobsRepository } from '../../infra/jobs/jobs.repository.ts';
 import type { Logger } from '../../infra/logger.ts';
 import { AppError } from '../../http/errors.ts';
-import { resolvePublicBook } from '../public/book-access.ts';
 import type { PictureWidth } from './page-pictures.ts';
 
 /**
@@ -74,7 +73,7 @@ export async function prerenderBook(
 
 async function publicOrNull(ctx: AppContext, bookId: number) {
   try {
-    return await resolvePublicBook(ctx, bookId);
+    return await ctx.services.publicSite.publicBook(bookId);
   } catch (err) {
     if (err instanceof AppError && (err.status === 404 || err.status === 410)) return null;
     throw err;

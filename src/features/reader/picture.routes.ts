@@ -147,7 +147,8 @@ export function warmPassagePictures(ctx: AppContext, req: Request, hits: Readonl
   if (!(isPhone(req) || savesData(req) || slowConnection(req))) return;
   const width = likelyWidth(req);
   for (const h of hits.slice(0, WARM_HITS)) {
-    void resolvePublicBook(ctx, h.bookId)
+    void ctx.services.publicSite
+      .publicBook(h.bookId)
       .then((book) => {
         if (h.pageNumber <= ctx.services.reader.pageCount(book)) {
           ctx.services.pagePictures.warm(book.id, book.file.storageKey, [h.pageNumber], width);
