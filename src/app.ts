@@ -18,7 +18,7 @@ import { publicRoutes } from './features/public/public.routes.ts';
 import { opdsRoutes } from './features/public/opds.routes.ts';
 import { readerAssets } from './features/reader/reader-assets.ts';
 import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
-import { searchRoutes } from './features/search/search.routes.ts';
+import { searchApiRoutes, searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
@@ -87,6 +87,8 @@ export function createApp(ctx: AppContext): App {
   app.use('/static/reader', readerAssets());
   const session = sessionMiddleware(ctx);
   app.use(healthRoutes(ctx, staffProbe(session, ctx)));
+  // The JSON search needs none of what follows (body, session, CSRF, view locals): see searchApiRoutes.
+  app.use(searchApiRoutes(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));

@@ -14,6 +14,7 @@ import { ReaderService } from './features/reader/reader.service.ts';
 import { BookRequestsRepository } from './features/requests/book-requests.repository.ts';
 import { BookRequestsService, type RequestLimits } from './features/requests/book-requests.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
+import { VisibleBooks } from './features/search/visible-books.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
 import type { BookEvents, PublishGate } from './features/catalogue/books/publish-gate.ts';
@@ -132,6 +133,8 @@ export function createContext(deps: ContextDeps): AppContext {
     books: () => (services as { books?: BookWithdrawer }).books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
   });
+  // Search hits are checked against the database's published books, remembered for ≤ 1 s (see visible-books.ts).
+  const visibleBooks = new VisibleBooks((ids) => repos.publicBooks.publishedIds(ids));
   const services = {
     users: new UsersService(
       repos.users,
@@ -139,7 +142,7 @@ export function createContext(deps: ContextDeps): AppContext {
       clock,
     ),
     publicSite: new PublicSiteService(repos.publicBooks),
-    searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
+    searchQuery: new SearchQueryService(deps.search, visibleBooks),
     bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),
     reader: new ReaderService(repos.publicBooks, clock),
     pagePreviews: new PagePreviews({ storage, pdf: () => catalogue.services.pdf.get(), log }),
@@ -151,9 +154,11 @@ export function createContext(deps: ContextDeps): AppContext {
     ocr: ocr.ocr,
     ocrEngine: ocr.ocrEngine,
   };
-  // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
+  // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures; this
+  // instance's searches ask the database about it again at once.
   const bookEvents: BookEvents = {
     onStatusChange: async (change) => {
+      visibleBooks.forget(change.bookId);
       await services.bookEvents.onStatusChange(change);
       if (change.to !== 'published') {
         void services.pagePictures.removeBook(change.bookId).catch((err: unknown) => log.warn({ err }, 'page pictures not removed'));
