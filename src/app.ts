@@ -82,13 +82,14 @@ export function createApp(ctx: AppContext): App {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  // The JSON search needs none of what follows (streaming compression, body, session, CSRF, view
+  // locals): see searchApiRoutes.
+  app.use(searchApiRoutes(ctx));
   app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
   app.use('/static/reader', readerAssets());
   const session = sessionMiddleware(ctx);
   app.use(healthRoutes(ctx, staffProbe(session, ctx)));
-  // The JSON search needs none of what follows (body, session, CSRF, view locals): see searchApiRoutes.
-  app.use(searchApiRoutes(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));
