@@ -60,7 +60,6 @@ export function searchApiRoutes(ctx: AppContext): Router {
     req.lang = requestLang(ctx, req);
     const params = searchParamsSchema.parse(req.query);
     const r = await search.run(params);
-    record(req, params, r);
     const t = translator(req.lang);
     res.set('Cache-Control', 'no-store');
     sendJson(req, res, {
@@ -77,6 +76,8 @@ export function searchApiRoutes(ctx: AppContext): Router {
       nearest: r.nearest,
       facets: r.facets,
     });
+    // After the reply is on its way: recording (a database write for a search with no book) is not the reader's wait.
+    record(req, params, r);
   });
 
   router.get('/api/search/suggest', async (req, res) => {
