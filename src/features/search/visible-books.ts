@@ -11,19 +11,31 @@
  * T is hidden here by T + TTL_MS at the latest (the promise is 2 s; tests/integration/search/
  * visible-books.test.ts checks it across two instances). A status change made by this instance
  * forgets the book at once. Ids not found published are never remembered: a newly published book
- * shows as soon as it is indexed. Entries older than half the TTL are re-checked in the background,
- * so a steady stream of searches rarely waits for the database.
+ * shows as soon as it is indexed. Entries older than half the TTL that searches still use are
+ * re-checked together (in the background, or with the query a search has to wait for anyway), so
+ * a steady stream of searches rarely waits for the database.
  */
 export const TTL_MS = 1000;
 /** Bounds the memory used (ids are small; a busy city platform's catalogue fits many times over). */
 const MAX_ENTRIES = 50_000;
+/** Entries no search touched for this long are dropped instead of being re-checked. */
+const IDLE_MS = 60_000;
+/** At most this many ids per re-check query. */
+const MAX_RECHECK = 1000;
+
+interface Entry {
+  /** When (performance.now()) the database was asked and said "published". */
+  at: number;
+  /** When a search last needed it. */
+  used: number;
+}
 
 export class VisibleBooks {
-  /** id → when (performance.now()) the database last said it was published. */
-  private readonly checked = new Map<number, number>();
+  private readonly checked = new Map<number, Entry>();
   /** Bumped by forget(): a check that started before it must not store what it read. */
   private generation = 0;
   private refreshing = false;
+  private lastSweep = -Infinity;
 
   constructor(
     private readonly publishedIds: (ids: number[]) => Promise<Set<number>>,
@@ -35,24 +47,28 @@ export class VisibleBooks {
     const now = performance.now();
     const visible = new Set<number>();
     const ask: number[] = [];
-    const ageing: number[] = [];
     for (const id of new Set(ids)) {
-      const at = this.checked.get(id);
-      if (at === undefined || now - at >= this.ttlMs) ask.push(id);
+      const entry = this.checked.get(id);
+      if (!entry || now - entry.at >= this.ttlMs) ask.push(id);
       else {
         visible.add(id);
-        if (now - at >= this.ttlMs / 2) ageing.push(id);
+        entry.used = now;
       }
     }
     if (ask.length) {
-      // One round trip for the unknown and the ageing ids together.
-      const found = await this.check([...ask, ...ageing]);
+      // One round trip for the unknown ids and every ageing entry searches still use, so that
+      // the searches that follow find them fresh.
+      const asked = new Set(ask);
+      const found = await this.check([...ask, ...this.sweep(now).filter((id) => !asked.has(id))]);
       for (const id of ask) if (found.has(id)) visible.add(id);
-    } else if (ageing.length && !this.refreshing) {
-      this.refreshing = true;
-      this.check(ageing)
-        .catch(() => undefined) // the next search that needs these ids asks again
-        .finally(() => (this.refreshing = false));
+    } else if (!this.refreshing && now - this.lastSweep >= this.ttlMs / 4) {
+      const ageing = this.sweep(now);
+      if (ageing.length) {
+        this.refreshing = true;
+        this.check(ageing)
+          .catch(() => undefined) // the next search that needs these ids asks again
+          .finally(() => (this.refreshing = false));
+      }
     }
     return visible;
   }
@@ -63,14 +79,27 @@ export class VisibleBooks {
     this.generation++;
   }
 
+  /** Ids past half their TTL that searches still use; drops the ones no search needed lately. */
+  private sweep(now: number): number[] {
+    this.lastSweep = now;
+    const ageing: number[] = [];
+    for (const [id, entry] of this.checked) {
+      if (now - entry.used > IDLE_MS) this.checked.delete(id);
+      else if (now - entry.at >= this.ttlMs / 2 && ageing.length < MAX_RECHECK) ageing.push(id);
+    }
+    return ageing;
+  }
+
   private async check(ids: number[]): Promise<Set<number>> {
     const startedAt = performance.now();
     const generation = this.generation;
     const found = await this.publishedIds(ids);
     if (this.checked.size + ids.length > MAX_ENTRIES) this.checked.clear();
     for (const id of ids) {
+      const entry = this.checked.get(id);
       if (!found.has(id)) this.checked.delete(id);
-      else if (generation === this.generation && startedAt > (this.checked.get(id) ?? -Infinity)) this.checked.set(id, startedAt);
+      else if (generation === this.generation && startedAt > (entry?.at ?? -Infinity))
+        this.checked.set(id, { at: startedAt, used: entry?.used ?? startedAt });
     }
     return found;
   }

@@ -84,4 +84,20 @@ describe('VisibleBooks (search hits checked against the database, remembered bri
     await sleep(120);
     expect([...(await visible.filter([1]))]).toEqual([]);
   });
+
+  it('re-checks every ageing entry with the query a search has to wait for anyway', async () => {
+    const { state, lookup } = fakeDb([1, 2, 3]);
+    const visible = new VisibleBooks(lookup, 100);
+    await visible.filter([1, 2]);
+    await sleep(60);
+    await visible.filter([3]); // 3 is new: one query, which also re-checks 1 and 2
+    expect(state.lookups).toEqual([
+      [1, 2],
+      [1, 2, 3],
+    ]);
+    state.published.delete(1);
+    await sleep(60); // 1 and 2 would have expired without that re-check…
+    // …so they are answered from memory (the database would have said 1 is gone), no waiting.
+    expect([...(await visible.filter([1, 2]))].sort()).toEqual([1, 2]);
+  });
 });
