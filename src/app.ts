@@ -18,7 +18,7 @@ import { publicRoutes } from './features/public/public.routes.ts';
 import { opdsRoutes } from './features/public/opds.routes.ts';
 import { readerAssets } from './features/reader/reader-assets.ts';
 import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
-import { searchRoutes } from './features/search/search.routes.ts';
+import { searchApiRoutes, searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
@@ -82,6 +82,9 @@ export function createApp(ctx: AppContext): App {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  // The JSON search needs none of what follows (streaming compression, body, session, CSRF, view
+  // locals): see searchApiRoutes.
+  app.use(searchApiRoutes(ctx));
   app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
   app.use('/static/reader', readerAssets());

@@ -13,6 +13,7 @@ import { ReaderService } from './features/reader/reader.service.ts';
 import { BookRequestsRepository } from './features/requests/book-requests.repository.ts';
 import { BookRequestsService, type RequestLimits } from './features/requests/book-requests.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
+import { VisibleBooks } from './features/search/visible-books.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
 import { queuePrerender } from './features/reader/page-prerender.ts';
@@ -135,6 +136,8 @@ export function createContext(deps: ContextDeps): AppContext {
     books: () => catalogue.services.books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
   });
+  // Search hits are checked against the database's published books, remembered for ≤ 1 s (see visible-books.ts).
+  const visibleBooks = new VisibleBooks((ids) => repos.publicBooks.publishedIds(ids));
   const services = {
     users: new UsersService(
       repos.users,
@@ -142,7 +145,7 @@ export function createContext(deps: ContextDeps): AppContext {
       clock,
     ),
     publicSite: new PublicSiteService(repos.publicBooks, consent.consentWithdrawals),
-    searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
+    searchQuery: new SearchQueryService(deps.search, visibleBooks),
     bookRequests: new BookRequestsService(
       db,
       new BookRequestsRepository(db),
@@ -165,9 +168,11 @@ export function createContext(deps: ContextDeps): AppContext {
       return (zipImports ??= new ZipImportService(context));
     },
   };
-  // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures.
+  // A book that stops being public (withdrawn, back to draft, deleted) loses its page pictures; this
+  // instance's searches ask the database about it again at once.
   const bookEvents: BookEvents = {
     onStatusChange: async (change, db) => {
+      visibleBooks.forget(change.bookId);
       await services.bookEvents.onStatusChange(change);
       // Published: its pages are rendered ahead, in the background (queued in the same transaction).
       if (change.to === 'published') await queuePrerender(jobsRepo, change.bookId, db);

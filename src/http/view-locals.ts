@@ -15,11 +15,16 @@ declare global {
   }
 }
 
+/** The reader's language: the cookie, else the configured default. */
+export function requestLang(ctx: AppContext, req: Request): Lang {
+  const fromCookie = cookieValue(req.headers.cookie, LANG_COOKIE);
+  return isLang(fromCookie) ? fromCookie : ctx.config.defaultLang;
+}
+
 /** Language (cookie, else configured default), translator, user, CSRF token and flash message for views. */
 export function viewLocals(ctx: AppContext) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const fromCookie = cookieValue(req.headers.cookie, LANG_COOKIE);
-    req.lang = isLang(fromCookie) ? fromCookie : ctx.config.defaultLang;
+    req.lang = requestLang(ctx, req);
     res.locals.lang = req.lang;
     res.locals.t = translator(req.lang);
     res.locals.user = req.user ?? null;

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Meilisearch, MeilisearchApiError } from 'meilisearch';
 import type { Logger } from './logger.ts';
+import { nodeHttpTransport } from './search-transport.ts';
 
 /**
  * The application's handle on Meilisearch: a client that uses a key scoped to our own indexes
@@ -8,7 +9,13 @@ import type { Logger } from './logger.ts';
  * so tests and several libraries can share one server.
  */
 export interface SearchClient {
+  /** Everything: indexes, settings, documents, tasks (errors are MeilisearchApiError). */
   readonly client: Meilisearch;
+  /**
+   * Readers' searches only (multiSearch, index().search): the same server and key over a leaner
+   * transport (search-transport.ts). Its errors are MeilisearchRequestError, whatever the status.
+   */
+  readonly searcher: Meilisearch;
   readonly url: string;
   readonly prefix: string;
   indexName(name: string): string;
@@ -71,9 +78,12 @@ export async function connectSearch(opts: {
   let apiKey = opts.apiKey;
   if (!apiKey && opts.masterKey) apiKey = await scopedKey(url, opts.masterKey, prefix, log);
   if (!apiKey) log.warn('MEILI_API_KEY/MEILI_MASTER_KEY not set: talking to Meilisearch without a key');
-  const client = new Meilisearch({ host: url, apiKey, timeout: 10_000, requestInit: { headers: MEILISEARCH_REQUEST_HEADERS } });
+  const requestInit = { headers: MEILISEARCH_REQUEST_HEADERS };
+  const client = new Meilisearch({ host: url, apiKey, timeout: 10_000, requestInit });
+  const searcher = new Meilisearch({ host: url, apiKey, timeout: 10_000, requestInit, httpClient: nodeHttpTransport() });
   return {
     client,
+    searcher,
     url,
     prefix,
     indexName: (name) => `${prefix}${name}`,

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { MultiSearchQuery } from 'meilisearch';
 import type { SearchClient } from '../../infra/search-client.ts';
-import type { PublicRepository } from '../public/public.repository.ts';
 import { links } from '../public/public.service.ts';
 import { segmentsToHtml, type Segment } from '../public/text.ts';
 import { containsPhrase, highlightSyllables, queryTerms } from './syllable-match.ts';
 import { BOOK_MATCH, PASSAGE_MATCH, queryShape, type QueryShape } from './search-precision.ts';
 import { AppError } from '../../http/errors.ts';
 import { ensureSearchIndexes } from './search-settings.ts';
+import type { VisibleBooks } from './visible-books.ts';
 
 /**
  * Queries for the readers' site: books and passages inside books, in ONE multi-search round trip
@@ -136,7 +136,7 @@ const pair = (names: string[] = [], slugs: string[] = []) => names.map((name, i)
 export class SearchQueryService {
   constructor(
     private readonly search: SearchClient,
-    private readonly books: PublicRepository,
+    private readonly visibleBooks: VisibleBooks,
   ) {}
 
   /**
@@ -214,15 +214,14 @@ export class SearchQueryService {
   async run(p: SearchParams): Promise<SearchResults> {
     const shape = p.q ? queryShape(p.q) : 'ok';
     if (shape !== 'ok') return { ...emptyResults(p), shape };
-    const { results } = await this.query(() => this.search.client.multiSearch({ queries: this.buildQueries(p) }));
+    const { results } = await this.query(() => this.search.searcher.multiSearch({ queries: this.buildQueries(p) }));
     const [bookRes, pageRes, nearRes] = results;
     const bookHits = bookRes.hits as Array<BookDoc & { _formatted?: Partial<BookDoc> }>;
     const pageHits = (pageRes?.hits ?? []) as Array<PageDoc & { _formatted?: Partial<PageDoc> }>;
     const nearHits = (nearRes?.hits ?? []) as BookDoc[];
-    // The index should only hold published books; a withdrawal whose index delete is still queued
-    // must not show up, so the ids are checked against the database (one indexed query).
+    // A withdrawal whose index delete is still queued must not show up (see visible-books.ts).
     const ids = [...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId), ...nearHits.map((h) => h.id)];
-    const visible = await this.books.publishedIds([...new Set(ids)]);
+    const visible = await this.visibleBooks.filter(ids);
     const terms = queryTerms(p.q);
     const books: BookHit[] = bookHits
       .filter((h) => visible.has(h.id))
@@ -282,11 +281,11 @@ export class SearchQueryService {
   async suggest(q: string): Promise<Array<{ id: number; title: string; url: string }>> {
     if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
-      this.search.client
+      this.search.searcher
         .index(this.search.indexName('books'))
         .search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'], ...BOOK_MATCH }),
     );
-    const visible = await this.books.publishedIds(res.hits.map((h) => h.id));
+    const visible = await this.visibleBooks.filter(res.hits.map((h) => h.id));
     return res.hits.filter((h) => visible.has(h.id)).map((h) => ({ id: h.id, title: h.title, url: links.book(h) }));
   }
 
@@ -294,7 +293,7 @@ export class SearchQueryService {
   async inBook(bookId: number, q: string, limit = 50): Promise<Array<{ pageNumber: number; segments: Segment[]; snippetHtml: string }>> {
     if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
-      this.search.client.index(this.search.indexName('pages')).search<PageDoc>(q, {
+      this.search.searcher.index(this.search.indexName('pages')).search<PageDoc>(q, {
         filter: [`bookId = ${bookId}`],
         limit,
         attributesToRetrieve: ['pageNumber'],

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MeilisearchRequestError } from 'meilisearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/infra/logger.ts';
 import { connectSearch } from '../../../src/infra/search-client.ts';
@@ -45,5 +46,19 @@ describe('search client', () => {
       'POST /multi-search',
     ]);
     for (const request of seen) expect(request.acceptEncoding).toBe('identity');
+  });
+
+  it("sends readers' searches through its node:http transport: same headers, parsed replies, errors with Meilisearch's code", async () => {
+    const search = await connectSearch({ url, apiKey: 'scoped-key', prefix: 't_', log: createLogger('silent') });
+    seen.length = 0;
+    const res = await search.searcher.multiSearch({ queries: [{ indexUid: search.indexName('books'), q: 'truyện kiều' }] });
+    expect(res).toEqual({ results: [] });
+    expect(seen).toEqual([{ method: 'POST', url: '/multi-search', acceptEncoding: 'identity' }]);
+    const err = await search.searcher
+      .index('t_missing')
+      .search('x')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MeilisearchRequestError);
+    expect(String((err as Error).cause)).toContain('404 not_found');
   });
 });
