@@ -73,7 +73,12 @@ export async function importCorpus(ctx: AppContext): Promise<{ books: number; pa
   const importer = new ImportService(ctx);
   const rows = vi.filter((e) => TITLES[e.file]).map((e) => [e.file, ...TITLES[e.file]].map((c) => `"${c}"`).join(','));
   const manifest = await importer.prepareManifest(['file,title,authors', ...rows].join('\n'));
-  const outcomes = await importer.importSource(folderSource(path.dirname(vi[0].path)), { manifest, actor: null, lang: 'vi' });
+  const outcomes = await importer.importSource(folderSource(path.dirname(vi[0].path)), {
+    manifest,
+    libraryId: (await ctx.services.libraries.defaultLibrary()).id,
+    actor: null,
+    lang: 'vi',
+  });
   const ids = outcomes.filter((o) => o.kind === 'created' && o.bookId).map((o) => o.bookId!);
   await importer.waitForIngest(ids, { pollMs: 100 });
   const { published } = await importer.publishAll(ids, null, 'vi');

@@ -74,7 +74,13 @@ async function seed(
   const texts: Array<{ bookId: number; text: string }> = [];
   const r = rng(books);
   const text = (n: number) => (prose ? prose(n) : sentence(r, n));
-  const cats = await ctx.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', 'in', CATEGORIES).execute();
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
+  const cats = await ctx.db
+    .selectFrom('categories')
+    .select(['id', 'slug', 'name'])
+    .where('library_id', '=', libraryId)
+    .where('slug', 'in', CATEGORIES)
+    .execute();
   const bookDocs: unknown[] = [];
   let pageDocs: unknown[] = [];
   const flushPages = async () => {
@@ -100,6 +106,7 @@ async function seed(
       .insertInto('books')
       .values(
         batch.map((i, k) => ({
+          library_id: libraryId,
           file_id: files[k].id,
           title: `${text(3)} ${i}`,
           description: text(20),

@@ -130,8 +130,8 @@ const QUERIES = [
 export async function seed(ctx: AppContext, events: number): Promise<void> {
   const t0 = performance.now();
   await sql`
-    insert into locations (code, name, kind, ward)
-    select substr(md5(g::text), 1, 6), 'Điểm ' || g, (array['community_house','cafe','school','library','other'])[1 + g % 5], 'Phường ' || (1 + g % 12)
+    insert into locations (library_id, code, name, kind, ward)
+    select (select id from libraries where is_default), substr(md5(g::text), 1, 6), 'Điểm ' || g, (array['community_house','cafe','school','library','other'])[1 + g % 5], 'Phường ' || (1 + g % 12)
     from generate_series(1, 60) g`.execute(ctx.db);
   await sql`update locations set active = false, deactivated_at = now() where id in (59, 60)`.execute(ctx.db);
   await sql`
@@ -140,8 +140,8 @@ export async function seed(ctx: AppContext, events: number): Promise<void> {
     ctx.db,
   );
   await sql`
-    insert into books (file_id, title, status, ingest_status, page_count, published_at, index_pending)
-    select g, 'Sách số ' || g, 'published', 'indexed', 100, now() - (random() * 730) * interval '1 day', false from generate_series(1, 400) g`.execute(
+    insert into books (library_id, file_id, title, status, ingest_status, page_count, published_at, index_pending)
+    select (select id from libraries where is_default), g, 'Sách số ' || g, 'published', 'indexed', 100, now() - (random() * 730) * interval '1 day', false from generate_series(1, 400) g`.execute(
     ctx.db,
   );
   await sql`insert into book_categories (book_id, category_id) select b.id, 1 + (b.id % 11) from books b`.execute(ctx.db);
@@ -178,7 +178,14 @@ export async function seed(ctx: AppContext, events: number): Promise<void> {
 }
 
 async function signInLeader(ctx: AppContext, base: string): Promise<string> {
-  await ctx.services.users.createUser({ email: 'leader@bench.vn', displayName: 'Bí thư', role: 'leader', password: 'bench-password-123' });
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
+  await ctx.services.users.createUser({
+    email: 'leader@bench.vn',
+    displayName: 'Bí thư',
+    role: 'leader',
+    libraryId,
+    password: 'bench-password-123',
+  });
   let cookie = '';
   const keep = (res: Response) => {
     const set = res.headers.getSetCookie().find((c) => c.startsWith('tvs.sid='));

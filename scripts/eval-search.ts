@@ -208,7 +208,9 @@ async function main(): Promise<void> {
     }
     // Each absent title answered with no book must be on the leaders' list (recorded off the request path).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const listed = new Set((await ctx.services.bookRequests.list('open', 10_000)).map((r) => r.queryKey));
+    const listed = new Set(
+      (await ctx.services.bookRequests.list((await ctx.services.libraries.defaultLibrary()).id, 'open', 10_000)).map((r) => r.queryKey),
+    );
     const answeredNone = ABSENT_TITLES.filter((q, i) => absentBooks[i] === 0);
     const absentListed = answeredNone.filter((q) => listed.has(requestKey(q))).length;
     // 3. Passages: the page the words are on, first.

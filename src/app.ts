@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from './context.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
@@ -21,6 +21,7 @@ import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.route
 import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
+import { resolveLibrary } from './features/libraries/library-context.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
@@ -38,6 +39,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export interface App extends Express {
   /** Admin routers and their roles, for the route-guard test. */
   adminRouters: GuardedRouter[];
+  /** One library's site (public and admin pages), mounted at `/` and at `/:librarySlug`; for route-walking tests. */
+  siteRouter: Router;
 }
 
 /** Builds the Express app from a context. It does not listen: main.ts and the tests do. */
@@ -87,6 +90,8 @@ export function createApp(ctx: AppContext): App {
   app.use('/static/reader', readerAssets());
   const session = sessionMiddleware(ctx);
   app.use(healthRoutes(ctx, staffProbe(session, ctx)));
+  // Which library the address names (req.library, res.locals.base): before anything that counts or checks roles.
+  app.use(resolveLibrary(ctx));
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));
@@ -99,14 +104,20 @@ export function createApp(ctx: AppContext): App {
   app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority
   app.use(csrf.csrfSynchronisedProtection);
 
-  app.use(publicRoutes(ctx));
-  app.use(searchRoutes(ctx));
-  app.use(bookRequestsPublicRoutes(ctx));
-  app.use(readerRoutes(ctx));
-  app.use(opdsRoutes(ctx));
+  // Global pages, not per library: sign-in/out, password links, first setup.
   app.use(authRoutes(ctx));
-  // Everything under /admin needs a signed-in staff account; each router then checks its roles.
-  app.use(ADMIN_PREFIX, requireSignedIn);
+
+  // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
+  // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').
+  const site = Router();
+  app.siteRouter = site;
+  site.use(publicRoutes(ctx));
+  site.use(searchRoutes(ctx));
+  site.use(bookRequestsPublicRoutes(ctx));
+  site.use(readerRoutes(ctx));
+  site.use(opdsRoutes(ctx));
+  // Everything under /admin needs a signed-in staff account OF THIS LIBRARY; each router then checks its roles.
+  site.use(ADMIN_PREFIX, requireSignedIn);
   adminRoutes(ctx, app.adminRouters);
   usersRoutes(ctx, app.adminRouters);
   booksRoutes(ctx, app.adminRouters);
@@ -116,7 +127,9 @@ export function createApp(ctx: AppContext): App {
   statsRoutes(ctx, app.adminRouters);
   ocrRoutes(ctx, app.adminRouters);
   bookRequestsAdminRoutes(ctx, app.adminRouters);
-  for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
+  for (const { mountPath, router } of app.adminRouters) site.use(mountPath, router);
+  app.use('/:librarySlug', (_req, res, next) => (res.locals.base ? site(_req, res, next) : next()));
+  app.use((req, res, next) => (res.locals.base ? next() : site(req, res, next)));
 
   app.use((_req, _res, next) => next(notFound()));
   app.use(errorHandler(ctx.log));

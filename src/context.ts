@@ -4,6 +4,8 @@ import { createDatabase, createPool, type Database } from './db/database.ts';
 import { LoginLimiter, type LoginLimits } from './features/auth/login-limiter.ts';
 import { UsersRepository } from './features/auth/users.repository.ts';
 import { UsersService } from './features/auth/users.service.ts';
+import { LibrariesRepository } from './features/libraries/libraries.repository.ts';
+import { LibrariesService } from './features/libraries/libraries.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
@@ -39,10 +41,17 @@ export interface AppContext {
   storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
-  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository; ocr: OcrRepository } & LocationsStatsRepos &
+  repos: {
+    users: UsersRepository;
+    libraries: LibrariesRepository;
+    jobs: JobsRepository;
+    publicBooks: PublicRepository;
+    ocr: OcrRepository;
+  } & LocationsStatsRepos &
     CatalogueRepos;
   services: {
     users: UsersService;
+    libraries: LibrariesService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
     bookRequests: BookRequestsService;
@@ -111,6 +120,7 @@ export function createContext(deps: ContextDeps): AppContext {
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
   const repos = {
     users: new UsersRepository(db),
+    libraries: new LibrariesRepository(db),
     jobs: jobsRepo,
     publicBooks: new PublicRepository(db),
     ocr: ocr.repo,
@@ -138,6 +148,7 @@ export function createContext(deps: ContextDeps): AppContext {
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
+    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),

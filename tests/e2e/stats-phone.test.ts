@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/infra/clock.ts';
 import { TEST_PASSWORD, createUser } from '../helpers/auth.ts';
 import { browserApp, browserUnavailable, submitSignIn } from '../helpers/browser.ts';
 import { boxes, overlaps, shownTextSizes } from '../helpers/layout-probe.ts';
-import { createTestEnv } from '../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 const PHONE = { width: 360, height: 740 };
@@ -20,8 +20,9 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
 
   async function seed(): Promise<void> {
     const { ctx } = t.env;
+    const libraryId = await defaultLibraryId(ctx);
     const place = (name: string) =>
-      ctx.services.locations.create({ name, kind: 'community_house', address: '', ward: '', note: null, contact: null });
+      ctx.services.locations.create(libraryId, { name, kind: 'community_house', address: '', ward: '', note: null, contact: null });
     const to5 = await place('Nhà văn hoá tổ 5');
     const school = await place(LONG_PLACE);
     const cafe = await place('Quán cà phê Góc Phố');

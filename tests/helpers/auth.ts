@@ -20,8 +20,17 @@ export async function createUser(
   ctx: AppContext,
   role: Role,
   email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.vn`,
+  /** The library the account serves (default: the default library). */
+  libraryId?: number,
 ): Promise<User> {
-  const { user } = await ctx.services.users.createUser({ email, displayName: `Người dùng ${role}`, role, password: TEST_PASSWORD });
+  const id = libraryId ?? (await ctx.services.libraries.defaultLibrary()).id;
+  const { user } = await ctx.services.users.createUser({
+    email,
+    displayName: `Người dùng ${role}`,
+    role,
+    libraryId: id,
+    password: TEST_PASSWORD,
+  });
   return user;
 }
 

@@ -99,3 +99,8 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     },
   };
 }
+
+/** The id of the default library (the one a migrated single-library install has, served at `/`). */
+export async function defaultLibraryId(ctx: AppContext): Promise<number> {
+  return (await ctx.services.libraries.defaultLibrary()).id;
+}

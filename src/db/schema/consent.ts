@@ -31,6 +31,9 @@ export interface RightsHoldersTable {
   created_by: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  // 0014_libraries
+  /** Whose consent register the holder belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 export interface BookRightsHoldersTable {
@@ -109,6 +112,9 @@ export interface AuditLogTable {
   before: Json;
   after: Json;
   reason: ColumnType<string | null, string | null, never>;
+  // 0014_libraries
+  /** The library the event happened in; null for events of no single library (accounts, the city). */
+  library_id: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export type RightsHolder = Selectable<RightsHoldersTable>;

@@ -13,7 +13,11 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   const router = guardedRouter(registry, '/users', ['admin']);
   const users = ctx.services.users;
 
-  const renderList = async (req: Request, extra: Record<string, unknown> = {}) => ({ users: await users.list(), link: null, ...extra });
+  const renderList = async (req: Request, extra: Record<string, unknown> = {}) => ({
+    users: await users.listStaff(req.library.id),
+    link: null,
+    ...extra,
+  });
 
   router.get('/', async (req, res) => {
     res.render('admin/users', await renderList(req));
@@ -30,7 +34,7 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     async (req, res) => {
       const t = translator(req.lang);
       const input = parseInput(createUserSchema, req.body);
-      const { user, inviteToken } = await users.createUser({ ...input, password: input.password || undefined });
+      const { user, inviteToken } = await users.createUser({ ...input, libraryId: req.library.id, password: input.password || undefined });
       res.render(
         'admin/users',
         await renderList(req, {
@@ -42,7 +46,12 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   );
 
   router.post('/:id/role', async (req, res) => {
-    const user = await users.changeRole(req.user!, parseInput(idParam, req.params.id), parseInput(changeRoleSchema, req.body).role);
+    const user = await users.changeRole(
+      req.user!,
+      req.library.id,
+      parseInput(idParam, req.params.id),
+      parseInput(changeRoleSchema, req.body).role,
+    );
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
     res.redirect(303, '/admin/users');
   });

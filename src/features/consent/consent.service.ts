@@ -95,7 +95,7 @@ export class ConsentService {
     const run = async (trx: Database) => {
       const book = await this.bookRights.findBook(bookId, trx);
       if (!book) throw notFound();
-      const holderId = await this.resolveHolder(input, actor, trx);
+      const holderId = await this.resolveHolder(input, book.library_id, actor, trx);
       const holder = (await this.holdersRepo.findById(holderId, trx))!;
       const role = input.role;
       if (await this.bookRights.ensureHolder(bookId, holderId, role, trx)) {
@@ -280,14 +280,19 @@ export class ConsentService {
     return (await this.gate.evaluate(bookId)).allowDownload;
   }
 
-  private async resolveHolder(input: RecordConsentInput, actor: MaybeActor, trx: Database): Promise<number> {
+  private async resolveHolder(input: RecordConsentInput, libraryId: number, actor: MaybeActor, trx: Database): Promise<number> {
     if (input.rightsHolderId !== undefined) {
       if (!(await this.holdersRepo.findById(input.rightsHolderId, trx))) throw invalid({ rightsHolderId: 'consent.validation.holder' });
       return input.rightsHolderId;
     }
     const kind = input.newHolderKind || kindForRole(input.role);
     return (
-      await this.holders.create({ name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' }, actor, trx)
+      await this.holders.create(
+        { name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' },
+        libraryId,
+        actor,
+        trx,
+      )
     ).id;
   }
 

@@ -32,7 +32,7 @@ export function rightsHoldersRoutes(ctx: AppContext, registry: GuardedRouter[]):
   });
 
   router.post('/', loadList, formView('consent/holders'), async (req, res) => {
-    const holder = await holders.create(parseInput(holderSchema, req.body), req.user!);
+    const holder = await holders.create(parseInput(holderSchema, req.body), req.library.id, req.user!);
     req.session.flash = { kind: 'info', text: translator(req.lang)('consent.flash.holderCreated', { name: holder.name }) };
     res.redirect(303, `/admin/rights-holders/${holder.id}`);
   });

@@ -33,10 +33,10 @@ export class LocationsRepository {
   }
 
   /** Inserts with the given code; a code collision surfaces as a unique violation (locations_code_key). */
-  async insert(code: string, fields: LocationFields): Promise<Location> {
+  async insert(libraryId: number, code: string, fields: LocationFields): Promise<Location> {
     return this.db
       .insertInto('locations')
-      .values({ code, ...fields })
+      .values({ library_id: libraryId, code, ...fields })
       .returningAll()
       .executeTakeFirstOrThrow();
   }

@@ -37,7 +37,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     },
     formView('locations/list'),
     async (req, res) => {
-      const loc = await locations.create(parseInput(locationSchema, req.body));
+      const loc = await locations.create(req.library.id, parseInput(locationSchema, req.body));
       req.session.flash = { kind: 'info', text: translator(req.lang)('locations.created', { name: loc.name }) };
       res.redirect(303, `/admin/locations/${loc.id}`);
     },

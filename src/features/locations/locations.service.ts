@@ -65,10 +65,10 @@ export class LocationsService {
     return loc;
   }
 
-  async create(fields: LocationFields): Promise<Location> {
+  async create(libraryId: number, fields: LocationFields): Promise<Location> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const loc = await this.repo.insert(generateCode(), fields);
+        const loc = await this.repo.insert(libraryId, generateCode(), fields);
         this.cache.delete(loc.code);
         return loc;
       } catch (err) {

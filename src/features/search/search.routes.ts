@@ -26,7 +26,7 @@ export function searchRoutes(ctx: AppContext): Router {
     recordEvent(ctx, { kind: 'search', query: p.q, resultCount: r.totalBooks }, req);
     if (r.totalBooks > 0 || p.category || p.language) return;
     ctx.services.bookRequests
-      .recordSearch(p.q, currentLocation(req)?.code ?? null)
+      .recordSearch(req.library.id, p.q, currentLocation(req)?.code ?? null)
       .catch((err: unknown) => ctx.log.warn({ err }, 'book request not recorded'));
   };
 

@@ -38,6 +38,14 @@ export const en: Record<MessageKey, string> = {
   'role.admin': 'Administrator',
   'role.librarian': 'Librarian',
   'role.leader': 'Union leader',
+  'role.city_admin': 'City administrator',
+  'role.city_leader': 'City union leader',
+  'libraries.validation.slug':
+    'The short address may hold only lowercase letters without accents, digits and hyphens (up to 40 characters), not starting or ending with a hyphen.',
+  'libraries.validation.slugReserved': 'This short address is a page of the system: choose another.',
+  'libraries.validation.slugTaken': 'Another library already uses this short address.',
+  'libraries.validation.name': 'Enter the library’s name (up to 200 characters).',
+  'libraries.validation.tooLong': 'Too long.',
 
   'auth.signIn.title': 'Sign in',
   'auth.signIn.intro': 'For librarians, administrators and union leaders. Readers do not need an account.',
@@ -892,8 +900,9 @@ export const en: Record<MessageKey, string> = {
   'catalogue.validation.isbn': 'The ISBN is not valid (check digit).',
   'catalogue.validation.language': 'A language code has 2–3 letters, e.g. vi or en.',
   'catalogue.cli.usage':
-    'Import books from a folder of PDFs:\n  npm run import -- <folder> [--manifest books.csv] [--publish]\n\n  --manifest  UTF-8 CSV with a header row; columns file, title, authors, categories, year, language, description\n  --publish   publish each book as soon as the publishing rules allow\nRunning it again skips files already imported.',
+    'Import books from a folder of PDFs:\n  npm run import -- <folder> [--manifest books.csv] [--publish] [--library <slug>]\n\n  --manifest  UTF-8 CSV with a header row; columns file, title, authors, categories, year, language, description\n  --publish   publish each book as soon as the publishing rules allow\n  --library   the library that owns the books (default: the default library)\nRunning it again skips files already imported.',
   'catalogue.cli.folderMissing': 'Folder {folder} not found.',
+  'libraries.cli.unknown': 'No library has the short address “{slug}”.',
   'catalogue.cli.manifestMissing': 'Cannot read the manifest {file}.',
   'catalogue.cli.found': 'Found {n} PDF files in {folder}.',
   'catalogue.cli.importing': 'Import',

@@ -38,6 +38,14 @@ export const vi = {
   'role.admin': 'Quản trị viên',
   'role.librarian': 'Thủ thư',
   'role.leader': 'Lãnh đạo Đoàn',
+  'role.city_admin': 'Quản trị thành phố',
+  'role.city_leader': 'Lãnh đạo Thành đoàn',
+  'libraries.validation.slug':
+    'Địa chỉ ngắn chỉ gồm chữ thường không dấu, số và dấu gạch ngang (tối đa 40 ký tự), không bắt đầu hay kết thúc bằng dấu gạch ngang.',
+  'libraries.validation.slugReserved': 'Địa chỉ ngắn này trùng với một trang của hệ thống, hãy chọn địa chỉ khác.',
+  'libraries.validation.slugTaken': 'Đã có thư viện dùng địa chỉ ngắn này.',
+  'libraries.validation.name': 'Hãy nhập tên thư viện (tối đa 200 ký tự).',
+  'libraries.validation.tooLong': 'Nội dung quá dài.',
 
   'auth.signIn.title': 'Đăng nhập',
   'auth.signIn.intro': 'Dành cho thủ thư, quản trị viên và lãnh đạo Đoàn. Bạn đọc không cần đăng nhập.',
@@ -885,8 +893,9 @@ export const vi = {
   'catalogue.validation.isbn': 'ISBN không hợp lệ (sai số kiểm tra).',
   'catalogue.validation.language': 'Mã ngôn ngữ gồm 2–3 chữ cái, ví dụ vi hoặc en.',
   'catalogue.cli.usage':
-    'Nhập sách từ một thư mục PDF:\n  npm run import -- <thư mục> [--manifest books.csv] [--publish]\n\n  --manifest  tệp CSV (UTF-8, có dòng tiêu đề) với các cột file, title, authors, categories, year, language, description\n  --publish   xuất bản mỗi sách ngay khi quy định xuất bản cho phép\nChạy lại lệnh sẽ bỏ qua các tệp đã nhập.',
+    'Nhập sách từ một thư mục PDF:\n  npm run import -- <thư mục> [--manifest books.csv] [--publish] [--library <địa chỉ ngắn>]\n\n  --manifest  tệp CSV (UTF-8, có dòng tiêu đề) với các cột file, title, authors, categories, year, language, description\n  --publish   xuất bản mỗi sách ngay khi quy định xuất bản cho phép\n  --library   thư viện sở hữu sách (mặc định: thư viện mặc định)\nChạy lại lệnh sẽ bỏ qua các tệp đã nhập.',
   'catalogue.cli.folderMissing': 'Không tìm thấy thư mục {folder}.',
+  'libraries.cli.unknown': 'Không có thư viện nào có địa chỉ ngắn “{slug}”.',
   'catalogue.cli.manifestMissing': 'Không đọc được tệp danh mục {file}.',
   'catalogue.cli.found': 'Tìm thấy {n} tệp PDF trong {folder}.',
   'catalogue.cli.importing': 'Nhập',

@@ -34,8 +34,10 @@ export interface SeedSpec {
 export async function seedPublishedBook(ctx: AppContext, spec: SeedSpec, opts: { publish?: boolean } = {}): Promise<number> {
   const sha256 = crypto.createHash('sha256').update(`${spec.title}:${crypto.randomUUID()}`).digest('hex');
   const books = ctx.repos.books;
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
   const id = await ctx.db.transaction().execute(async (trx) => {
     const draft = await books.insertDraft(trx, {
+      libraryId,
       sha256,
       sizeBytes: 1,
       storageKey: `${sha256}.pdf`,

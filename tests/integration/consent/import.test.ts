@@ -9,7 +9,7 @@ import { translator } from '../../../src/http/i18n/index.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { registerJobHandlers } from '../../../src/jobs.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
 let env: TestEnv;
@@ -59,7 +59,12 @@ describe('bulk import: consent columns of the manifest', () => {
   it('records holders, consents and bases, then --publish publishes only the books whose basis is complete, each with the reason', async () => {
     const importer = new ImportService(env.ctx);
     const manifest = await importer.prepareManifest(MANIFEST);
-    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null, lang: 'vi' });
+    const outcomes = await importer.importSource(folderSource(folder), {
+      manifest,
+      libraryId: await defaultLibraryId(env.ctx),
+      actor: null,
+      lang: 'vi',
+    });
     expect(outcomes.map((o) => [o.kind, o.reason ?? ''])).toEqual(Array(6).fill(['created', '']));
     const ids = Object.fromEntries(outcomes.map((o) => [o.name.replace('.pdf', ''), o.bookId!]));
     const states = await importer.waitForIngest(Object.values(ids));

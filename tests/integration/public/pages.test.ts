@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
 import { gateAllowing, switchableGate } from '../../helpers/publish-gates.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, defaultLibraryId } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 let kieu: FixtureBook;
@@ -71,7 +71,7 @@ describe('home page', () => {
   });
 
   it('welcomes a visitor who arrived through a location QR code, naming the place', async () => {
-    const place = await env.ctx.services.locations.create({
+    const place = await env.ctx.services.locations.create(await defaultLibraryId(env.ctx), {
       name: 'Cà phê Sách Hoa Sữa',
       kind: 'cafe',
       address: '12 Lý Thường Kiệt',

@@ -75,6 +75,8 @@ export class BooksRepository {
       storageKey: string;
       originalName: string;
       title: string;
+      /** The owner library: the one uploading it. */
+      libraryId: number;
       createdBy: number | null;
       language?: string;
       description?: string;
@@ -90,6 +92,7 @@ export class BooksRepository {
     return trx
       .insertInto('books')
       .values({
+        library_id: input.libraryId,
         file_id: file.id,
         title: input.title,
         description: input.description ?? '',

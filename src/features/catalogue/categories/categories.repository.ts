@@ -62,18 +62,23 @@ export class CategoriesRepository {
     return !!(await q.executeTakeFirst()) || (!!redirect && redirect.category_id !== exceptId);
   }
 
-  async insert(trx: Database, input: { name: string; slug: string; position?: number }): Promise<Category> {
+  async insert(trx: Database, input: { libraryId: number; name: string; slug: string; position?: number }): Promise<Category> {
     const position =
       input.position ??
       Number(
         (
           await trx
             .selectFrom('categories')
+            .where('library_id', '=', input.libraryId)
             .select(sql<number>`coalesce(max(position), 0) + 10`.as('p'))
             .executeTakeFirstOrThrow()
         ).p,
       );
-    return trx.insertInto('categories').values({ name: input.name, slug: input.slug, position }).returningAll().executeTakeFirstOrThrow();
+    return trx
+      .insertInto('categories')
+      .values({ library_id: input.libraryId, name: input.name, slug: input.slug, position })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async update(trx: Database, id: number, change: { name?: string; slug?: string; position?: number }): Promise<void> {

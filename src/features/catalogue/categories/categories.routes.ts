@@ -47,7 +47,7 @@ export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): vo
 
   handle('/', async (req) => {
     const input = parseInput(categorySchema, req.body);
-    const c = await service.create({ name: input.name, slug: input.slug || undefined });
+    const c = await service.create(req.library.id, { name: input.name, slug: input.slug || undefined });
     return translator(req.lang)('catalogue.category.created', { name: c.name });
   });
   handle('/:id', async (req) => {

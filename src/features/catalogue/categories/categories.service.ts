@@ -36,12 +36,12 @@ export class CategoriesService {
     return this.d.categories.list();
   }
 
-  async create(input: { name: string; slug?: string }): Promise<Category> {
+  async create(libraryId: number, input: { name: string; slug?: string }): Promise<Category> {
     const slug = input.slug ? slugify(input.slug) : slugify(input.name);
     return this.d.db.transaction().execute(async (trx) => {
       if (await this.d.categories.slugTaken(slug, undefined, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
       try {
-        return await this.d.categories.insert(trx, { name: input.name, slug });
+        return await this.d.categories.insert(trx, { libraryId, name: input.name, slug });
       } catch (err) {
         if (isUniqueViolation(err)) throw invalid({ slug: 'catalogue.category.slugTaken' });
         throw err;

@@ -102,6 +102,8 @@ export class ImportService {
     source: ImportSource,
     opts: {
       manifest: Map<string, PreparedRow>;
+      /** The library that will own the imported books. */
+      libraryId: number;
       actor: Actor;
       lang: Lang;
       /** Called (and awaited) after each file: progress, or the durable record of a ZIP import. */
@@ -134,7 +136,7 @@ export class ImportService {
         const file = await entry.toTmp(this.ctx.storage);
         const r = await this.ctx.services.intake.intake(
           { tmpPath: file.tmpPath, originalName: entry.name, size: file.size, sha256: file.sha256, head: file.head },
-          opts.actor?.id ?? null,
+          { libraryId: opts.libraryId, actorId: opts.actor?.id ?? null },
           prepared?.meta,
         );
         if (r.kind === 'rejected') {

@@ -23,6 +23,12 @@ export interface IntakeMetadata {
   editedFields: string[];
 }
 
+/** Who brings the file in: the library that will own the book, and the account (null: a script). */
+export interface IntakeOwner {
+  libraryId: number;
+  actorId: number | null;
+}
+
 export type IntakeResult =
   | { kind: 'created'; bookId: number; title: string; name: string }
   | { kind: 'duplicate'; bookId: number; title: string; name: string }
@@ -59,7 +65,7 @@ export class IntakeService {
 
   async intake(
     file: { tmpPath: string; originalName: string; size: number; sha256: string; head?: Buffer },
-    actorId: number | null,
+    owner: IntakeOwner,
     meta?: IntakeMetadata,
   ): Promise<IntakeResult> {
     const name = safeOriginalName(file.originalName);
@@ -82,7 +88,7 @@ export class IntakeService {
         if (isPdfRejection(err)) return reject(err.code);
         throw err;
       }
-      const created = await this.createDraft(file, name, actorId, meta);
+      const created = await this.createDraft(file, name, owner, meta);
       kept = created.kind === 'created';
       return created;
     } finally {
@@ -93,7 +99,7 @@ export class IntakeService {
   private async createDraft(
     file: { tmpPath: string; size: number; sha256: string },
     name: string,
-    actorId: number | null,
+    owner: IntakeOwner,
     meta?: IntakeMetadata,
   ): Promise<IntakeResult> {
     const storageKey = `${file.sha256}.pdf`;
@@ -107,7 +113,8 @@ export class IntakeService {
           storageKey,
           originalName: name,
           title,
-          createdBy: actorId,
+          libraryId: owner.libraryId,
+          createdBy: owner.actorId,
           language: meta?.language,
           description: meta?.description,
           publicationYear: meta?.year ?? null,

@@ -39,7 +39,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       for (const f of files) {
         const r = await ctx.services.intake.intake(
           { tmpPath: f.path, originalName: f.originalname, size: f.size, sha256: f.sha256, head: f.head },
-          req.user!.id,
+          { libraryId: req.library.id, actorId: req.user!.id },
         );
         outcomes.push(toOutcome(r, t, maxMb));
       }
@@ -59,7 +59,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       if (sniff(zip.head) !== 'zip') throw new AppError(400, 'not_zip', 'catalogue.import.notZip');
       let id: number;
       try {
-        id = await zipImports.start({ path: zip.path, originalName: zip.originalname }, req.user!, req.lang);
+        id = await zipImports.start({ path: zip.path, originalName: zip.originalname }, req.library.id, req.user!, req.lang);
       } catch (err) {
         if (!(err instanceof ManifestError)) throw err;
         const t = translator(req.lang);
