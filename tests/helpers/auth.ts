@@ -37,15 +37,21 @@ export async function createUser(
 export type Agent = ReturnType<typeof request.agent>;
 
 /** A supertest agent with a signed-in session, plus a fresh CSRF token for its forms. */
-export async function signedInAgent(app: App, email: string, password = TEST_PASSWORD): Promise<{ agent: Agent; csrf: string }> {
+export async function signedInAgent(
+  app: App,
+  email: string,
+  password = TEST_PASSWORD,
+  /** The admin home to land on: '/admin' (default library) or '/{slug}/admin'. */
+  adminHome = '/admin',
+): Promise<{ agent: Agent; csrf: string }> {
   const agent = request.agent(app);
   const page = await agent.get('/dang-nhap').expect(200);
   const res = await agent
     .post('/dang-nhap')
     .type('form')
-    .send({ _csrf: csrfFrom(page.text), email, password, next: '/admin' });
+    .send({ _csrf: csrfFrom(page.text), email, password, next: adminHome });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}: ${res.text.slice(0, 300)}`);
-  const admin = await agent.get('/admin').expect(200);
+  const admin = await agent.get(adminHome).expect(200);
   return { agent, csrf: csrfFrom(admin.text) };
 }
 
