@@ -27,3 +27,11 @@ export interface LibraryStaffTable {
 
 export type LibraryRow = Selectable<LibrariesTable>;
 export type LibraryStaffRow = Selectable<LibraryStaffTable>;
+
+/** A book another library published that this library put on its shelf (0015; shown only while consent scope allows). */
+export interface LibraryShelvesTable {
+  library_id: number;
+  book_id: number;
+  added_by: number | null;
+  added_at: ColumnType<Date, Date | undefined, never>;
+}

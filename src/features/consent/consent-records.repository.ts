@@ -2,7 +2,15 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { BookStatus } from '../../db/schema/catalogue.ts';
-import type { ConsentEvidence, ConsentMethod, ConsentRecord, ConsentStatus, EvidenceType, HolderKind } from '../../db/schema/consent.ts';
+import type {
+  ConsentEvidence,
+  ConsentMethod,
+  ConsentRecord,
+  ConsentScope,
+  ConsentStatus,
+  EvidenceType,
+  HolderKind,
+} from '../../db/schema/consent.ts';
 
 /** A consent record with the names people need to read it. */
 export interface ConsentView extends ConsentRecord {
@@ -24,6 +32,7 @@ export interface NewConsent {
   ends_on: string | null;
   allow_download: boolean;
   non_commercial: boolean;
+  scope: ConsentScope;
   territory: string;
   limits_note: string;
   terms: string;
@@ -49,6 +58,7 @@ function withNames(q: From) {
       'c.method',
       'c.allow_download',
       'c.non_commercial',
+      'c.scope',
       'c.territory',
       'c.limits_note',
       'c.terms',

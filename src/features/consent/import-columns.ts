@@ -195,6 +195,8 @@ export async function applyConsentColumns(ctx: AppContext, bookId: number, spec:
           endsOn: spec.endsOn,
           allowDownload: spec.allowDownload,
           nonCommercial: true,
+          // The spreadsheet has no column for it: an imported consent reaches this library only.
+          scope: 'library',
           territory: '',
           limitsNote: '',
           terms: spec.terms,

@@ -96,6 +96,7 @@ export class ConsentRegisterService {
       'ends_on',
       'allow_download',
       'non_commercial',
+      'sharing_scope',
       'evidence_files',
     ];
     const rows: string[][] = [];
@@ -109,7 +110,7 @@ export class ConsentRegisterService {
         e.licenceName ?? '',
         e.licenceUrl ?? '',
       ];
-      if (e.holders.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '']);
+      if (e.holders.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '', '']);
       for (const h of e.holders) {
         const c = h.consent;
         rows.push([
@@ -124,6 +125,7 @@ export class ConsentRegisterService {
           formatDate(c?.ends_on),
           c ? (c.allow_download ? t('consent.yes') : t('consent.no')) : '',
           c ? (c.non_commercial ? t('consent.yes') : t('consent.no')) : '',
+          c ? t(`consent.reach.${c.scope}`) : '',
           String(h.evidenceCount),
         ]);
       }
