@@ -146,6 +146,7 @@ async function seed(
         book,
         authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }],
         categories: [{ name: cat.name, slug: cat.slug }],
+        libraryIds: [libraryId],
       };
       bookDocs.push(toBookDocument(entry));
       pageDocs.push(

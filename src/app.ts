@@ -1,3 +1,5 @@
+import { citySearchRoutes } from './features/libraries/city-search.routes.ts';
+import { shelvesRoutes } from './features/libraries/shelves.routes.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
@@ -106,6 +108,8 @@ export function createApp(ctx: AppContext): App {
 
   // Global pages, not per library: sign-in/out, password links, first setup.
   app.use(authRoutes(ctx));
+  // City-wide search over every library's shelf (global, like sign-in).
+  app.use(citySearchRoutes(ctx));
 
   // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
   // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').
@@ -127,6 +131,7 @@ export function createApp(ctx: AppContext): App {
   statsRoutes(ctx, app.adminRouters);
   ocrRoutes(ctx, app.adminRouters);
   bookRequestsAdminRoutes(ctx, app.adminRouters);
+  shelvesRoutes(ctx, app.adminRouters);
   for (const { mountPath, router } of app.adminRouters) site.use(mountPath, router);
   app.use('/:librarySlug', (_req, res, next) => (res.locals.base ? site(_req, res, next) : next()));
   app.use((req, res, next) => (res.locals.base ? next() : site(req, res, next)));

@@ -6,6 +6,8 @@ import { UsersRepository } from './features/auth/users.repository.ts';
 import { UsersService } from './features/auth/users.service.ts';
 import { LibrariesRepository } from './features/libraries/libraries.repository.ts';
 import { LibrariesService } from './features/libraries/libraries.service.ts';
+import { ShelvesRepository } from './features/libraries/shelves.repository.ts';
+import { ShelvesService } from './features/libraries/shelves.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
@@ -52,6 +54,8 @@ export interface AppContext {
   services: {
     users: UsersService;
     libraries: LibrariesService;
+    /** The shared catalogue (issue 17, item 4): shelving other libraries' books. */
+    shelves: ShelvesService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
     bookRequests: BookRequestsService;
@@ -149,6 +153,14 @@ export function createContext(deps: ContextDeps): AppContext {
       clock,
     ),
     libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts),
+    shelves: new ShelvesService({
+      db,
+      repo: new ShelvesRepository(db),
+      audit: consent.audit,
+      indexer: catalogue.services.searchIndexer,
+      clock,
+      wake: () => jobs.wake(),
+    }),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),

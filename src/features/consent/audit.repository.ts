@@ -13,6 +13,8 @@ export interface NewAuditEntry {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   reason: string | null;
+  /** The library the event happened in (shared-catalogue shelving); absent: none recorded. */
+  library_id?: number | null;
 }
 
 export interface AuditFilter {

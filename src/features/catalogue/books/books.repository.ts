@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../db/database.ts';
 import type { Book, BookFile, BookStatus, IngestStatus, OutlineNode } from '../../../db/schema/catalogue.ts';
+import { shelfLibraryIdsSql } from '../../libraries/shelf.ts';
 import { slugify } from '../catalogue-text.ts';
 
 export interface BookListFilter {
@@ -43,6 +44,15 @@ export interface MetadataChange {
 export class BooksRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * The libraries whose shelf holds a book, for its search documents' library_ids: the owner
+   * today; the shared catalogue (0015) adds the libraries that shelved it.
+   */
+  async shelfLibraryIds(bookId: number): Promise<number[]> {
+    const { rows } = await shelfLibraryIdsSql(bookId).execute(this.db);
+    return rows.map((r) => r.library_id).sort((a, b) => a - b);
+  }
+
   findById(id: number, db: Database = this.db): Promise<Book | undefined> {
     return db.selectFrom('books').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -57,11 +67,15 @@ export class BooksRepository {
   }
 
   /** The book already made from a file with this SHA-256, if any. */
-  async findBySha256(sha256: string, db: Database = this.db): Promise<{ bookId: number; title: string } | undefined> {
+  async findBySha256(
+    sha256: string,
+    db: Database = this.db,
+  ): Promise<{ bookId: number; title: string; libraryId: number; libraryName: string } | undefined> {
     return db
       .selectFrom('book_files')
       .innerJoin('books', 'books.file_id', 'book_files.id')
-      .select(['books.id as bookId', 'books.title'])
+      .innerJoin('libraries', 'libraries.id', 'books.library_id')
+      .select(['books.id as bookId', 'books.title', 'books.library_id as libraryId', 'libraries.name as libraryName'])
       .where('book_files.sha256', '=', sha256)
       .executeTakeFirst();
   }

@@ -18,6 +18,8 @@ export interface ImportOutcome {
   title?: string;
   /** Translated reason for rejected/failed files. */
   reason?: string;
+  /** A duplicate held by another library of the city (shared catalogue): its name. */
+  elsewhere?: { libraryName: string };
 }
 
 /** A manifest row matched to its PDF, with what other features parsed from their columns. */

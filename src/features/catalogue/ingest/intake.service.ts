@@ -31,7 +31,11 @@ export interface IntakeOwner {
 
 export type IntakeResult =
   | { kind: 'created'; bookId: number; title: string; name: string }
-  | { kind: 'duplicate'; bookId: number; title: string; name: string }
+  /**
+   * Already stored. A PDF is stored and extracted once for the whole city: when another library
+   * holds it, `elsewhere` names that library, and the uploader is offered the shared catalogue.
+   */
+  | { kind: 'duplicate'; bookId: number; title: string; name: string; elsewhere?: { libraryName: string } }
   | { kind: 'rejected'; code: RejectCode | 'too_large'; messageKey: MessageKey; name: string };
 
 export const REJECT_MESSAGES: Record<RejectCode | 'too_large', MessageKey> = {
@@ -81,7 +85,7 @@ export class IntakeService {
       if (sniff(file.head ?? (await readHead(file.tmpPath))) !== 'pdf') return reject('not_pdf');
       if (file.size > this.d.maxBytes) return reject('too_large');
       const existing = await this.d.books.findBySha256(file.sha256);
-      if (existing) return { kind: 'duplicate', bookId: existing.bookId, title: existing.title, name };
+      if (existing) return duplicateOf(existing, owner, name);
       try {
         await this.d.pdf().validate(file.tmpPath);
       } catch (err) {
@@ -134,11 +138,21 @@ export class IntakeService {
       if (isUniqueViolation(err)) {
         // The same file was uploaded concurrently and the other upload won.
         const existing = await this.d.books.findBySha256(file.sha256);
-        if (existing) return { kind: 'duplicate', bookId: existing.bookId, title: existing.title, name };
+        if (existing) return duplicateOf(existing, owner, name);
       }
       // The commit failed after the move: remove the file unless another book now owns it.
       if (moved && !(await this.d.books.findBySha256(file.sha256))) await this.d.storage.remove('books', storageKey);
       throw err;
     }
   }
+}
+
+function duplicateOf(
+  existing: { bookId: number; title: string; libraryId: number; libraryName: string },
+  owner: IntakeOwner,
+  name: string,
+): IntakeResult {
+  const { bookId, title } = existing;
+  if (existing.libraryId === owner.libraryId) return { kind: 'duplicate', bookId, title, name };
+  return { kind: 'duplicate', bookId, title, name, elsewhere: { libraryName: existing.libraryName } };
 }

@@ -99,6 +99,8 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
 
 function toOutcome(r: IntakeResult, t: Translate, maxMb: number): ImportOutcome {
   if (r.kind === 'rejected') return { name: r.name, kind: 'rejected', reason: t(r.messageKey, { name: r.name, max: maxMb }) };
+  if (r.kind === 'duplicate' && r.elsewhere)
+    return { name: r.name, kind: r.kind, bookId: r.bookId, title: r.title, elsewhere: r.elsewhere };
   return { name: r.name, kind: r.kind, bookId: r.bookId, title: r.title };
 }
 
