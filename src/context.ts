@@ -145,6 +145,7 @@ export function createContext(deps: ContextDeps): AppContext {
     jobs: jobsRepo,
     books: () => (services as { books?: BookWithdrawer }).books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
+    rightsChanged: (bookId, trx) => services.shelves.rightsChanged(bookId, trx),
   });
   const services = {
     users: new UsersService(

@@ -21,6 +21,9 @@ export interface UploadedEvidence {
   originalName: string;
 }
 
+/** Told, inside the transaction, that a book's rights changed (the shared catalogue re-indexes shelved books). */
+export type RightsChanged = (bookId: number, trx: Database) => Promise<void>;
+
 /** What the audit log keeps of a consent record (before/after). */
 export function consentSnapshot(c: ConsentView): Record<string, unknown> {
   return {
@@ -56,6 +59,8 @@ export class ConsentService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly checkPdf: PdfCheck,
+    /** A book's rights changed (a consent recorded or granted, its basis set): other libraries' shelves may change. */
+    private readonly rightsChanged: RightsChanged = async () => undefined,
   ) {}
 
   /** Everything the book's rights page shows. */
@@ -139,6 +144,7 @@ export class ConsentService {
         trx,
       );
       await this.attachEvidence(id, bookId, stored, actor, trx);
+      await this.rightsChanged(bookId, trx);
       return id;
     };
     return db ? run(db) : this.db.transaction().execute(run);
@@ -167,6 +173,7 @@ export class ConsentService {
         },
         trx,
       );
+      await this.rightsChanged(before.book_id, trx);
     });
   }
 
@@ -259,6 +266,7 @@ export class ConsentService {
         },
         trx,
       );
+      await this.rightsChanged(bookId, trx);
     };
     return db ? run(db) : this.db.transaction().execute(run);
   }

@@ -149,4 +149,8 @@ export class ShelvesRepository {
     const rows = await this.db.selectFrom('books').select('id').where('id', 'in', ids).where('status', '=', 'published').execute();
     return new Set(rows.map((r) => r.id));
   }
+
+  async isShelvedAnywhere(bookId: number, db: Database = this.db): Promise<boolean> {
+    return !!(await db.selectFrom('library_shelves').select('book_id').where('book_id', '=', bookId).limit(1).executeTakeFirst());
+  }
 }

@@ -61,6 +61,15 @@ export class ShelvesService {
     return result;
   }
 
+  /**
+   * A book's rights changed (consent recorded or granted, basis set): if other libraries shelved
+   * it, whether it may stay there can have changed, so its documents' library_ids are rewritten.
+   * (Revocation, expiry and withdrawal need nothing here: they withdraw the book, which re-indexes it.)
+   */
+  async rightsChanged(bookId: number, trx: Database): Promise<void> {
+    if (await this.d.repo.isShelvedAnywhere(bookId, trx)) await this.d.indexer.enqueueSync(trx, [bookId]);
+  }
+
   private async changed(libraryId: number, bookId: number, action: string, actor: MaybeActor, trx: Database): Promise<void> {
     await this.d.audit.record({ actor, entity: 'library_shelf', entityId: libraryId, bookId, action, libraryId }, trx);
     await this.d.indexer.enqueueSync(trx, [bookId]);

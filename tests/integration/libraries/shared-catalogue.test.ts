@@ -122,8 +122,15 @@ describe('shared catalogue', () => {
     const mixed = await published('Sách hai người giữ quyền', 'union');
     await shelve(mixed.id, 'len-ke').expect(303);
     expect(await onShelfOf(libB, [mixed.id])).toEqual([mixed.id]);
+    await env.ctx.services.searchIndexer.syncBook(mixed.id);
+    expect(await libraryIdsInIndex(mixed.id)).toEqual([libA, libB].sort((x, y) => x - y));
     await recordConsent(env.ctx, mixed.id, { holder: 'Người dịch giữ quyền riêng', role: 'translator', scope: 'library' }, librarianA.user);
     expect(await onShelfOf(libB, [mixed.id])).toEqual([]);
+    // The consent change queued a re-index of the shelved book (outbox), which drops B from library_ids.
+    const pending = await env.ctx.db.selectFrom('books').select('index_pending').where('id', '=', mixed.id).executeTakeFirstOrThrow();
+    expect(pending.index_pending).toBe(true);
+    await env.ctx.services.searchIndexer.syncBook(mixed.id);
+    expect(await libraryIdsInIndex(mixed.id)).toEqual([libA]);
   });
 
   it('taking a book off B’s shelf re-indexes it for A only', async () => {
