@@ -153,4 +153,69 @@ export class ShelvesRepository {
   async isShelvedAnywhere(bookId: number, db: Database = this.db): Promise<boolean> {
     return !!(await db.selectFrom('library_shelves').select('book_id').where('book_id', '=', bookId).limit(1).executeTakeFirst());
   }
+
+  /** The library's own categories, each marked when it is assigned to the book. */
+  async categoriesFor(
+    libraryId: number,
+    bookIds: number[],
+  ): Promise<{ categories: Array<{ id: number; name: string }>; chosen: Map<number, number[]> }> {
+    const categories = await this.db
+      .selectFrom('categories')
+      .select(['id', 'name'])
+      .where('library_id', '=', libraryId)
+      .orderBy('position')
+      .orderBy('name')
+      .execute();
+    const chosen = new Map<number, number[]>();
+    if (bookIds.length && categories.length) {
+      const rows = await this.db
+        .selectFrom('book_categories')
+        .select(['book_id', 'category_id'])
+        .where('book_id', 'in', bookIds)
+        .where(
+          'category_id',
+          'in',
+          categories.map((c) => c.id),
+        )
+        .execute();
+      for (const r of rows) chosen.set(r.book_id, [...(chosen.get(r.book_id) ?? []), r.category_id]);
+    }
+    return { categories, chosen };
+  }
+
+  /** Replaces the library's own categories on a book (other libraries' assignments stay). False: a category is not the library's. */
+  async setCategories(libraryId: number, bookId: number, categoryIds: number[], db: Database): Promise<boolean> {
+    if (categoryIds.length) {
+      const own = await db
+        .selectFrom('categories')
+        .select('id')
+        .where('library_id', '=', libraryId)
+        .where('id', 'in', categoryIds)
+        .execute();
+      if (own.length !== new Set(categoryIds).size) return false;
+    }
+    await db
+      .deleteFrom('book_categories')
+      .where('book_id', '=', bookId)
+      .where('category_id', 'in', (eb) => eb.selectFrom('categories').select('id').where('library_id', '=', libraryId))
+      .execute();
+    if (categoryIds.length) {
+      await db
+        .insertInto('book_categories')
+        .values([...new Set(categoryIds)].map((category_id) => ({ book_id: bookId, category_id })))
+        .execute();
+    }
+    return true;
+  }
+
+  async isShelvedBy(libraryId: number, bookId: number, db: Database): Promise<boolean> {
+    const row = await db
+      .selectFrom('library_shelves')
+      .select('book_id')
+      .where('library_id', '=', libraryId)
+      .where('book_id', '=', bookId)
+      .forUpdate()
+      .executeTakeFirst();
+    return !!row;
+  }
 }

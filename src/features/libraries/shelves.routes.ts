@@ -7,23 +7,30 @@ import { AppError } from '../../http/errors.ts';
 import type { MessageKey } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
 import { libPath } from './library-context.ts';
-import type { ShelveResult, UnshelveResult } from './shelves.service.ts';
+import type { CategoriesResult, ShelveResult, UnshelveResult } from './shelves.service.ts';
 
 const listQuery = z.object({
   q: z.string().trim().max(200).default(''),
   page: z.coerce.number().int().min(1).max(10_000).default(1),
-  done: z.enum(['shelved', 'removed']).optional(),
+  done: z.enum(['shelved', 'removed', 'categories_saved']).optional(),
 });
 
 /** Refusals of a shelving request: HTTP status and the sentence the librarian reads. */
-const REFUSALS: Record<Exclude<ShelveResult | UnshelveResult, 'shelved' | 'removed'>, [number, MessageKey]> = {
+type Outcome = ShelveResult | UnshelveResult | CategoriesResult;
+const REFUSALS: Record<Exclude<Outcome, 'shelved' | 'removed' | 'categories_saved'>, [number, MessageKey]> = {
   not_found: [404, 'shelves.error.notFound'],
   own_book: [409, 'shelves.error.ownBook'],
   not_published: [409, 'shelves.error.notPublished'],
   not_sharable: [409, 'shelves.error.notSharable'],
   already_shelved: [409, 'shelves.error.alreadyShelved'],
   not_shelved: [409, 'shelves.error.notShelved'],
+  bad_category: [400, 'shelves.error.badCategory'],
 };
+
+/** Checkboxes: none, one (a string) or several (an array) category ids. */
+const categoriesBody = z.object({
+  categoryIds: z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(idParam).max(200)),
+});
 
 /**
  * "Sách dùng chung": librarians of a library browse the books other libraries published with a
@@ -36,16 +43,20 @@ export function shelvesRoutes(ctx: AppContext, registry: GuardedRouter[]): Route
   router.get('/', async (req, res) => {
     const query = parseInput(listQuery, req.query);
     const { books, total } = await shelves.browse(req.library.id, query.q, query.page);
+    const { categories, chosen } = await shelves.categoriesFor(
+      req.library.id,
+      books.filter((b) => b.shelved).map((b) => b.id),
+    );
     res.setHeader('Cache-Control', 'private, no-store');
     if (wantsJson(req)) return void res.json({ books, total });
-    res.render('libraries/shared-catalogue', { books, total, q: query.q, page: query.page, done: query.done ?? null });
+    res.render('libraries/shared-catalogue', { books, total, q: query.q, page: query.page, done: query.done ?? null, categories, chosen });
   });
 
-  const act = (run: (libraryId: number, bookId: number, req: Request) => Promise<ShelveResult | UnshelveResult>) =>
+  const act = (run: (libraryId: number, bookId: number, req: Request) => Promise<Outcome>) =>
     async function (req: Request, res: Response) {
       const bookId = parseInput(idParam, req.params.bookId);
       const result = await run(req.library.id, bookId, req);
-      if (result !== 'shelved' && result !== 'removed') {
+      if (result !== 'shelved' && result !== 'removed' && result !== 'categories_saved') {
         const [status, key] = REFUSALS[result];
         throw new AppError(status, result, key);
       }
@@ -60,6 +71,10 @@ export function shelvesRoutes(ctx: AppContext, registry: GuardedRouter[]): Route
   router.post(
     '/:bookId/xuong-ke',
     act((libraryId, bookId, req) => shelves.unshelve(libraryId, bookId, req.user!)),
+  );
+  router.post(
+    '/:bookId/the-loai',
+    act((libraryId, bookId, req) => shelves.setCategories(libraryId, bookId, parseInput(categoriesBody, req.body).categoryIds, req.user!)),
   );
   return router;
 }

@@ -7,6 +7,7 @@ import type { Holder, SharedBook, ShelvesRepository } from './shelves.repository
 
 export type ShelveResult = 'shelved' | 'already_shelved' | 'not_found' | 'own_book' | 'not_published' | 'not_sharable';
 export type UnshelveResult = 'removed' | 'not_shelved';
+export type CategoriesResult = 'categories_saved' | 'not_shelved' | 'bad_category';
 
 interface Deps {
   db: Database;
@@ -54,10 +55,41 @@ export class ShelvesService {
   async unshelve(libraryId: number, bookId: number, actor: MaybeActor): Promise<UnshelveResult> {
     const result = await this.d.db.transaction().execute(async (trx): Promise<UnshelveResult> => {
       if (!(await this.d.repo.remove(libraryId, bookId, trx))) return 'not_shelved';
+      // The library's own categories leave with the book.
+      await this.d.repo.setCategories(libraryId, bookId, [], trx);
       await this.changed(libraryId, bookId, 'library_shelf.removed', actor, trx);
       return 'removed';
     });
     if (result === 'removed') this.d.wake();
+    return result;
+  }
+
+  /** The library's categories and, per book, the ones it assigned (the shared-catalogue page). */
+  categoriesFor(libraryId: number, bookIds: number[]) {
+    return this.d.repo.categoriesFor(libraryId, bookIds);
+  }
+
+  /** A library files a book it shelved under its own categories (the owner's stay untouched). */
+  async setCategories(libraryId: number, bookId: number, categoryIds: number[], actor: MaybeActor): Promise<CategoriesResult> {
+    const result = await this.d.db.transaction().execute(async (trx): Promise<CategoriesResult> => {
+      if (!(await this.d.repo.isShelvedBy(libraryId, bookId, trx))) return 'not_shelved';
+      if (!(await this.d.repo.setCategories(libraryId, bookId, categoryIds, trx))) return 'bad_category';
+      await this.d.audit.record(
+        {
+          actor,
+          entity: 'library_shelf',
+          entityId: libraryId,
+          bookId,
+          action: 'library_shelf.categories_set',
+          after: { categoryIds },
+          libraryId,
+        },
+        trx,
+      );
+      await this.d.indexer.enqueueSync(trx, [bookId]);
+      return 'categories_saved';
+    });
+    if (result === 'categories_saved') this.d.wake();
     return result;
   }
 

@@ -423,6 +423,10 @@ export const en: Record<MessageKey, string> = {
   'shelves.upload.elsewhere':
     'This book is already in the city’s shared collection (“{title}”, published by {library}): the file is not stored a second time.',
   'shelves.upload.offer': 'Find it in Shared books to put it on your shelf (if the rights holder allows)',
+  'shelves.categories': 'Our library’s categories',
+  'shelves.saveCategories': 'Save categories',
+  'shelves.done.categories_saved': 'The book’s categories were saved.',
+  'shelves.error.badCategory': 'Only your own library’s categories can be chosen.',
   'shelves.error.notFound': 'This book was not found.',
   'shelves.error.ownBook': 'Your own library published this book: it is already on your shelf.',
   'shelves.error.notPublished': 'This book is not published (or was withdrawn), so it cannot be shelved.',

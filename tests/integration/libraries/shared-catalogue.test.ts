@@ -133,6 +133,34 @@ describe('shared catalogue', () => {
     expect(await libraryIdsInIndex(mixed.id)).toEqual([libA]);
   });
 
+  it('lets B file a shelved book under B’s own categories (not A’s), and drops them when it leaves the shelf', async () => {
+    const title = 'Sách xếp vào thể loại phường';
+    const { id } = await published(title, 'union');
+    const mine = await env.ctx.services.categories.create(libB, { name: 'Tủ sách phường 2' });
+    const theirs = await env.ctx.services.categories.create(libA, { name: 'Thể loại của thư viện A' });
+    const file = (ids: number[], accept = 'text/html') =>
+      librarianB.agent
+        .post(`/phuong-2/admin/sach-dung-chung/${id}/the-loai`)
+        .set('Accept', accept)
+        .type('form')
+        .send({ _csrf: librarianB.csrf, categoryIds: ids.map(String) });
+    expect((await file([mine.id], 'application/json').expect(409)).body.error.code).toBe('not_shelved');
+    await shelve(id, 'len-ke').expect(303);
+    const list = await librarianB.agent.get('/phuong-2/admin/sach-dung-chung').expect(200);
+    expect(list.text).toContain('Tủ sách phường 2');
+    expect(list.text).not.toContain('Thể loại của thư viện A');
+    expect((await file([theirs.id], 'application/json').expect(400)).body.error.code).toBe('bad_category');
+    await file([mine.id]).expect(303);
+    const assigned = async () =>
+      (await env.ctx.db.selectFrom('book_categories').select('category_id').where('book_id', '=', id).execute()).map((r) => r.category_id);
+    expect(await assigned()).toEqual([mine.id]);
+    await env.ctx.services.searchIndexer.syncBook(id);
+    const doc = (await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(id)) as { categorySlugs: string[] };
+    expect(doc.categorySlugs).toEqual([mine.slug]);
+    await shelve(id, 'xuong-ke').expect(303);
+    expect(await assigned()).toEqual([]);
+  });
+
   it('taking a book off B’s shelf re-indexes it for A only', async () => {
     const title = 'Sách lên kệ rồi xuống kệ';
     const { id } = await published(title, 'any_noncommercial');
