@@ -56,6 +56,11 @@ export function createApp(ctx: AppContext): App {
   app.set('env', ctx.config.env === 'test' ? 'test' : 'production');
   app.set('view cache', ctx.config.env === 'production');
 
+  // Views build links as base + path; answers given before the library is resolved (edge errors) link to `/`.
+  app.use((_req, res, next) => {
+    res.locals.base = '';
+    next();
+  });
   // NUL, lone surrogates, control characters, bad %-escapes and repeated parameters: one 400, first.
   app.use(edgeHygiene());
 

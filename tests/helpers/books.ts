@@ -168,7 +168,7 @@ export async function indexBook(ctx: AppContext, bookId: number): Promise<void> 
     .where('book_id', '=', bookId)
     .orderBy('page_number')
     .execute();
-  const entry = { book, authors, categories };
+  const entry = { book, authors, categories, libraryIds: [book.library_id] };
   const client = ctx.search.client;
   await waitOk(client.index(ctx.search.indexName('books')).addDocuments([toBookDocument(entry)], { primaryKey: 'id' }));
   const docs = toPageDocuments(entry, pages);

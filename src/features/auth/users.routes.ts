@@ -5,6 +5,7 @@ import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
 import { changeRoleSchema, createUserSchema } from './auth.schemas.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const linkFor = (ctx: AppContext, token: string) => `${ctx.config.publicBaseUrl}/dat-mat-khau/${token}`;
 
@@ -53,19 +54,19 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       parseInput(changeRoleSchema, req.body).role,
     );
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/disable', async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), true);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/enable', async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), false);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/reset-link', async (req, res) => {

@@ -26,6 +26,17 @@ export class LocationsRepository {
     return this.db.selectFrom('locations').selectAll().where('code', '=', code).executeTakeFirst();
   }
 
+  /** A poster code's location with its library's address (codes are unique across the city). */
+  async findByCodeWithLibrary(code: string): Promise<(Location & { library_slug: string; library_default: boolean }) | undefined> {
+    return this.db
+      .selectFrom('locations')
+      .innerJoin('libraries', 'libraries.id', 'locations.library_id')
+      .selectAll('locations')
+      .select(['libraries.slug as library_slug', 'libraries.is_default as library_default'])
+      .where('locations.code', '=', code)
+      .executeTakeFirst();
+  }
+
   async idsByCodes(codes: string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
     const rows = await this.db.selectFrom('locations').select(['id', 'code']).where('code', 'in', codes).execute();

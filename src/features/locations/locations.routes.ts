@@ -9,6 +9,7 @@ import { idParam, parseInput } from '../../http/validation.ts';
 import { bookQuery, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
 import { links } from '../public/public.service.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 /** How many published books the picker's <datalist> offers (newest first; typing finds the rest). */
 const BOOK_CHOICES = 1000;
@@ -39,7 +40,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     async (req, res) => {
       const loc = await locations.create(req.library.id, parseInput(locationSchema, req.body));
       req.session.flash = { kind: 'info', text: translator(req.lang)('locations.created', { name: loc.name }) };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     },
   );
 
@@ -49,7 +50,8 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc, bookChoices };
   };
 
-  const chooseBook = (input: unknown) => locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(q));
+  const chooseBook = (req: Request, input: unknown) =>
+    locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(req.library.id, q));
 
   /**
    * A poster for one book, from the book's page: at a place (its QR is counted there) or at none
@@ -57,7 +59,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
    * Registered before /:id, which would read "poster" as a location id.
    */
   router.get('/poster', async (req, res) => {
-    const choice = await chooseBook(req.query.book);
+    const choice = await chooseBook(req, req.query.book);
     const size = posterQuery.parse(req.query).size;
     if (choice.kind === 'none') throw notFound();
     if (choice.kind === 'choose') {
@@ -95,7 +97,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     async (req, res) => {
       const loc = await locations.update(parseInput(idParam, req.params.id), parseInput(locationSchema, req.body));
       req.session.flash = { kind: 'info', text: translator(req.lang)('locations.updated', { name: loc.name }) };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     },
   );
 
@@ -109,7 +111,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
         kind: 'info',
         text: translator(req.lang)(active ? 'locations.activated' : 'locations.deactivated', { name: loc.name }),
       };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     });
   }
 
@@ -132,7 +134,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
   router.get('/:id/poster', async (req, res) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
     const q = posterQuery.parse(req.query);
-    const choice = await chooseBook(req.query.book);
+    const choice = await chooseBook(req, req.query.book);
     if (choice.kind === 'choose') {
       res.status(choice.matches.length ? 200 : 404);
       return res.render('locations/choose-book', { choice, size: q.size, action: `/admin/locations/${loc.id}/poster` });

@@ -27,6 +27,9 @@ export interface LocationRef {
   code: string;
   name: string;
   active: boolean;
+  /** The location's library: where its poster leads ('' for the default library at `/`, else '/slug'). */
+  libraryId: number;
+  base: string;
 }
 
 /**
@@ -101,14 +104,23 @@ export class LocationsService {
     const now = this.clock.now().getTime();
     const hit = this.cache.get(code);
     if (hit && hit.until > now) return hit.ref;
-    let loc: Location | undefined;
+    let loc: Awaited<ReturnType<LocationsRepository['findByCodeWithLibrary']>>;
     try {
-      loc = await this.repo.findByCode(code);
+      loc = await this.repo.findByCodeWithLibrary(code);
     } catch (err) {
       if (hit && isDatabaseUnavailable(err)) return hit.ref;
       throw err;
     }
-    const ref = loc ? { id: loc.id, code: loc.code, name: loc.name, active: loc.active } : null;
+    const ref = loc
+      ? {
+          id: loc.id,
+          code: loc.code,
+          name: loc.name,
+          active: loc.active,
+          libraryId: loc.library_id,
+          base: loc.library_default ? '' : `/${loc.library_slug}`,
+        }
+      : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(code, { ref, until: now + CACHE_MS });
     return ref;

@@ -7,6 +7,7 @@ import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
 import { idParam } from '../../http/validation.ts';
 import { parsePageList } from './ocr.service.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const excludeSchema = z.object({ pages: z.string().max(2000).default('') });
 
@@ -20,7 +21,7 @@ export function ocrRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const bookId = (req: Request) => parseInput(idParam, req.params.id);
   const back = (req: Request, res: Response, kind: 'info' | 'error', key: MessageKey, params: Record<string, string | number> = {}) => {
     req.session.flash = { kind, text: translator(req.lang)(key, params) };
-    res.redirect(303, `/admin/books/${bookId(req)}#ocr`);
+    res.redirect(303, libPath(res, `/admin/books/${bookId(req)}#ocr`));
   };
 
   router.get('/books/:id', async (req, res) => {

@@ -157,7 +157,7 @@ describe('production-safe errors', () => {
     const dev = await createTestEnv({ env: { NODE_ENV: 'development' } });
     try {
       // An unexpected failure inside a service (not an AppError), whose text names server internals.
-      (dev.ctx.services.publicSite as { home: () => Promise<unknown> }).home = () =>
+      (dev.ctx.services.publicSite as unknown as { home: () => Promise<unknown> }).home = () =>
         Promise.reject(new Error('bí mật nội bộ at /srv/thu-vien-so/src/secret.ts:12'));
       for (const accept of ['text/html', 'application/json']) {
         const r = await request(dev.app).get('/').set('Accept', accept);

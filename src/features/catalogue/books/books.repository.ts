@@ -43,6 +43,15 @@ export interface MetadataChange {
 export class BooksRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * The libraries whose shelf holds a book, for its search documents' library_ids: the owner
+   * today; the shared catalogue (0015) adds the libraries that shelved it.
+   */
+  async shelfLibraryIds(bookId: number): Promise<number[]> {
+    const row = await this.db.selectFrom('books').select('library_id').where('id', '=', bookId).executeTakeFirst();
+    return row ? [row.library_id] : [];
+  }
+
   findById(id: number, db: Database = this.db): Promise<Book | undefined> {
     return db.selectFrom('books').selectAll().where('id', '=', id).executeTakeFirst();
   }

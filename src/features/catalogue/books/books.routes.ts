@@ -11,6 +11,7 @@ import { ImportService } from '../ingest/import.service.ts';
 import { ingestProgress, ingestProgressText } from '../ingest/ingest-progress.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
 import { uploadRoutes } from '../ingest/upload.routes.ts';
+import { libPath } from '../../libraries/library-context.ts';
 
 const PAGE_SIZE = 50;
 
@@ -132,7 +133,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       tags: v.tags,
     });
     flash(req, 'info', translator(req.lang)('catalogue.book.saved'));
-    res.redirect(303, `/admin/books/${id}`);
+    res.redirect(303, libPath(res, `/admin/books/${id}`));
   });
 
   const action = (path: string, run: (req: Request, id: number) => Promise<string>) =>
@@ -148,7 +149,10 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
             : translator(req.lang)(err.messageKey, err.params);
         flash(req, 'error', text);
       }
-      res.redirect(303, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`);
+      res.redirect(
+        303,
+        libPath(res, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`),
+      );
     });
 
   action('/:id/publish', async (req, id) => (await booksService.publish(id, req.user!), translator(req.lang)('catalogue.book.published')));
@@ -195,7 +199,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       } finally {
         await discard(files);
       }
-      res.redirect(303, `/admin/books/${id}`);
+      res.redirect(303, libPath(res, `/admin/books/${id}`));
     },
   );
 

@@ -5,6 +5,7 @@ import { AppError } from '../../../http/errors.ts';
 import { translator } from '../../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../../http/validation.ts';
 import { categorySchema, mergeSchema, moveSchema } from '../catalogue.schemas.ts';
+import { libPath } from '../../libraries/library-context.ts';
 
 /** Category management: create, rename (old slug redirects), merge, order, delete when empty. */
 export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
@@ -40,7 +41,7 @@ export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): vo
         }
         req.session.flash = { kind: 'error', text: t(err.messageKey, err.params) };
       }
-      res.redirect(303, '/admin/categories');
+      res.redirect(303, libPath(res, '/admin/categories'));
     });
 
   router.get('/', (req, res) => render(req, res));
