@@ -148,7 +148,7 @@ export function createContext(deps: ContextDeps): AppContext {
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
-    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts),
+    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts, storage),
     publicSite: new PublicSiteService(repos.publicBooks),
     searchQuery: new SearchQueryService(deps.search, repos.publicBooks),
     bookRequests: new BookRequestsService(db, new BookRequestsRepository(db), clock, deps.requestLimits),

@@ -6,12 +6,15 @@ import { translator } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
 import { changeRoleSchema, createUserSchema } from './auth.schemas.ts';
 import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 const linkFor = (ctx: AppContext, token: string) => `${ctx.config.publicBaseUrl}/dat-mat-khau/${token}`;
 
 /** Account administration: admins only. */
 export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/users', ['admin']);
+  // A library's admin manages that library's staff; other accounts are the city admin's (/thanh-pho).
+  scopeParam(ctx, router, 'id', 'staffMember');
   const users = ctx.services.users;
 
   const renderList = async (req: Request, extra: Record<string, unknown> = {}) => ({

@@ -9,6 +9,7 @@ import { evidenceUpload, removeUploads, uploadedFiles } from './evidence-upload.
 import { describeProblems } from './publish-gate.service.ts';
 import { consentViewHelpers } from './view-helpers.ts';
 import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 const bookPath = (id: number) => `/admin/consents/books/${id}`;
 const consentPath = (id: number) => `/admin/consents/${id}`;
@@ -16,6 +17,10 @@ const consentPath = (id: number) => `/admin/consents/${id}`;
 /** Consent records and a book's rights page: librarians and admins. */
 export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/consents', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'bookId', 'book');
+  scopeParam(ctx, router, 'holderId', 'rightsHolder');
+  scopeParam(ctx, router, 'evidenceId', 'evidence');
+  scopeParam(ctx, router, 'id', 'consent');
   const { consent, rightsHolders, audit } = ctx.services;
   router.use(consentViewHelpers);
 

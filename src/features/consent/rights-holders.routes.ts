@@ -7,10 +7,12 @@ import { idParam, parseInput } from '../../http/validation.ts';
 import { holderSchema } from './consent.schemas.ts';
 import { consentViewHelpers } from './view-helpers.ts';
 import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 /** Rights holders: list, create, edit, and each holder's books and consents. */
 export function rightsHoldersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/rights-holders', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'id', 'rightsHolder');
   const holders = ctx.services.rightsHolders;
   router.use(consentViewHelpers);
 

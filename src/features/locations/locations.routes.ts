@@ -10,6 +10,7 @@ import { bookQuery, locationSchema, posterQuery, qrFile, placeQuery } from './lo
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
 import { links } from '../public/public.service.ts';
 import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 /** How many published books the picker's <datalist> offers (newest first; typing finds the rest). */
 const BOOK_CHOICES = 1000;
@@ -17,23 +18,24 @@ const BOOK_CHOICES = 1000;
 /** Locations, their QR codes and printable posters: librarians and admins. */
 export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/locations', ['librarian', 'admin']);
+  scopeParam(ctx, router, 'id', 'location');
   const locations = ctx.services.locations;
   const base = () => ctx.config.publicBaseUrl;
 
-  const listLocals = async () => ({
-    locations: await locations.list(),
+  const listLocals = async (req: Request) => ({
+    locations: await locations.list(req.library.id),
     kinds: LOCATION_KINDS,
     scanUrl: (code: string) => scanUrl(base(), code),
   });
 
-  router.get('/', async (_req, res) => {
-    res.render('locations/list', await listLocals());
+  router.get('/', async (req, res) => {
+    res.render('locations/list', await listLocals(req));
   });
 
   router.post(
     '/',
-    async (_req, res, next) => {
-      Object.assign(res.locals, await listLocals()); // the form re-renders with the list
+    async (req, res, next) => {
+      Object.assign(res.locals, await listLocals(req)); // the form re-renders with the list
       next();
     },
     formView('locations/list'),
@@ -46,12 +48,12 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
 
   const detailLocals = async (req: Request) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
-    const bookChoices = await locations.bookChoices(BOOK_CHOICES);
+    const bookChoices = await locations.bookChoices(req.library.id, BOOK_CHOICES);
     return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc, bookChoices };
   };
 
   const chooseBook = (req: Request, input: unknown) =>
-    locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(req.library.id, q));
+    locations.chooseBook(req.library.id, input, (q) => ctx.services.searchQuery.suggest(req.library.id, q));
 
   /**
    * A poster for one book, from the book's page: at a place (its QR is counted there) or at none
@@ -69,13 +71,14 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     }
     const placeId = parseInput(placeQuery, req.query.place);
     const loc = placeId ? await locations.get(placeId) : null;
+    if (loc && loc.library_id !== req.library.id) throw notFound(); // another library's place
     const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + links.book(choice);
     res.render('locations/poster', {
       location: loc,
       size,
       url,
       book: { id: choice.id, title: choice.title },
-      places: (await locations.list()).filter((l) => l.active),
+      places: (await locations.list(req.library.id)).filter((l) => l.active),
       // Without a place there is no location QR route: the SVG is inlined as a data: URL (allowed by img-src).
       qrSrc: loc
         ? `/admin/locations/${loc.id}/qr/1024.svg?book=${choice.id}`
@@ -146,7 +149,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
       size: q.size,
       url,
       book,
-      places: (await locations.list()).filter((l) => l.active),
+      places: (await locations.list(req.library.id)).filter((l) => l.active),
       qrSrc: `/admin/locations/${loc.id}/qr/1024.svg${book ? `?book=${book.id}` : ''}`,
     });
   });

@@ -48,18 +48,22 @@ export class LocationsService {
     private readonly clock: Clock,
   ) {}
 
-  list(): Promise<Location[]> {
-    return this.repo.list();
+  list(libraryId: number): Promise<Location[]> {
+    return this.repo.list(libraryId);
   }
 
   /** The book picker's <datalist>: published books, newest first. */
-  bookChoices(limit: number): Promise<Array<{ id: number; title: string }>> {
-    return this.repo.publishedBookChoices(limit);
+  bookChoices(libraryId: number, limit: number): Promise<Array<{ id: number; title: string }>> {
+    return this.repo.publishedBookChoices(libraryId, limit);
   }
 
   /** What was typed in a book picker, as one published book or the matches to choose from. */
-  chooseBook(input: unknown, suggest: BookChoiceDeps['suggest']): Promise<BookChoice> {
-    return resolveBookChoice({ repo: this.repo, suggest }, input);
+  chooseBook(libraryId: number, input: unknown, suggest: BookChoiceDeps['suggest']): Promise<BookChoice> {
+    const repo: BookChoiceDeps['repo'] = {
+      publishedBookTitle: (bookId) => this.repo.publishedBookTitle(libraryId, bookId),
+      publishedBooksLike: (text, limit) => this.repo.publishedBooksLike(libraryId, text, limit),
+    };
+    return resolveBookChoice({ repo, suggest }, input);
   }
 
   async get(id: number): Promise<Location> {
@@ -136,7 +140,7 @@ export class LocationsService {
     return this.repo.idsByCodes(codes);
   }
 
-  publishedBookTitle(bookId: number): Promise<string | null> {
-    return this.repo.publishedBookTitle(bookId);
+  publishedBookTitle(libraryId: number, bookId: number): Promise<string | null> {
+    return this.repo.publishedBookTitle(libraryId, bookId);
   }
 }

@@ -96,7 +96,7 @@ export function publicRoutes(ctx: AppContext): Router {
     const data = slug.success ? await site.category(req.library.id, slug.data, pageParam.parse(req.query.trang)) : undefined;
     if (!data) {
       // A renamed or merged category keeps its old links working (catalogue's category_redirects).
-      const movedTo = slug.success ? await ctx.services.categories.movedTo(slug.data) : null;
+      const movedTo = slug.success ? await ctx.services.categories.movedTo(req.library.id, slug.data) : null;
       if (movedTo) return res.redirect(301, libPath(res, links.category(movedTo)));
       throw notFound();
     }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPublishGate } from '../../helpers/publish-gates.ts';
+import { createUser, signedInAgent } from '../../helpers/auth.ts';
 import { createBook, type FixtureBook } from '../../helpers/books.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
@@ -93,5 +94,19 @@ describe('one shelf per library', () => {
     expect((await request(env.app).get(`/q/${inB.code}/${bookOfB.id}`).expect(302)).headers.location).toBe(`/phuong-b/sach/${bookOfB.id}`);
     expect((await request(env.app).get(`/q/${inA.code}`).expect(302)).headers.location).toBe('/');
     expect((await request(env.app).get(`/q/${inA.code}/${bookOfA.id}`).expect(302)).headers.location).toBe(`/sach/${bookOfA.id}`);
+  });
+
+  it("keeps library B's staff out of library A's admin records: 404 by id, absent from B's lists", async () => {
+    const user = await createUser(env.ctx, 'admin', undefined, wardBId);
+    const { agent } = await signedInAgent(env.app, user.email, undefined, '/phuong-b/admin');
+    for (const path of [`/admin/books/${bookOfA.id}`, `/admin/consents/books/${bookOfA.id}`, `/admin/ocr/books/${bookOfA.id}`]) {
+      expect((await agent.get(`/phuong-b${path}`)).status, `/phuong-b${path}`).toBe(404);
+    }
+    await agent.get(`/phuong-b/admin/books/${bookOfB.id}`).expect(200);
+    const list = await agent.get('/phuong-b/admin/books').expect(200);
+    expect(list.text).toContain('Dế Mèn phiêu lưu ký');
+    expect(list.text).not.toContain('Nhật ký trong tù');
+    // Links on B's admin pages stay inside B's address.
+    expect(list.text).toContain(`href="/phuong-b/admin/books/${bookOfB.id}"`);
   });
 });

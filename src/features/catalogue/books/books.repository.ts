@@ -4,6 +4,8 @@ import type { Book, BookFile, BookStatus, IngestStatus, OutlineNode } from '../.
 import { slugify } from '../catalogue-text.ts';
 
 export interface BookListFilter {
+  /** The library whose books are listed (its staff's catalogue). */
+  libraryId: number;
   status?: BookStatus;
   ingest?: IngestStatus;
   flag?: 'ocr' | 'legacy' | 'index_pending';
@@ -125,7 +127,7 @@ export class BooksRepository {
   }
 
   async list(filter: BookListFilter): Promise<{ rows: BookListRow[]; total: number }> {
-    let q = this.db.selectFrom('books');
+    let q = this.db.selectFrom('books').where('books.library_id', '=', filter.libraryId);
     if (filter.status) q = q.where('books.status', '=', filter.status);
     if (filter.ingest) q = q.where('books.ingest_status', '=', filter.ingest);
     if (filter.flag === 'ocr') q = q.where('books.needs_ocr', '=', true);

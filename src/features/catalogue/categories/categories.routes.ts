@@ -6,15 +6,17 @@ import { translator } from '../../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../../http/validation.ts';
 import { categorySchema, mergeSchema, moveSchema } from '../catalogue.schemas.ts';
 import { libPath } from '../../libraries/library-context.ts';
+import { scopeParam } from '../../libraries/library-scope.ts';
 
 /** Category management: create, rename (old slug redirects), merge, order, delete when empty. */
 export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/categories', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'id', 'category');
   const service = ctx.services.categories;
 
   const render = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     res.render('catalogue/categories', {
-      categories: await service.listWithCounts(),
+      categories: await service.listWithCounts(req.library.id),
       errors: {},
       values: {},
       editing: null,
