@@ -195,7 +195,9 @@ async function measure(
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
   const meili = httpTimer();
   const appClient = httpTimer();
-  const body = (q: string) => JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) });
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
+  const body = (q: string) =>
+    JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q }), libraryId) });
   const timed = await sideBySide(
     queries,
     { rounds: iterations, warmup: 3 },

@@ -231,6 +231,7 @@ async function main(): Promise<void> {
     const apiKey = (search.client.config as { apiKey?: string }).apiKey;
     const headers = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
     const all = [...known.map((k) => k.q), ...ABSENT_TITLES, ...passages.map((p) => p.q)];
+    const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
     const appClient = httpTimer();
     const meiliClient = httpTimer();
     const { app: appMs, direct: rawMs } = await sideBySide(
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
         meiliClient.run(`${meili.url}/multi-search`, {
           method: 'POST',
           headers,
-          body: JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) }),
+          body: JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q }), libraryId) }),
         }),
     );
     appClient.close();

@@ -107,7 +107,7 @@ async function run(
 ): Promise<number> {
   const { t } = o;
   const importer = new ImportService(ctx);
-  const manifest = await importer.prepareManifest(o.manifestText);
+  const manifest = await importer.prepareManifest(o.libraryId, o.manifestText);
   const source = folderSource(o.folder);
   const total = await source.count();
   console.log(t('catalogue.cli.found', { n: total, folder: o.folder }));

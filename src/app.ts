@@ -24,6 +24,8 @@ import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { resolveLibrary } from './features/libraries/library-context.ts';
+import { CITY_PREFIX, cityRoutes } from './features/libraries/city.routes.ts';
+import { logoRoutes } from './features/libraries/logo.routes.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
@@ -43,6 +45,8 @@ export interface App extends Express {
   adminRouters: GuardedRouter[];
   /** One library's site (public and admin pages), mounted at `/` and at `/:librarySlug`; for route-walking tests. */
   siteRouter: Router;
+  /** The city's pages under /thanh-pho (city roles only); for the route-guard test. */
+  cityRouter: Router;
 }
 
 /** Builds the Express app from a context. It does not listen: main.ts and the tests do. */
@@ -58,6 +62,11 @@ export function createApp(ctx: AppContext): App {
   app.set('env', ctx.config.env === 'test' ? 'test' : 'production');
   app.set('view cache', ctx.config.env === 'production');
 
+  // Views build links as base + path; answers given before the library is resolved (edge errors) link to `/`.
+  app.use((_req, res, next) => {
+    res.locals.base = '';
+    next();
+  });
   // NUL, lone surrogates, control characters, bad %-escapes and repeated parameters: one 400, first.
   app.use(edgeHygiene());
 
@@ -108,8 +117,10 @@ export function createApp(ctx: AppContext): App {
 
   // Global pages, not per library: sign-in/out, password links, first setup.
   app.use(authRoutes(ctx));
-  // City-wide search over every library's shelf (global, like sign-in).
+  // City-wide search over every library's shelf: public, so mounted before the city staff pages.
   app.use(citySearchRoutes(ctx));
+  app.cityRouter = cityRoutes(ctx);
+  app.use(CITY_PREFIX, app.cityRouter);
 
   // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
   // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').
@@ -120,6 +131,7 @@ export function createApp(ctx: AppContext): App {
   site.use(bookRequestsPublicRoutes(ctx));
   site.use(readerRoutes(ctx));
   site.use(opdsRoutes(ctx));
+  site.use(logoRoutes(ctx));
   // Everything under /admin needs a signed-in staff account OF THIS LIBRARY; each router then checks its roles.
   site.use(ADMIN_PREFIX, requireSignedIn);
   adminRoutes(ctx, app.adminRouters);

@@ -153,7 +153,7 @@ export function createContext(deps: ContextDeps): AppContext {
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
-    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts),
+    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts, storage),
     shelves: new ShelvesService({
       db,
       repo: new ShelvesRepository(db),

@@ -71,6 +71,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`update audit_log set library_id = (select id from libraries where is_default)`.execute(db);
   await sql`alter table audit_log enable trigger audit_log_no_change`.execute(db);
   await sql`create index audit_log_library_idx on audit_log (library_id, id desc)`.execute(db);
+
+  // Search documents gain library_ids (each library's search filters on it): the outbox's catch-up
+  // re-indexes every published book marked pending, so an upgraded install's search keeps working.
+  await sql`update books set index_pending = true, search_revision = search_revision + 1 where status = 'published'`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -5,12 +5,16 @@ import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
 import { changeRoleSchema, createUserSchema } from './auth.schemas.ts';
+import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 const linkFor = (ctx: AppContext, token: string) => `${ctx.config.publicBaseUrl}/dat-mat-khau/${token}`;
 
 /** Account administration: admins only. */
 export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/users', ['admin']);
+  // A library's admin manages that library's staff; other accounts are the city admin's (/thanh-pho).
+  scopeParam(ctx, router, 'id', 'staffMember');
   const users = ctx.services.users;
 
   const renderList = async (req: Request, extra: Record<string, unknown> = {}) => ({
@@ -53,19 +57,19 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       parseInput(changeRoleSchema, req.body).role,
     );
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/disable', async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), true);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/enable', async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), false);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
-    res.redirect(303, '/admin/users');
+    res.redirect(303, libPath(res, '/admin/users'));
   });
 
   router.post('/:id/reset-link', async (req, res) => {

@@ -292,7 +292,9 @@ export class ConsentService {
 
   private async resolveHolder(input: RecordConsentInput, libraryId: number, actor: MaybeActor, trx: Database): Promise<number> {
     if (input.rightsHolderId !== undefined) {
-      if (!(await this.holdersRepo.findById(input.rightsHolderId, trx))) throw invalid({ rightsHolderId: 'consent.validation.holder' });
+      // Only a holder of this library's register (the book's owner library).
+      const holder = await this.holdersRepo.findById(input.rightsHolderId, trx);
+      if (!holder || holder.library_id !== libraryId) throw invalid({ rightsHolderId: 'consent.validation.holder' });
       return input.rightsHolderId;
     }
     const kind = input.newHolderKind || kindForRole(input.role);

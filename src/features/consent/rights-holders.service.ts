@@ -133,6 +133,10 @@ export class RightsHoldersService {
     await this.db.transaction().execute(async (trx) => {
       const libraryId = await this.holders.libraryOfBook(bookId, trx);
       if (libraryId === undefined) throw notFound();
+      if (input.rightsHolderId !== undefined) {
+        const chosen = await this.holders.findById(input.rightsHolderId, trx);
+        if (!chosen || chosen.library_id !== libraryId) throw notFound(); // another library's register
+      }
       const holderId =
         input.rightsHolderId ??
         (

@@ -80,4 +80,51 @@ export class LibrariesRepository {
   async setLogo(id: number, logoKey: string | null, now: Date): Promise<void> {
     await this.db.updateTable('libraries').set({ logo_key: logoKey, updated_at: now }).where('id', '=', id).execute();
   }
+
+  /** Whether the row `id` of `entity` belongs to library `libraryId` (admin routes taking an id check it). */
+  async owns(entity: OwnedEntity, id: number, libraryId: number): Promise<boolean> {
+    const db = this.db;
+    let q;
+    switch (entity) {
+      case 'book':
+        q = db.selectFrom('books').select('books.id').where('books.id', '=', id).where('books.library_id', '=', libraryId);
+        break;
+      case 'location':
+        q = db.selectFrom('locations').select('id').where('id', '=', id).where('library_id', '=', libraryId);
+        break;
+      case 'category':
+        q = db.selectFrom('categories').select('id').where('id', '=', id).where('library_id', '=', libraryId);
+        break;
+      case 'rightsHolder':
+        q = db.selectFrom('rights_holders').select('id').where('id', '=', id).where('library_id', '=', libraryId);
+        break;
+      case 'bookImport':
+        q = db.selectFrom('book_imports').select('id').where('id', '=', id).where('library_id', '=', libraryId);
+        break;
+      case 'consent':
+        q = db
+          .selectFrom('consent_records as c')
+          .innerJoin('books as b', 'b.id', 'c.book_id')
+          .select('c.id')
+          .where('c.id', '=', id)
+          .where('b.library_id', '=', libraryId);
+        break;
+      case 'evidence':
+        q = db
+          .selectFrom('consent_evidence as e')
+          .innerJoin('consent_records as c', 'c.id', 'e.consent_id')
+          .innerJoin('books as b', 'b.id', 'c.book_id')
+          .select('e.id')
+          .where('e.id', '=', id)
+          .where('b.library_id', '=', libraryId);
+        break;
+      case 'staffMember':
+        q = db.selectFrom('library_staff').select('user_id as id').where('user_id', '=', id).where('library_id', '=', libraryId);
+        break;
+    }
+    return !!(await q.executeTakeFirst());
+  }
 }
+
+/** Library-owned things an admin address can name by id. */
+export type OwnedEntity = 'book' | 'location' | 'category' | 'rightsHolder' | 'bookImport' | 'consent' | 'evidence' | 'staffMember';

@@ -2,6 +2,8 @@ import { isUniqueViolation } from '../../db/database.ts';
 import type { LibraryRow } from '../../db/schema/libraries.ts';
 import { invalid, notFound, type FieldErrors } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
+import type { Storage } from '../../infra/storage.ts';
+import { readHead, sniff } from '../catalogue/ingest/upload-storage.ts';
 import type { LibrariesRepository, LibraryFields } from './libraries.repository.ts';
 import { RESERVED_SEGMENTS, SLUG_PATTERN } from './reserved-segments.ts';
 
@@ -29,6 +31,7 @@ export const toCurrentLibrary = (row: LibraryRow): CurrentLibrary => ({
 });
 
 const LIMITS = { name: 200, unionName: 200, address: 500, contact: 500 } as const;
+export const LOGO_MAX_BYTES = 1024 * 1024;
 
 /** Libraries of the city: finding them from an address, and the city admin's create/edit rules. */
 export class LibrariesService {
@@ -37,7 +40,34 @@ export class LibrariesService {
     private readonly clock: Clock,
     /** Host name → library slug (LIBRARY_HOSTS). */
     private readonly hosts: ReadonlyMap<string, string>,
+    private readonly storage: Storage,
   ) {}
+
+  /**
+   * Sets a library's logo from an uploaded file in storage/tmp: PNG, JPEG or WebP by its bytes
+   * (never its name), at most LOGO_MAX_BYTES; moved into storage/logos (same filesystem: an atomic
+   * rename) under a new key, so a page never sees half a logo and caches never see a stale one.
+   */
+  async setLogo(id: number, upload: { path: string; size: number }): Promise<'ok' | 'not_image' | 'too_large'> {
+    const library = await this.repo.findById(id);
+    if (!library) throw notFound();
+    if (upload.size > LOGO_MAX_BYTES) return 'too_large';
+    const kind = sniff(await readHead(upload.path));
+    if (kind !== 'png' && kind !== 'jpeg' && kind !== 'webp') return 'not_image';
+    const key = `${library.id}-${Date.now().toString(36)}.${kind === 'jpeg' ? 'jpg' : kind}`;
+    await this.storage.moveIn(upload.path, 'logos', key);
+    await this.repo.setLogo(id, key, this.clock.now());
+    if (library.logo_key) await this.storage.remove('logos', library.logo_key).catch(() => undefined);
+    return 'ok';
+  }
+
+  /** The stored logo file of a library (path and type), or null. */
+  logoFile(library: CurrentLibrary): { path: string; type: string } | null {
+    if (!library.logoKey) return null;
+    const ext = library.logoKey.split('.').pop();
+    const type = ext === 'png' ? 'image/png' : ext === 'webp' ? 'image/webp' : 'image/jpeg';
+    return { path: this.storage.path('logos', library.logoKey), type };
+  }
 
   async bySlug(slug: string): Promise<CurrentLibrary | undefined> {
     const row = await this.repo.findBySlug(slug);

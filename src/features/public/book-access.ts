@@ -9,8 +9,9 @@ import type { BookRecord } from './public.repository.ts';
  * apps and search engines drop it for good. Anything else (draft, withdrawn by a librarian,
  * missing) → 404.
  */
-export async function resolvePublicBook(ctx: AppContext, id: number): Promise<BookRecord> {
-  const book = await ctx.repos.publicBooks.findBook(id);
+export async function resolvePublicBook(ctx: AppContext, library: { id: number }, id: number): Promise<BookRecord> {
+  // Only a book on the shelf of the library in the address: another library's book is a 404 here.
+  const book = await ctx.repos.publicBooks.findBook(library.id, id);
   if (book?.status === 'published') return book;
   if (book?.status === 'withdrawn') {
     // Consent feature: 410 with a respectful explanation page and Cache-Control: no-store.

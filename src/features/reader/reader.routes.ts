@@ -12,6 +12,7 @@ import { pictureRoutes, readerShareCard, renderPicturePage } from './picture.rou
 import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
 import { coverShareImage, share } from '../public/share.ts';
 import { translator } from '../../http/i18n/index.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -32,7 +33,7 @@ export function readerRoutes(ctx: AppContext): Router {
   router.use(pictureRoutes(ctx));
 
   router.get('/doc/:id', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const counted = await reader.recordOpen(book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
@@ -48,7 +49,7 @@ export function readerRoutes(ctx: AppContext): Router {
     // visitor goes without it rather than wait.
     const hasPreview = await previews.exists(book.id);
     if (!hasPreview) void previews.ensure(book.id, book.file.storageKey);
-    const preview = hasPreview ? links.pagePreview(book.id) : null;
+    const preview = hasPreview ? libPath(res, links.pagePreview(book.id)) : null;
     const pageCount = reader.pageCount(book);
     const card = await readerShareCard(ctx, req, book, `/doc/${book.id}`);
     res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount, preview, share: card });
@@ -58,11 +59,11 @@ export function readerRoutes(ctx: AppContext): Router {
   router.get('/doc/:id/trang', (req, res) => {
     const id = bookIdFrom(req.params.id);
     const n = pageNumber.safeParse(req.query.n);
-    res.redirect(303, links.textPage(id, n.success ? n.data : 1));
+    res.redirect(303, libPath(res, links.textPage(id, n.success ? n.data : 1)));
   });
 
   router.get('/doc/:id/trang/:n', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const n = pageNumber.safeParse(req.params.n);
     const q = queryText.parse(req.query.q);
     const page = n.success ? await reader.textPage(book, n.data, q) : undefined;
@@ -72,28 +73,28 @@ export function readerRoutes(ctx: AppContext): Router {
     const title = t('reader.textTitle', { title: book.title, page: page.pageNumber });
     const text = page.paragraphs.map((para) => para.map((seg) => seg.text).join('')).join(' ');
     const description = text.trim() || book.description || t('share.reader', { title: book.title, pages: page.pageCount });
-    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
-    const path = links.textPage(book.id, page.pageNumber);
-    const card = share(ctx.config.publicBaseUrl, { type: 'article', title, description, path, image }, t('app.name'));
+    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl + res.locals.base, book);
+    const path = libPath(res, links.textPage(book.id, page.pageNumber));
+    const card = share(ctx.config.publicBaseUrl, { type: 'article', title, description, path, image }, req.library.name);
     res.render('reader/text-page', { book, page, q, share: card });
   });
 
   // In-book search without JavaScript: a page of hits linking to text mode and the reader.
   router.get('/doc/:id/tim', publicLocals, async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     res.render('reader/book-search', { book, q, hits: await search.inBook(book.id, q) });
   });
 
   router.get('/api/sach/:id/tim', async (req, res) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const hits = await search.inBook(book.id, q);
     res.set('Cache-Control', 'no-store').json({ bookId: book.id, query: q, hits: hits.map(({ segments: _s, ...h }) => h) });
   });
 
   router.get('/sach/:id/tep.pdf', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const headers: Record<string, string> = {
       'Content-Type': 'application/pdf',
       'Cache-Control': PDF_CACHE,
@@ -121,7 +122,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/trang-1.webp', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     // Revalidated like the PDF itself, so a withdrawn book's first page stops being served at once.
     res.sendFile(
       previews.path(book.id),
@@ -131,7 +132,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const p = coverParams.safeParse(req.params);
     if (!p.success || !book.hasCover) throw notFound();
     const current = req.query.v === String(book.coverVersion);
@@ -182,7 +183,7 @@ export function readerBeaconRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post('/api/doc/:id/da-doc', express.json({ limit: '32kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
     if (!isSameOrigin(req, ctx.config.publicBaseUrl)) throw forbidden();
-    const book = await resolvePublicBook(ctx, bookIdFrom(req.params.id));
+    const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
     if (body.success) {
       const visitor = { ip: req.ip, userAgent: req.get('user-agent') };

@@ -144,8 +144,9 @@ export class SearchQueryService {
    * evaluation send exactly these): books, passages, and — on the first page — the nearest titles
    * to offer when no book matches. Precision comes from search-precision.ts (tuned by eval:search).
    */
-  buildQueries(p: SearchParams): MultiSearchQuery[] {
-    const filter: string[] = [];
+  buildQueries(p: SearchParams, libraryId: number | null): MultiSearchQuery[] {
+    // One library's search looks at its shelf only; the city-wide search (libraryId null) at every shelf.
+    const filter: string[] = libraryId === null ? [] : [`library_ids = ${Math.trunc(libraryId)}`];
     // Values are validated by searchParamsSchema (slug/language patterns), so quoting is safe.
     if (p.category) filter.push(`categorySlugs = "${p.category}"`);
     if (p.language) filter.push(`language = "${p.language}"`);
@@ -211,10 +212,10 @@ export class SearchQueryService {
     }
   }
 
-  async run(p: SearchParams): Promise<SearchResults> {
+  async run(libraryId: number, p: SearchParams): Promise<SearchResults> {
     const shape = p.q ? queryShape(p.q) : 'ok';
     if (shape !== 'ok') return { ...emptyResults(p), shape };
-    const { results } = await this.query(() => this.search.client.multiSearch({ queries: this.buildQueries(p) }));
+    const { results } = await this.query(() => this.search.client.multiSearch({ queries: this.buildQueries(p, libraryId) }));
     const [bookRes, pageRes, nearRes] = results;
     const bookHits = bookRes.hits as Array<BookDoc & { _formatted?: Partial<BookDoc> }>;
     const pageHits = (pageRes?.hits ?? []) as Array<PageDoc & { _formatted?: Partial<PageDoc> }>;
@@ -222,7 +223,7 @@ export class SearchQueryService {
     // The index should only hold published books; a withdrawal whose index delete is still queued
     // must not show up, so the ids are checked against the database (one indexed query).
     const ids = [...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId), ...nearHits.map((h) => h.id)];
-    const visible = await this.books.publishedIds([...new Set(ids)]);
+    const visible = await this.books.publishedIds(libraryId, [...new Set(ids)]);
     const terms = queryTerms(p.q);
     const books: BookHit[] = bookHits
       .filter((h) => visible.has(h.id))
@@ -279,14 +280,20 @@ export class SearchQueryService {
   }
 
   /** As-you-type suggestions: book titles (a single cheap query). */
-  async suggest(q: string): Promise<Array<{ id: number; title: string; url: string }>> {
+  async suggest(libraryId: number, q: string): Promise<Array<{ id: number; title: string; url: string }>> {
     if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
-      this.search.client
-        .index(this.search.indexName('books'))
-        .search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'], ...BOOK_MATCH }),
+      this.search.client.index(this.search.indexName('books')).search<BookDoc>(q, {
+        limit: 8,
+        filter: [`library_ids = ${Math.trunc(libraryId)}`],
+        attributesToRetrieve: ['id', 'title'],
+        ...BOOK_MATCH,
+      }),
     );
-    const visible = await this.books.publishedIds(res.hits.map((h) => h.id));
+    const visible = await this.books.publishedIds(
+      libraryId,
+      res.hits.map((h) => h.id),
+    );
     return res.hits.filter((h) => visible.has(h.id)).map((h) => ({ id: h.id, title: h.title, url: links.book(h) }));
   }
 

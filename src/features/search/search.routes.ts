@@ -32,14 +32,17 @@ export function searchRoutes(ctx: AppContext): Router {
 
   router.get('/tim-kiem', publicLocals, async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
-    const [results, categories] = await Promise.all([search.run(params), ctx.services.publicSite.categories()]);
+    const [results, categories] = await Promise.all([
+      search.run(req.library.id, params),
+      ctx.services.publicSite.categories(req.library.id),
+    ]);
     record(req, params, results);
     res.render('public/search', { results, categories, q: params.q });
   });
 
   router.get('/api/search', async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
-    const r = await search.run(params);
+    const r = await search.run(req.library.id, params);
     record(req, params, r);
     const t = translator(req.lang);
     res.set('Cache-Control', 'no-store').json({
@@ -60,7 +63,7 @@ export function searchRoutes(ctx: AppContext): Router {
 
   router.get('/api/search/suggest', async (req, res) => {
     const { q } = suggestSchema.parse(req.query);
-    res.set('Cache-Control', 'public, max-age=60').json({ suggestions: await search.suggest(q) });
+    res.set('Cache-Control', 'public, max-age=60').json({ suggestions: await search.suggest(req.library.id, q) });
   });
   return router;
 }

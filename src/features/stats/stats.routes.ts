@@ -17,7 +17,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   const queryOf = (req: Request): StatsQuery => parseStatsQuery(req.query, ctx.clock.now());
 
   router.get('/', async (req, res) => {
-    const dashboard = await stats.dashboard(queryOf(req));
+    const dashboard = await stats.dashboard(req.library.id, queryOf(req));
     res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query, ctx.clock.now()) });
   });
 
@@ -59,7 +59,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       compareMode: 'custom',
       granularity: 'day',
     };
-    const dashboard = await stats.dashboard(query);
+    const dashboard = await stats.dashboard(req.library.id, query);
     res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query, ctx.clock.now()) });
   });
 

@@ -63,7 +63,8 @@ export class StatsService {
     }
   }
 
-  async dashboard(query: StatsQuery): Promise<Dashboard> {
+  /** The dashboard; its place list is the library's (the figures themselves are scoped by 0016's library_id). */
+  async dashboard(libraryId: number, query: StatsQuery): Promise<Dashboard> {
     await this.catchUp();
     const { range, locationKey } = query;
     const [totals, compareTotals, series, locations, topBooks, topCategories, topSearches, zeroSearches, newBooks, headline, places] =
@@ -78,7 +79,7 @@ export class StatsService {
         this.repo.topSearches(range, locationKey, TOP_LIMIT, true),
         this.repo.newBooksPerMonth(range.to, 12),
         this.repo.headline(),
-        this.locations.list(),
+        this.locations.list(libraryId),
       ]);
     return {
       query,

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../src/context.ts';
+import { DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 
 /**
  * Helpers for the catalogue's own tests. Publishing goes through BooksService.publish (the
@@ -49,7 +50,7 @@ export async function seedPublishedBook(ctx: AppContext, spec: SeedSpec, opts: {
       publicationYear: spec.year ?? null,
     });
     await books.setAuthors(trx, draft.id, spec.authors ?? []);
-    const cats = await ctx.repos.categories.findByNamesOrSlugs(spec.categories ?? []);
+    const cats = await ctx.repos.categories.findByNamesOrSlugs(DEFAULT_LIBRARY_ID, spec.categories ?? []);
     await books.setCategories(
       trx,
       draft.id,

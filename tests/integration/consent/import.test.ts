@@ -46,7 +46,7 @@ describe('bulk import: consent columns of the manifest', () => {
   it('lists every problem of the consent columns before importing anything', async () => {
     const importer = new ImportService(env.ctx);
     const bad = 'file,basis,rights_holder,consent_date,allow_download\nx.pdf,maybe,,,\ny.pdf,consent,Ai Đó,31/02/2025,perhaps\n';
-    const err = await importer.prepareManifest(bad).catch((e: unknown) => e);
+    const err = await importer.prepareManifest(await defaultLibraryId(env.ctx), bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ManifestError);
     const t = translator('vi');
     const messages = (err as ManifestError).problems.map((p) => t(p.key, p.params));
@@ -58,7 +58,7 @@ describe('bulk import: consent columns of the manifest', () => {
 
   it('records holders, consents and bases, then --publish publishes only the books whose basis is complete, each with the reason', async () => {
     const importer = new ImportService(env.ctx);
-    const manifest = await importer.prepareManifest(MANIFEST);
+    const manifest = await importer.prepareManifest(await defaultLibraryId(env.ctx), MANIFEST);
     const outcomes = await importer.importSource(folderSource(folder), {
       manifest,
       libraryId: await defaultLibraryId(env.ctx),

@@ -171,6 +171,16 @@ describe('shared catalogue', () => {
     expect(await onShelfOf(libB, [id])).toEqual([]);
     await env.ctx.services.searchIndexer.syncBook(id);
     expect(await libraryIdsInIndex(id)).toEqual([libA]);
+    // Off B's shelf: B's book page is 404 and B's search no longer finds it; A still has it.
+    await request(env.app).get(`/phuong-2/sach/${id}`).expect(404);
+    const inB = await request(env.app)
+      .get(`/phuong-2/api/search?q=${slugWord(title)}`)
+      .expect(200);
+    expect(JSON.stringify(inB.body)).not.toContain(title);
+    const inA = await request(env.app)
+      .get(`/api/search?q=${slugWord(title)}`)
+      .expect(200);
+    expect(JSON.stringify(inA.body)).toContain(title);
     const json = await shelve(id, 'xuong-ke', 'application/json').expect(409);
     expect(json.body.error.code).toBe('not_shelved');
   });
@@ -233,8 +243,7 @@ describe('shared catalogue', () => {
 
     const html = await librarianB.agent
       .post('/phuong-2/admin/books/upload')
-      // The header, not a form field: src/http/csrf.ts's MULTIPART_FORMS only match the default library's paths (17a).
-      .set('x-csrf-token', librarianB.csrf)
+      .field('_csrf', librarianB.csrf)
       .attach('files', bytes, 'ban-sao.pdf')
       .expect(200);
     expect(html.text).toContain('Sách đã có trong kho chung của thành phố');
@@ -242,8 +251,7 @@ describe('shared catalogue', () => {
     expect(html.text).toContain('/phuong-2/admin/sach-dung-chung?q=');
     const json = await librarianB.agent
       .post('/phuong-2/admin/books/upload')
-      // The header, not a form field: src/http/csrf.ts's MULTIPART_FORMS only match the default library's paths (17a).
-      .set('x-csrf-token', librarianB.csrf)
+      .field('_csrf', librarianB.csrf)
       .set('Accept', 'application/json')
       .attach('files', bytes, 'ban-sao.pdf')
       .expect(200);

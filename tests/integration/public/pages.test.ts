@@ -92,7 +92,7 @@ describe('home page', () => {
     const ua = 'Mozilla/5.0 (Linux; Android 10) Mobile Safari/537.36';
     await request(env.app).get(`/doc/${history.id}`).set('User-Agent', ua).expect(200);
     await request(env.app).get(`/doc/${kieu.id}`).set('User-Agent', 'Googlebot/2.1 (+http://www.google.com/bot.html)').expect(200);
-    const popular = await env.ctx.repos.publicBooks.popular(5);
+    const popular = await env.ctx.repos.publicBooks.popular(await defaultLibraryId(env.ctx), 5);
     expect(popular.map((b) => b.id)).toEqual([history.id, kieu.id]);
   });
 });

@@ -5,6 +5,8 @@ import { shelfLibraryIdsSql } from '../../libraries/shelf.ts';
 import { slugify } from '../catalogue-text.ts';
 
 export interface BookListFilter {
+  /** The library whose books are listed (its staff's catalogue). */
+  libraryId: number;
   status?: BookStatus;
   ingest?: IngestStatus;
   flag?: 'ocr' | 'legacy' | 'index_pending';
@@ -46,7 +48,7 @@ export class BooksRepository {
 
   /**
    * The libraries whose shelf holds a book, for its search documents' library_ids: the owner
-   * today; the shared catalogue (0015) adds the libraries that shelved it.
+   * and the libraries that shelved it while its consent scope allows (0015, shelfLibraryIdsSql).
    */
   async shelfLibraryIds(bookId: number): Promise<number[]> {
     const { rows } = await shelfLibraryIdsSql(bookId).execute(this.db);
@@ -130,7 +132,7 @@ export class BooksRepository {
   }
 
   async list(filter: BookListFilter): Promise<{ rows: BookListRow[]; total: number }> {
-    let q = this.db.selectFrom('books');
+    let q = this.db.selectFrom('books').where('books.library_id', '=', filter.libraryId);
     if (filter.status) q = q.where('books.status', '=', filter.status);
     if (filter.ingest) q = q.where('books.ingest_status', '=', filter.ingest);
     if (filter.flag === 'ocr') q = q.where('books.needs_ocr', '=', true);

@@ -42,7 +42,7 @@ export class ImportService {
    * cells, categories and the other features' columns — ordered by line, so a librarian fixes
    * the file in one go instead of meeting a new kind of error on each attempt.
    */
-  async prepareManifest(text: string | null): Promise<Map<string, PreparedRow>> {
+  async prepareManifest(libraryId: number, text: string | null): Promise<Map<string, PreparedRow>> {
     const out = new Map<string, PreparedRow>();
     if (!text) return out;
     const extensions = this.ctx.services.manifestExtensions;
@@ -51,7 +51,7 @@ export class ImportService {
       extensions.flatMap((e) => e.columns),
     );
     const wanted = [...new Set(rows.flatMap((r) => r.categories ?? []))];
-    const found = wanted.length ? await this.ctx.repos.categories.findByNamesOrSlugs(wanted) : [];
+    const found = wanted.length ? await this.ctx.repos.categories.findByNamesOrSlugs(libraryId, wanted) : [];
     const byKey = new Map<string, number>();
     for (const c of found) {
       byKey.set(c.name.toLocaleLowerCase('vi'), c.id);

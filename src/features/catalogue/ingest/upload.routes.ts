@@ -10,6 +10,7 @@ import type { IntakeResult } from './intake.service.ts';
 import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from './upload-storage.ts';
 import { ZipImportService } from './zip-import.service.ts';
+import { libPath } from '../../libraries/library-context.ts';
 
 const MAX_FILES = 100;
 
@@ -69,7 +70,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       }
       const url = `/admin/books/imports/${id}`;
       if (wantsJson(req)) return void res.status(202).location(url).json({ import: { id, url } });
-      res.redirect(303, url);
+      res.redirect(303, libPath(res, url));
     } finally {
       await discard(files);
     }

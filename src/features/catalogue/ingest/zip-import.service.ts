@@ -47,7 +47,7 @@ export class ZipImportService {
   async start(upload: { path: string; originalName: string }, libraryId: number, actor: Actor, lang: Lang): Promise<number> {
     const source = await this.open(upload.path);
     try {
-      await this.importer.prepareManifest(await source.manifestText());
+      await this.importer.prepareManifest(libraryId, await source.manifestText());
     } finally {
       await source.close();
     }
@@ -89,7 +89,7 @@ export class ZipImportService {
     try {
       let manifest;
       try {
-        manifest = await this.importer.prepareManifest(await source.manifestText());
+        manifest = await this.importer.prepareManifest(row.library_id, await source.manifestText());
       } catch (err) {
         if (!(err instanceof ManifestError)) throw err;
         return await fail(err.problems.map((p) => t(p.key, p.params)).join(' '));
