@@ -255,7 +255,13 @@ describe('shared catalogue', () => {
       .set('Accept', 'application/json')
       .attach('files', bytes, 'ban-sao.pdf')
       .expect(200);
-    expect(json.body.results[0]).toMatchObject({ kind: 'duplicate', bookId: id, elsewhere: { libraryName: 'Thư viện số' } });
+    expect(json.body.results[0]).toMatchObject({
+      kind: 'duplicate',
+      bookId: id,
+      elsewhere: { libraryName: 'Thư viện số' },
+      url: `/phuong-2/admin/sach-dung-chung?q=${encodeURIComponent(title)}`,
+    });
+    expect(json.body.results[0].message).toContain('Sách đã có trong kho chung của thành phố');
     expect(await count()).toBe(before);
   });
 

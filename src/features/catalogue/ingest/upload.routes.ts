@@ -110,7 +110,17 @@ function respond(req: Request, res: Response, outcomes: ImportOutcome[], locals:
   const anyAccepted = outcomes.some((o) => o.kind === 'created' || o.kind === 'duplicate');
   res.status(anyAccepted ? 200 : 422);
   if (wantsJson(req)) {
-    res.json({ results: outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })) });
+    const t = translator(req.lang);
+    const url = (o: ImportOutcome) =>
+      // A file another library holds: the shared catalogue of THIS library, where it can be shelved.
+      o.elsewhere
+        ? `${res.locals.base}/admin/sach-dung-chung?q=${encodeURIComponent(o.title ?? '')}`
+        : o.bookId
+          ? `/admin/books/${o.bookId}`
+          : null;
+    const message = (o: ImportOutcome) =>
+      o.elsewhere ? { message: t('shelves.upload.elsewhere', { library: o.elsewhere.libraryName, title: o.title ?? '' }) } : {};
+    res.json({ results: outcomes.map((o) => ({ ...o, url: url(o), ...message(o) })) });
     return;
   }
   res.render('catalogue/upload', { ...locals, outcomes, problems: [] });
