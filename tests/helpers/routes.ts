@@ -17,6 +17,7 @@ interface Layer {
  */
 export function allRoutes(app: App): RouteCase[] {
   const mounts = new Map<unknown, string>(app.adminRouters.map((r) => [r.router, r.mountPath]));
+  mounts.set(app.cityRouter, '/thanh-pho');
   const out: RouteCase[] = [];
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {

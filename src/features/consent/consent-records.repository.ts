@@ -122,8 +122,9 @@ export class ConsentRecordsRepository {
   }
 
   /** Granted consents whose last day is between `from` and `until` (inclusive). */
-  expiringBetween(from: string, until: string): Promise<ConsentView[]> {
+  expiringBetween(libraryId: number, from: string, until: string): Promise<ConsentView[]> {
     return withNames(this.base(this.db))
+      .where('b.library_id', '=', libraryId)
       .where('c.status', '=', 'granted')
       .where('c.ends_on', '>=', sql<string>`${from}::date`)
       .where('c.ends_on', '<=', sql<string>`${until}::date`)
@@ -132,8 +133,9 @@ export class ConsentRecordsRepository {
       .execute();
   }
 
-  listByStatus(status: ConsentStatus, limit: number): Promise<ConsentView[]> {
+  listByStatus(libraryId: number, status: ConsentStatus, limit: number): Promise<ConsentView[]> {
     return withNames(this.base(this.db))
+      .where('b.library_id', '=', libraryId)
       .where('c.status', '=', status)
       .orderBy('c.updated_at', 'desc')
       .orderBy('c.id', 'desc')

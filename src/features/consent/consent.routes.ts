@@ -33,7 +33,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     const overview = await consent.bookOverview(parseInput(idParam, req.params.bookId));
     Object.assign(res.locals, overview, {
       reasons: describeProblems(overview.evaluation.problems, req.lang),
-      allHolders: await rightsHolders.list(),
+      allHolders: await rightsHolders.list(req.library.id),
     });
     next();
   };
@@ -43,8 +43,8 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     next();
   };
 
-  router.get('/', async (_req, res) => {
-    const [expiring, pending] = await Promise.all([consent.expiringSoon(), consent.pending()]);
+  router.get('/', async (req, res) => {
+    const [expiring, pending] = await Promise.all([consent.expiringSoon(req.library.id), consent.pending(req.library.id)]);
     res.render('consent/dashboard', { expiring, pending, today: consent.today() });
   });
 

@@ -272,17 +272,17 @@ export class ConsentService {
   }
 
   /** Granted consents ending within the next `days` days (the librarians' dashboard). */
-  expiringSoon(days = EXPIRY_WARNING_DAYS) {
+  expiringSoon(libraryId: number, days = EXPIRY_WARNING_DAYS) {
     const today = libraryToday(this.clock);
-    return this.consents.expiringBetween(today, addDays(today, days));
+    return this.consents.expiringBetween(libraryId, today, addDays(today, days));
   }
 
   today(): string {
     return libraryToday(this.clock);
   }
 
-  pending(limit = 50) {
-    return this.consents.listByStatus('pending', limit);
+  pending(libraryId: number, limit = 50) {
+    return this.consents.listByStatus(libraryId, 'pending', limit);
   }
 
   /** Whether readers may download this book's PDF (otherwise: read online only). */

@@ -65,9 +65,10 @@ export class RightsHoldersRepository {
     return q.orderBy('id').limit(1).executeTakeFirst();
   }
 
-  async list(filter: { q?: string; limit: number }): Promise<HolderListRow[]> {
+  async list(filter: { libraryId: number; q?: string; limit: number }): Promise<HolderListRow[]> {
     let q = this.db
       .selectFrom('rights_holders as h')
+      .where('h.library_id', '=', filter.libraryId)
       .selectAll('h')
       .select((eb) =>
         eb

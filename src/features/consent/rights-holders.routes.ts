@@ -18,7 +18,7 @@ export function rightsHoldersRoutes(ctx: AppContext, registry: GuardedRouter[]):
 
   const q = (req: Request) => (typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 100) : '');
   const loadList = async (req: Request, res: Response, next: NextFunction) => {
-    res.locals.holders = await holders.list(q(req) || undefined);
+    res.locals.holders = await holders.list(req.library.id, q(req) || undefined);
     res.locals.q = q(req);
     next();
   };

@@ -95,8 +95,9 @@ export class RightsHoldersService {
     return holder;
   }
 
-  list(q?: string) {
-    return this.holders.list({ q, limit: 500 });
+  /** One library's consent register of holders. */
+  list(libraryId: number, q?: string) {
+    return this.holders.list({ libraryId, q, limit: 500 });
   }
 
   /** The holder page: the books they must consent for and every consent record they gave. */

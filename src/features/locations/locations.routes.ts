@@ -72,7 +72,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     const placeId = parseInput(placeQuery, req.query.place);
     const loc = placeId ? await locations.get(placeId) : null;
     if (loc && loc.library_id !== req.library.id) throw notFound(); // another library's place
-    const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + links.book(choice);
+    const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + res.locals.base + links.book(choice);
     res.render('locations/poster', {
       location: loc,
       size,
