@@ -42,12 +42,16 @@ export class AuditRepository {
       .insertInto('audit_log')
       .values({
         ...entry,
-        // The library the event belongs to: the book's, else the rights holder's (null: accounts, the city).
-        library_id: entry.book_id
-          ? sql<number>`(select library_id from books where id = ${entry.book_id})`
-          : entry.entity === 'rights_holder' && entry.entity_id
-            ? sql<number>`(select library_id from rights_holders where id = ${entry.entity_id})`
-            : null,
+        // The library the event belongs to: the one named (a library shelving another's book), else
+        // the book's, else the rights holder's (null: accounts, the city).
+        library_id:
+          entry.library_id !== undefined
+            ? entry.library_id
+            : entry.book_id
+              ? sql<number>`(select library_id from books where id = ${entry.book_id})`
+              : entry.entity === 'rights_holder' && entry.entity_id
+                ? sql<number>`(select library_id from rights_holders where id = ${entry.entity_id})`
+                : null,
         before: entry.before ? JSON.stringify(entry.before) : null,
         after: entry.after ? JSON.stringify(entry.after) : null,
       })
