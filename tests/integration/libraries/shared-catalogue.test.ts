@@ -70,6 +70,8 @@ describe('shared catalogue', () => {
     const list = await librarianB.agent.get('/phuong-2/admin/sach-dung-chung').expect(200);
     expect(list.text).toContain(title);
     expect(list.text).toContain('Sách dùng chung');
+    const home = await librarianB.agent.get('/phuong-2/admin').expect(200);
+    expect(home.text).toContain('href="/phuong-2/admin/sach-dung-chung"');
 
     // Without the CSRF token: refused, nothing shelved.
     await librarianB.agent.post(`/phuong-2/admin/sach-dung-chung/${id}/len-ke`).type('form').send({}).expect(403);
