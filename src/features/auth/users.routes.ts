@@ -4,6 +4,7 @@ import { guardedRouter, type GuardedRouter } from '../../http/admin-routes.ts';
 import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
+import { forbidden } from '../../http/errors.ts';
 import { changeRoleSchema, createUserSchema } from './auth.schemas.ts';
 import { libPath } from '../libraries/library-context.ts';
 import { scopeParam } from '../libraries/library-scope.ts';
@@ -60,19 +61,36 @@ export function usersRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     res.redirect(303, libPath(res, '/admin/users'));
   });
 
-  router.post('/:id/disable', async (req, res) => {
+  /**
+   * Disabling an account or resetting its password acts on the whole account: a library's admin may
+   * do it only for accounts that serve their library alone; accounts of several libraries or with a
+   * city role are the city admin's.
+   */
+  const ownsAccountAlone = async (req: Request) => {
+    if (req.user!.cityRole === 'city_admin') return;
+    const id = parseInput(idParam, req.params.id);
+    const target = await users.findById(id);
+    const memberships = await users.membershipsOf(id);
+    if (!target || target.city_role || [...memberships.keys()].some((libraryId) => libraryId !== req.library.id)) throw forbidden();
+  };
+  const alone = async (req: Request, _res: unknown, next: () => void) => {
+    await ownsAccountAlone(req);
+    next();
+  };
+
+  router.post('/:id/disable', alone, async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), true);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
     res.redirect(303, libPath(res, '/admin/users'));
   });
 
-  router.post('/:id/enable', async (req, res) => {
+  router.post('/:id/enable', alone, async (req, res) => {
     const user = await users.setDisabled(req.user!, parseInput(idParam, req.params.id), false);
     req.session.flash = { kind: 'info', text: translator(req.lang)('users.updated', { email: user.email }) };
     res.redirect(303, libPath(res, '/admin/users'));
   });
 
-  router.post('/:id/reset-link', async (req, res) => {
+  router.post('/:id/reset-link', alone, async (req, res) => {
     const t = translator(req.lang);
     const id = parseInput(idParam, req.params.id);
     const token = await users.createPasswordLink(id, 'reset');

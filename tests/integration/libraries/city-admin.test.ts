@@ -137,5 +137,18 @@ describe('city pages', () => {
     await staff.agent.get('/phuong-b/admin/books').expect(403);
     await staff.agent.get('/phuong-b/admin/requests').expect(200);
     await staff.agent.get('/admin').expect(403);
+
+    // Ward A's own admin manages A's staff, but may not disable an account that also serves ward B.
+    const adminA = await signedInAgent(
+      env.app,
+      (await createUser(env.ctx, 'admin', undefined, wardA.id)).email,
+      undefined,
+      '/phuong-a/admin',
+    );
+    await adminA.agent.get('/phuong-a/admin/users').expect(200);
+    await adminA.agent.post(`/phuong-a/admin/users/${user.id}/disable`).set('x-csrf-token', adminA.csrf).expect(403);
+    expect((await env.ctx.services.users.findById(user.id))!.disabled_at).toBeNull();
+    await city.agent.post(`/phuong-a/admin/users/${user.id}/disable`).set('x-csrf-token', csrf).expect(303);
+    expect((await env.ctx.services.users.findById(user.id))!.disabled_at).not.toBeNull();
   });
 });
