@@ -26,9 +26,25 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
     const to5 = await place('Nhà văn hoá tổ 5');
     const school = await place(LONG_PLACE);
     const cafe = await place('Quán cà phê Góc Phố');
-    const rows: Array<{ day: string; location_key: number; visits: number; book_opens: number; scans: number; visits_phone: number }> = [];
+    const rows: Array<{
+      library_id: number;
+      day: string;
+      location_key: number;
+      visits: number;
+      book_opens: number;
+      scans: number;
+      visits_phone: number;
+    }> = [];
     const add = (day: string, key: number, opens: number) =>
-      rows.push({ day, location_key: key, visits: opens * 2, book_opens: opens, scans: key > 0 ? opens : 0, visits_phone: opens * 2 });
+      rows.push({
+        library_id: libraryId,
+        day,
+        location_key: key,
+        visits: opens * 2,
+        book_opens: opens,
+        scans: key > 0 ? opens : 0,
+        visits_phone: opens * 2,
+      });
     // October: 1,000 reads (620 + 310 + 70). November 1–12: 1,120 reads (720 + 300 + 100) — up 12 %.
     for (let d = 1; d <= 31; d++) {
       const day = `2026-10-${String(d).padStart(2, '0')}`;

@@ -21,8 +21,15 @@ export interface EventsOptions {
 
 export const DEFAULT_EVENTS_OPTIONS: EventsOptions = { flushMs: 1000, maxBatch: 2000, maxBuffered: 100_000, rollupDelayMs: 5000 };
 
-/** Resolves poster codes to location ids at flush time, so that recording never waits for the database. */
-export type LocationResolver = (codes: string[]) => Promise<Map<string, number>>;
+/**
+ * Resolves poster codes to location ids and their libraries at flush time, so that recording never
+ * waits for the database. `defaultLibrary` attributes events recorded without a library (scripts,
+ * scans whose code no longer resolves).
+ */
+export interface LocationResolver {
+  locations(codes: string[]): Promise<Map<string, { id: number; libraryId: number }>>;
+  defaultLibrary(): Promise<number>;
+}
 
 /**
  * Records statistics events without slowing the request that causes them: record() only appends
@@ -65,7 +72,14 @@ export class EventsService {
       }
       const visit = req ? (req.visit ?? readVisitCookie(req.headers.cookie)) : null;
       this.push(
-        { kind: event.kind, origin: visit?.origin ?? 'direct', locationCode: visit?.code ?? null, ...fields, startsVisit: false },
+        {
+          kind: event.kind,
+          libraryId: req?.library?.id ?? null,
+          origin: visit?.origin ?? 'direct',
+          locationCode: visit?.code ?? null,
+          ...fields,
+          startsVisit: false,
+        },
         req,
       );
     } catch (err) {
@@ -73,9 +87,15 @@ export class EventsService {
     }
   }
 
-  /** A QR scan (scan endpoint); `startsVisit` when it also begins a new visitor session. */
+  /**
+   * A QR scan (scan endpoint); `startsVisit` when it also begins a new visitor session. /q/:code is
+   * global: the scan belongs to the location's library, resolved with the code at flush time.
+   */
   recordScan(origin: Origin, locationCode: string, req: EventRequest, bookId: number | null, startsVisit: boolean): void {
-    this.push({ kind: 'scan', origin, locationCode, bookId, query: null, resultCount: null, pages: null, startsVisit }, req);
+    this.push(
+      { kind: 'scan', libraryId: null, origin, locationCode, bookId, query: null, resultCount: null, pages: null, startsVisit },
+      req,
+    );
   }
 
   /** A session that began without a QR code (visit-tracking middleware). */
@@ -83,6 +103,7 @@ export class EventsService {
     this.push(
       {
         kind: 'visit',
+        libraryId: req.library?.id ?? null,
         origin: 'direct',
         locationCode: null,
         bookId: null,
@@ -170,14 +191,19 @@ export class EventsService {
   /** Pending → stored: hash (with the event day's salt) and classify, then drop the IP and user agent. */
   private async toRows(batch: PendingEvent[]): Promise<StoredEvent[]> {
     const codes = [...new Set(batch.map((e) => e.locationCode).filter((c): c is string => c !== null))];
-    const [ids, salts] = await Promise.all([
-      codes.length ? this.resolveLocations(codes) : Promise.resolve(new Map<string, number>()),
+    const [places, salts, fallback] = await Promise.all([
+      codes.length ? this.resolveLocations.locations(codes) : Promise.resolve(new Map<string, { id: number; libraryId: number }>()),
       this.salts.forDays(batch.filter((e) => !e.isBot && e.ip && e.userAgent).map((e) => libraryDate(e.at))),
+      batch.some((e) => e.libraryId === null) ? this.resolveLocations.defaultLibrary() : Promise.resolve(0),
     ]);
     return batch.map((e) => {
       const salt = salts.get(libraryDate(e.at)) ?? null;
-      const locationId = e.locationCode ? (ids.get(e.locationCode) ?? null) : null;
+      const place = e.locationCode ? places.get(e.locationCode) : undefined;
+      const locationId = place?.id ?? null;
+      // A scan belongs to its poster's library; every other event to the site it happened on.
+      const libraryId = e.kind === 'scan' ? (place?.libraryId ?? e.libraryId ?? fallback) : (e.libraryId ?? place?.libraryId ?? fallback);
       return {
+        library_id: libraryId,
         occurred_at: e.at,
         kind: e.kind,
         // A code that no longer resolves (forged cookie) cannot be attributed: count it as direct.

@@ -30,10 +30,17 @@ export function createLocationsAndStats(deps: {
   const eventsRepo = new EventsRepository(db, deps.jobs);
   const locations = new LocationsService(locationsRepo, clock);
   const salts = new DailySalts(eventsRepo, clock);
-  const events = new EventsService(eventsRepo, salts, (codes) => locations.idsByCodes(codes), clock, log.child({ component: 'events' }), {
-    ...DEFAULT_EVENTS_OPTIONS,
-    ...deps.events,
-  });
+  const events = new EventsService(
+    eventsRepo,
+    salts,
+    { locations: (codes) => eventsRepo.locationsByCodes(codes), defaultLibrary: () => eventsRepo.defaultLibraryId() },
+    clock,
+    log.child({ component: 'events' }),
+    {
+      ...DEFAULT_EVENTS_OPTIONS,
+      ...deps.events,
+    },
+  );
   const rollupRepo = new RollupRepository(db);
   const statsRepo = new StatsRepository(db);
   const readingCreditsRepo = new ReadingCreditsRepository(db);
