@@ -13,6 +13,8 @@ import { RollupRepository } from './rollup.repository.ts';
 import { RollupService } from './rollup.service.ts';
 import { StatsRepository } from './stats.repository.ts';
 import { StatsService } from './stats.service.ts';
+import { CityStatsRepository } from './city-stats.repository.ts';
+import { CityStatsService } from './city-stats.service.ts';
 
 /**
  * Builds the locations and statistics repositories and services, so that AppContext wires them
@@ -55,6 +57,7 @@ export function createLocationsAndStats(deps: {
       events,
       rollup,
       stats,
+      cityStats: new CityStatsService(new CityStatsRepository(db), stats),
       dailySalts: salts,
       readingCredits: new ReadingCredits(readingCreditsRepo, salts, clock),
     },
