@@ -20,7 +20,7 @@ import { readerAssets } from './features/reader/reader-assets.ts';
 import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
 import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
-import { CITY_STATS_PATH, cityStatsRoutes } from './features/stats/city-stats.routes.ts';
+import { cityStatsRoutes } from './features/stats/city-stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { resolveLibrary } from './features/libraries/library-context.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
@@ -108,7 +108,7 @@ export function createApp(ctx: AppContext): App {
   // Global pages, not per library: sign-in/out, password links, first setup.
   app.use(authRoutes(ctx));
   // City-wide statistics (city leader / city admin); every library's figures.
-  app.use(CITY_STATS_PATH, cityStatsRoutes(ctx));
+  app.use(cityStatsRoutes(ctx));
 
   // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
   // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').

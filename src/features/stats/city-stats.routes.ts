@@ -16,8 +16,10 @@ export const CITY_STATS_PATH = '/thanh-pho/thong-ke';
  * dashboard is /{slug}/admin/stats, which shows only their library.
  */
 export function cityStatsRoutes(ctx: AppContext): Router {
+  // Full paths on a router mounted at the app's root (not app.use(path, …)): route sweeps in the
+  // tests then see the real addresses. The guard runs per route, never for other requests.
   const router = Router();
-  router.use(requireCityRole('city_leader', 'city_admin'));
+  const guard = requireCityRole('city_leader', 'city_admin');
   const city = ctx.services.cityStats;
   const queryOf = (req: Request): CityQuery => parseCityQuery(req.query, ctx.clock.now());
 
@@ -26,11 +28,11 @@ export function cityStatsRoutes(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store');
     res.render(view, { o: overview, allLibraries, ...cityViewHelpers(req, overview, ctx.clock.now()) });
   };
-  router.get('/', render('stats/city'));
-  router.get('/bao-cao', render('stats/city-report'));
+  router.get(CITY_STATS_PATH, guard, render('stats/city'));
+  router.get(`${CITY_STATS_PATH}/bao-cao`, guard, render('stats/city-report'));
 
   // One row per library, in ranking order: the figures of the page, for a spreadsheet.
-  router.get('/thu-vien.csv', async (req, res) => {
+  router.get(`${CITY_STATS_PATH}/thu-vien.csv`, guard, async (req, res) => {
     const o = await city.overview(queryOf(req));
     const t = translator(req.lang);
     const header = ['rank', 'library', 'slug', ...CITY_METRICS].map((c) => t(`stats.city.col.${c}` as MessageKey));
