@@ -191,23 +191,30 @@ export class EventsService {
   /** Pending → stored: hash (with the event day's salt) and classify, then drop the IP and user agent. */
   private async toRows(batch: PendingEvent[]): Promise<StoredEvent[]> {
     const codes = [...new Set(batch.map((e) => e.locationCode).filter((c): c is string => c !== null))];
-    const [places, salts, fallback] = await Promise.all([
+    const [places, salts] = await Promise.all([
       codes.length ? this.resolveLocations.locations(codes) : Promise.resolve(new Map<string, { id: number; libraryId: number }>()),
       this.salts.forDays(batch.filter((e) => !e.isBot && e.ip && e.userAgent).map((e) => libraryDate(e.at))),
-      batch.some((e) => e.libraryId === null) ? this.resolveLocations.defaultLibrary() : Promise.resolve(0),
     ]);
+    // Only events with neither a library nor a resolvable poster (scripts, forged codes) need it.
+    const fallback = batch.some((e) => e.libraryId === null && !(e.locationCode && places.has(e.locationCode)))
+      ? await this.resolveLocations.defaultLibrary()
+      : 0;
     return batch.map((e) => {
       const salt = salts.get(libraryDate(e.at)) ?? null;
-      const place = e.locationCode ? places.get(e.locationCode) : undefined;
-      const locationId = place?.id ?? null;
+      const found = e.locationCode ? places.get(e.locationCode) : undefined;
       // A scan belongs to its poster's library; every other event to the site it happened on.
-      const libraryId = e.kind === 'scan' ? (place?.libraryId ?? e.libraryId ?? fallback) : (e.libraryId ?? place?.libraryId ?? fallback);
+      const libraryId = e.kind === 'scan' ? (found?.libraryId ?? e.libraryId ?? fallback) : (e.libraryId ?? found?.libraryId ?? fallback);
+      // A reader who came through ward A's poster and then reads on ward B's site: B's figures
+      // must not name A's place, so there the event counts as direct.
+      const place = found && found.libraryId === libraryId ? found : undefined;
+      const locationId = place?.id ?? null;
       return {
         library_id: libraryId,
         occurred_at: e.at,
         kind: e.kind,
         // A code that no longer resolves (forged cookie) cannot be attributed: count it as direct.
-        origin: e.origin === 'qr' && locationId === null ? 'direct' : e.origin,
+        // A poster of another library's place: direct for this library (see above).
+        origin: (e.origin === 'qr' && locationId === null) || (found && !place) ? 'direct' : e.origin,
         location_id: locationId,
         book_id: e.bookId,
         query: e.query,

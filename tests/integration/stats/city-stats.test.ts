@@ -89,6 +89,29 @@ describe('statistics events carry their library', () => {
     expect(rows.filter((r) => r.kind === 'scan' && r.library_id !== wardA.id)).toEqual([]);
   });
 
+  it('counts a reader who came through ward A’s poster and reads on ward B’s site as direct in B', async () => {
+    const before = (await eventRows(env.ctx)).length;
+    env.ctx.services.events.record(
+      { kind: 'search', query: 'thơ', resultCount: 3 },
+      { headers: { 'user-agent': PHONE_UA }, ip: '203.0.113.1', library: { id: wardB.id }, visit: { origin: 'qr', code: codeA } },
+    );
+    env.ctx.services.events.record(
+      { kind: 'search', query: 'thơ', resultCount: 3 },
+      { headers: { 'user-agent': PHONE_UA }, ip: '203.0.113.1', library: { id: wardA.id }, visit: { origin: 'qr', code: codeA } },
+    );
+    const rows = (await eventRows(env.ctx)).slice(before);
+    expect(rows.map((r) => [r.library_id, r.origin, r.location_id])).toEqual([
+      [wardB.id, 'direct', null],
+      [wardA.id, 'qr', rows[1].location_id],
+    ]);
+    expect(rows[1].location_id).not.toBeNull();
+    // Out of the figures below (they were seeded before): remove them again.
+    await env.ctx.db
+      .deleteFrom('stats_events')
+      .where('id', '>', rows[0].id - 1)
+      .execute();
+  });
+
   it('rolls up per library (daily, site uniques, searches)', async () => {
     const daily = await env.ctx.db
       .selectFrom('stats_daily')
