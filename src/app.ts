@@ -22,6 +22,7 @@ import { readerAssets } from './features/reader/reader-assets.ts';
 import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
 import { searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
+import { cityStatsRoutes } from './features/stats/city-stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
 import { resolveLibrary } from './features/libraries/library-context.ts';
 import { CITY_PREFIX, cityRoutes } from './features/libraries/city.routes.ts';
@@ -121,6 +122,8 @@ export function createApp(ctx: AppContext): App {
   app.use(citySearchRoutes(ctx));
   app.cityRouter = cityRoutes(ctx);
   app.use(CITY_PREFIX, app.cityRouter);
+  // City-wide statistics (city leader / city admin); every library's figures.
+  app.use(cityStatsRoutes(ctx));
 
   // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
   // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').

@@ -121,7 +121,10 @@ export class PublicRepository {
   /** Most opened first; books nobody opened yet follow, newest first, so the list is never empty. */
   async popular(libraryId: number, limit: number, offset = 0): Promise<BookCard[]> {
     const rows = await this.published(libraryId)
-      .leftJoin('book_open_counts', 'book_open_counts.book_id', 'books.id')
+      // Opens are counted per library (0016): this library's readers' opens.
+      .leftJoin('book_open_counts', (j) =>
+        j.onRef('book_open_counts.book_id', '=', 'books.id').on('book_open_counts.library_id', '=', libraryId),
+      )
       .orderBy(sql`coalesce(book_open_counts.opens, 0)`, 'desc')
       .orderBy('books.published_at', 'desc')
       .orderBy('books.id', 'desc')
@@ -227,11 +230,12 @@ export class PublicRepository {
       .executeTakeFirst();
   }
 
-  async recordOpen(bookId: number, at: Date): Promise<void> {
+  /** Counted per library (migration 0016): the library whose site the book was opened on. */
+  async recordOpen(libraryId: number, bookId: number, at: Date): Promise<void> {
     await this.db
       .insertInto('book_open_counts')
-      .values({ book_id: bookId, opens: 1, last_opened_at: at })
-      .onConflict((oc) => oc.column('book_id').doUpdateSet({ opens: sql`book_open_counts.opens + 1`, last_opened_at: at }))
+      .values({ library_id: libraryId, book_id: bookId, opens: 1, last_opened_at: at })
+      .onConflict((oc) => oc.columns(['library_id', 'book_id']).doUpdateSet({ opens: sql`book_open_counts.opens + 1`, last_opened_at: at }))
       .execute();
   }
 

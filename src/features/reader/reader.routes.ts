@@ -35,7 +35,7 @@ export function readerRoutes(ctx: AppContext): Router {
   router.get('/doc/:id', publicLocals, async (req, res) => {
     const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
-    const counted = await reader.recordOpen(book.id, req.get('user-agent'));
+    const counted = await reader.recordOpen(req.library.id, book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
     const gate = await publishGate(ctx).check(book.id);
     if (chooseReader(req, gate.allowDownload) === 'pictures') {
@@ -186,7 +186,7 @@ export function readerBeaconRoutes(ctx: AppContext): Router {
     const book = await resolvePublicBook(ctx, req.library, bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
     if (body.success) {
-      const visitor = { ip: req.ip, userAgent: req.get('user-agent') };
+      const visitor = { ip: req.ip, userAgent: req.get('user-agent'), libraryId: req.library.id };
       const pages = await ctx.services.readingCredits.credit(visitor, book.id, body.data, ctx.services.reader.pageCount(book));
       if (pages > 0) recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages }, req);
     }

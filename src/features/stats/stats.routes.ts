@@ -28,7 +28,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     if (!table) throw notFound();
     const query = queryOf(req);
     const t = translator(req.lang);
-    const { columns, rows } = await stats.exportTable(table, query);
+    const { columns, rows } = await stats.exportTable(req.library.id, table, query);
     const header = columns.map((c) => t(`stats.col.${c}` as MessageKey));
     const name = `thong-ke-${table}-${query.range.from}_${query.range.to}${query.location === 'all' ? '' : `-${query.location}`}.csv`;
     res.set('Content-Disposition', `attachment; filename="${name}"`);

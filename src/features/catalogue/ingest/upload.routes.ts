@@ -69,7 +69,11 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         return void res.status(400).render('catalogue/upload', { ...formLocals(), outcomes: null, problems });
       }
       const url = `/admin/books/imports/${id}`;
-      if (wantsJson(req)) return void res.status(202).location(url).json({ import: { id, url } });
+      if (wantsJson(req))
+        return void res
+          .status(202)
+          .location(libPath(res, url))
+          .json({ import: { id, url: libPath(res, url) } });
       res.redirect(303, libPath(res, url));
     } finally {
       await discard(files);
@@ -90,7 +94,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
           total: row.total,
           done: row.done,
           error: row.error,
-          results: row.outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })),
+          results: row.outcomes.map((o) => ({ ...o, url: o.bookId ? libPath(res, `/admin/books/${o.bookId}`) : null })),
         },
       });
     }
@@ -116,7 +120,7 @@ function respond(req: Request, res: Response, outcomes: ImportOutcome[], locals:
       o.elsewhere
         ? `${res.locals.base}/admin/sach-dung-chung?q=${encodeURIComponent(o.title ?? '')}`
         : o.bookId
-          ? `/admin/books/${o.bookId}`
+          ? libPath(res, `/admin/books/${o.bookId}`)
           : null;
     const message = (o: ImportOutcome) =>
       o.elsewhere ? { message: t('shelves.upload.elsewhere', { library: o.elsewhere.libraryName, title: o.title ?? '' }) } : {};
