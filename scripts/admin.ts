@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
-import { ROLES, type Role } from '../src/db/schema/users.ts';
+import { CITY_ROLES, ROLES, type CityRole, type Role } from '../src/db/schema/users.ts';
 import { MIN_PASSWORD_LENGTH } from '../src/features/auth/password.ts';
 import { AppError } from '../src/http/errors.ts';
 import { translator } from '../src/http/i18n/index.ts';
@@ -10,10 +10,12 @@ import { withContext } from './cli-runtime.ts';
 
 const USAGE = `Thư viện số — quản trị tài khoản / account administration
 
-  npm run admin -- create-user --email EMAIL --role admin|librarian|leader [--name "Họ tên"] [--password-file FILE]
+  npm run admin -- create-user --email EMAIL --role admin|librarian|leader [--library SLUG]
+                   [--city-role city_admin|city_leader] [--name "Họ tên"] [--password-file FILE]
   npm run admin -- reset-password --email EMAIL [--password-file FILE]
   npm run admin -- list-users
 
+The account serves the library SLUG (default: the default library) in --role.
 Without --password-file the password is asked for at a prompt (not echoed).`;
 
 // Account commands need only the database: don't start the search server for them.
@@ -58,6 +60,8 @@ async function main(): Promise<number> {
     options: {
       email: { type: 'string' },
       role: { type: 'string' },
+      library: { type: 'string' },
+      'city-role': { type: 'string' },
       name: { type: 'string' },
       'password-file': { type: 'string' },
       help: { type: 'boolean' },
@@ -74,12 +78,21 @@ async function main(): Promise<number> {
       const role = values.role as Role | undefined;
       if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error('--email is required and must be an email address');
       if (!role || !ROLES.includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+      const cityRole = (values['city-role'] ?? null) as CityRole | null;
+      if (cityRole && !CITY_ROLES.includes(cityRole)) throw new Error(`--city-role must be one of ${CITY_ROLES.join(', ')}`);
       const password = await readPassword(values['password-file']);
-      await withContext(async (ctx) => {
-        const { user } = await ctx.services.users.createUser({ email, role, displayName: values.name ?? email.split('@')[0], password });
-        console.log(`Đã tạo / created: #${user.id} ${user.email} (${user.role})`);
+      return withContext(async (ctx) => {
+        const libraries = ctx.services.libraries;
+        const library = values.library ? await libraries.bySlug(values.library) : await libraries.defaultLibrary();
+        if (!library) {
+          console.error(`Không có thư viện / no library: ${values.library}`);
+          return 1;
+        }
+        const displayName = values.name ?? email.split('@')[0];
+        const { user } = await ctx.services.users.createUser({ email, role, cityRole, libraryId: library.id, displayName, password });
+        console.log(`Đã tạo / created: #${user.id} ${user.email} (${role} @ ${library.slug}${cityRole ? `, ${cityRole}` : ''})`);
+        return 0;
       }, NO_SEARCH);
-      return 0;
     }
     case 'reset-password': {
       const email = values.email?.trim().toLowerCase();
@@ -98,11 +111,14 @@ async function main(): Promise<number> {
     }
     case 'list-users':
       await withContext(async (ctx) => {
-        const users = await ctx.services.users.list();
+        const users = await ctx.services.users.listAll();
         if (users.length === 0) console.log('(chưa có tài khoản / no accounts yet)');
+        const slugs = new Map((await ctx.services.libraries.list()).map((l) => [l.id, l.slug]));
         for (const u of users) {
           const state = u.disabled_at ? 'disabled' : u.password_hash ? 'active' : 'invited';
-          console.log(`#${u.id}\t${u.email}\t${u.role}\t${state}\t${u.display_name}`);
+          const roles = [...(await ctx.services.users.membershipsOf(u.id))].map(([id, role]) => `${role}@${slugs.get(id)}`);
+          if (u.city_role) roles.unshift(u.city_role);
+          console.log(`#${u.id}\t${u.email}\t${roles.join(',')}\t${state}\t${u.display_name}`);
         }
       }, NO_SEARCH);
       return 0;

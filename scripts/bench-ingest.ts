@@ -242,7 +242,11 @@ if (!process.argv.includes('--no-import')) {
     const run = await measure(async () => {
       const ids: number[] = [];
       for (const dir of folders) {
-        const outcomes = await importer.importSource(folderSource(dir), { manifest: new Map(), actor: null });
+        const outcomes = await importer.importSource(folderSource(dir), {
+          manifest: new Map(),
+          libraryId: (await ctx.services.libraries.defaultLibrary()).id,
+          actor: null,
+        });
         for (const o of outcomes) {
           if (o.kind !== 'created' || !o.bookId) continue;
           ids.push(o.bookId);

@@ -157,10 +157,14 @@ async function intakeAndWait(
   const tmp = await ctx.storage.tmpPath('.pdf');
   await fs.writeFile(tmp, pdf);
   const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
-  const r = await ctx.services.intake.intake({ tmpPath: tmp, originalName: name, size: pdf.length, sha256 }, null, {
-    title: name,
-    editedFields: ['title'],
-  });
+  const r = await ctx.services.intake.intake(
+    { tmpPath: tmp, originalName: name, size: pdf.length, sha256 },
+    { libraryId: (await ctx.services.libraries.defaultLibrary()).id, actorId: null },
+    {
+      title: name,
+      editedFields: ['title'],
+    },
+  );
   if (r.kind !== 'created') throw new Error(`${name}: intake said ${r.kind}`);
   const id = r.bookId;
   // Ingest first; with keepPages, the librarian's "exclude pages" trims the run (the real path too).

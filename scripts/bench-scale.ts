@@ -110,10 +110,12 @@ async function seed(ctx: AppContext): Promise<string> {
     )
     .returning('id')
     .execute();
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
   const books = await ctx.db
     .insertInto('books')
     .values(
       files.map((f, i) => ({
+        library_id: libraryId,
         file_id: f.id,
         title: `${text(3)} ${i}`,
         description: text(20),
@@ -150,6 +152,7 @@ async function seed(ctx: AppContext): Promise<string> {
     book,
     authors: [{ name: `Tác giả ${book.id % 40}`, slug: `tac-gia-${book.id % 40}` }],
     categories: [],
+    libraryIds: [libraryId],
   }));
   const pages = entries.flatMap((e) =>
     toPageDocuments(
@@ -159,7 +162,7 @@ async function seed(ctx: AppContext): Promise<string> {
   );
   await waitOk(ctx.search.client.index(ctx.search.indexName('books')).addDocuments(entries.map(toBookDocument) as never[]), 600_000);
   await waitOk(ctx.search.client.index(ctx.search.indexName('pages')).addDocuments(pages as never[]), 600_000);
-  const loc = await ctx.services.locations.create({
+  const loc = await ctx.services.locations.create(libraryId, {
     name: 'Điểm đọc sách khu phố 1',
     kind: 'community_house',
     address: '1 Lê Lợi',

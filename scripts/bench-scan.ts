@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const bench = await benchContext();
   let child: ChildProcess | undefined;
   try {
-    const loc = await bench.ctx.services.locations.create({
+    const loc = await bench.ctx.services.locations.create((await bench.ctx.services.libraries.defaultLibrary()).id, {
       name: 'Quán cà phê thử tải',
       kind: 'cafe',
       address: '',

@@ -72,8 +72,15 @@ export async function importCorpus(ctx: AppContext): Promise<{ books: number; pa
   if (vi.length === 0) return null;
   const importer = new ImportService(ctx);
   const rows = vi.filter((e) => TITLES[e.file]).map((e) => [e.file, ...TITLES[e.file]].map((c) => `"${c}"`).join(','));
-  const manifest = await importer.prepareManifest(['file,title,authors', ...rows].join('\n'));
-  const outcomes = await importer.importSource(folderSource(path.dirname(vi[0].path)), { manifest, actor: null });
+  const manifest = await importer.prepareManifest(
+    (await ctx.services.libraries.defaultLibrary()).id,
+    ['file,title,authors', ...rows].join('\n'),
+  );
+  const outcomes = await importer.importSource(folderSource(path.dirname(vi[0].path)), {
+    manifest,
+    libraryId: (await ctx.services.libraries.defaultLibrary()).id,
+    actor: null,
+  });
   const ids = outcomes.filter((o) => o.kind === 'created' && o.bookId).map((o) => o.bookId!);
   await importer.waitForIngest(ids, { pollMs: 100 });
   const { published } = await importer.publishAll(ids, null);

@@ -74,7 +74,13 @@ async function seed(
   const texts: Array<{ bookId: number; text: string }> = [];
   const r = rng(books);
   const text = (n: number) => (prose ? prose(n) : sentence(r, n));
-  const cats = await ctx.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', 'in', CATEGORIES).execute();
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
+  const cats = await ctx.db
+    .selectFrom('categories')
+    .select(['id', 'slug', 'name'])
+    .where('library_id', '=', libraryId)
+    .where('slug', 'in', CATEGORIES)
+    .execute();
   const bookDocs: unknown[] = [];
   let pageDocs: unknown[] = [];
   const flushPages = async () => {
@@ -100,6 +106,7 @@ async function seed(
       .insertInto('books')
       .values(
         batch.map((i, k) => ({
+          library_id: libraryId,
           file_id: files[k].id,
           title: `${text(3)} ${i}`,
           description: text(20),
@@ -139,6 +146,7 @@ async function seed(
         book,
         authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }],
         categories: [{ name: cat.name, slug: cat.slug }],
+        libraryIds: [libraryId],
       };
       bookDocs.push(toBookDocument(entry));
       pageDocs.push(
@@ -187,7 +195,9 @@ async function measure(
   const headers: Record<string, string> = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
   const meili = httpTimer();
   const appClient = httpTimer();
-  const body = (q: string) => JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) });
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
+  const body = (q: string) =>
+    JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q }), libraryId) });
   const timed = await sideBySide(
     queries,
     { rounds: iterations, warmup: 3 },

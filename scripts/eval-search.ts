@@ -208,7 +208,9 @@ async function main(): Promise<void> {
     }
     // Each absent title answered with no book must be on the leaders' list (recorded off the request path).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const listed = new Set((await ctx.services.bookRequests.list('open', 10_000)).map((r) => r.queryKey));
+    const listed = new Set(
+      (await ctx.services.bookRequests.list((await ctx.services.libraries.defaultLibrary()).id, 'open', 10_000)).map((r) => r.queryKey),
+    );
     const answeredNone = ABSENT_TITLES.filter((q, i) => absentBooks[i] === 0);
     const absentListed = answeredNone.filter((q) => listed.has(requestKey(q))).length;
     // 3. Passages: the page the words are on, first.
@@ -229,6 +231,7 @@ async function main(): Promise<void> {
     const apiKey = (search.client.config as { apiKey?: string }).apiKey;
     const headers = { 'Content-Type': 'application/json', ...(apiKey ? { Authorization: `Bearer ${apiKey}` } : {}) };
     const all = [...known.map((k) => k.q), ...ABSENT_TITLES, ...passages.map((p) => p.q)];
+    const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
     const appClient = httpTimer();
     const meiliClient = httpTimer();
     const { app: appMs, direct: rawMs } = await sideBySide(
@@ -239,7 +242,7 @@ async function main(): Promise<void> {
         meiliClient.run(`${meili.url}/multi-search`, {
           method: 'POST',
           headers,
-          body: JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q })) }),
+          body: JSON.stringify({ queries: ctx.services.searchQuery.buildQueries(searchParamsSchema.parse({ q }), libraryId) }),
         }),
     );
     appClient.close();

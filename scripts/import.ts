@@ -13,7 +13,7 @@ import { translator } from '../src/http/i18n/index.ts';
 import { createLogger } from '../src/infra/logger.ts';
 
 /**
- * `npm run import -- <folder> [--manifest books.csv] [--publish]`
+ * `npm run import -- <folder> [--manifest books.csv] [--publish] [--library SLUG]`
  * Imports a folder of PDFs through the same intake as the upload form, processes the ingest
  * jobs itself (a running server shares them: claims use SKIP LOCKED), and prints a summary.
  * Exit code 0 only when every file was imported or skipped as already present.
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const t = translator(config.defaultLang);
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { manifest: { type: 'string' }, publish: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { manifest: { type: 'string' }, publish: { type: 'boolean' }, library: { type: 'string' }, help: { type: 'boolean' } },
   });
   if (values.help || positionals.length !== 1) {
     console.log(t('catalogue.cli.usage'));
@@ -66,7 +66,20 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await run(ctx, { folder, manifestText, publish: !!values.publish, searchOnline, signal: abort.signal, t });
+    const library = values.library ? await ctx.services.libraries.bySlug(values.library) : await ctx.services.libraries.defaultLibrary();
+    if (!library) {
+      console.error(t('libraries.cli.unknown', { slug: values.library ?? '' }));
+      return 64;
+    }
+    return await run(ctx, {
+      libraryId: library.id,
+      folder,
+      manifestText,
+      publish: !!values.publish,
+      searchOnline,
+      signal: abort.signal,
+      t,
+    });
   } catch (err) {
     if (err instanceof ManifestError) {
       console.error(t('catalogue.manifest.problems'));
@@ -84,6 +97,7 @@ async function main(): Promise<number> {
 async function run(
   ctx: Awaited<ReturnType<typeof startCliContext>>['ctx'],
   o: {
+    libraryId: number;
     folder: string;
     manifestText: string | null;
     publish: boolean;
@@ -94,7 +108,7 @@ async function run(
 ): Promise<number> {
   const { t } = o;
   const importer = new ImportService(ctx);
-  const manifest = await importer.prepareManifest(o.manifestText);
+  const manifest = await importer.prepareManifest(o.libraryId, o.manifestText);
   const source = folderSource(o.folder);
   const total = await source.count();
   console.log(t('catalogue.cli.found', { n: total, folder: o.folder }));
@@ -107,6 +121,7 @@ async function run(
   sampler.unref();
   const outcomes = await importer.importSource(source, {
     manifest,
+    libraryId: o.libraryId,
     actor: null,
     signal: o.signal,
     onItem: (x) => {

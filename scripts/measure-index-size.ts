@@ -150,6 +150,7 @@ async function main(): Promise<void> {
         const text = r.text.normalize('NFC').trim();
         const bookId = Number(r.book_id) + c * 1_000_000;
         return {
+          library_ids: [1],
           id: pageDocumentId(bookId, r.page_number),
           bookId,
           pageNumber: r.page_number,

@@ -1,7 +1,9 @@
+import { citySearchRoutes } from './features/libraries/city-search.routes.ts';
+import { shelvesRoutes } from './features/libraries/shelves.routes.ts';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import crypto from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { Router, type Express } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from './context.ts';
 import { adminRoutes } from './features/admin/admin.routes.ts';
@@ -20,7 +22,11 @@ import { readerAssets } from './features/reader/reader-assets.ts';
 import { readerBeaconRoutes, readerRoutes } from './features/reader/reader.routes.ts';
 import { searchApiRoutes, searchRoutes } from './features/search/search.routes.ts';
 import { statsRoutes } from './features/stats/stats.routes.ts';
+import { cityStatsRoutes } from './features/stats/city-stats.routes.ts';
 import { visitTracking } from './features/stats/visit-tracking.ts';
+import { resolveLibrary } from './features/libraries/library-context.ts';
+import { CITY_PREFIX, cityRoutes } from './features/libraries/city.routes.ts';
+import { logoRoutes } from './features/libraries/logo.routes.ts';
 import { ADMIN_PREFIX, type GuardedRouter } from './http/admin-routes.ts';
 import { loadCurrentUser, requireSignedIn, staffProbe } from './http/auth-guards.ts';
 import { compression } from './http/compression.ts';
@@ -38,6 +44,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export interface App extends Express {
   /** Admin routers and their roles, for the route-guard test. */
   adminRouters: GuardedRouter[];
+  /** One library's site (public and admin pages), mounted at `/` and at `/:librarySlug`; for route-walking tests. */
+  siteRouter: Router;
+  /** The city's pages under /thanh-pho (city roles only); for the route-guard test. */
+  cityRouter: Router;
 }
 
 /** Builds the Express app from a context. It does not listen: main.ts and the tests do. */
@@ -53,6 +63,11 @@ export function createApp(ctx: AppContext): App {
   app.set('env', ctx.config.env === 'test' ? 'test' : 'production');
   app.set('view cache', ctx.config.env === 'production');
 
+  // Views build links as base + path; answers given before the library is resolved (edge errors) link to `/`.
+  app.use((_req, res, next) => {
+    res.locals.base = '';
+    next();
+  });
   // NUL, lone surrogates, control characters, bad %-escapes and repeated parameters: one 400, first.
   app.use(edgeHygiene());
 
@@ -82,9 +97,13 @@ export function createApp(ctx: AppContext): App {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  // Which library the address names (req.library, res.locals.base): before anything that counts or checks roles.
+  app.use(resolveLibrary(ctx));
   // The JSON search needs none of what follows (streaming compression, body, session, CSRF, view
-  // locals): see searchApiRoutes.
-  app.use(searchApiRoutes(ctx));
+  // locals): see searchApiRoutes. Per library, mounted like the site below.
+  const searchApi = searchApiRoutes(ctx);
+  app.use('/:librarySlug', (req, res, next) => (res.locals.base ? searchApi(req, res, next) : next()));
+  app.use((req, res, next) => (res.locals.base ? next() : searchApi(req, res, next)));
   app.use(compression());
   app.use('/static', express.static(path.join(root, 'static'), { maxAge: '7d', index: false }));
   app.use('/static/reader', readerAssets());
@@ -102,14 +121,27 @@ export function createApp(ctx: AppContext): App {
   app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority
   app.use(csrf.csrfSynchronisedProtection);
 
-  app.use(publicRoutes(ctx));
-  app.use(searchRoutes(ctx));
-  app.use(bookRequestsPublicRoutes(ctx));
-  app.use(readerRoutes(ctx));
-  app.use(opdsRoutes(ctx));
+  // Global pages, not per library: sign-in/out, password links, first setup.
   app.use(authRoutes(ctx));
-  // Everything under /admin needs a signed-in staff account; each router then checks its roles.
-  app.use(ADMIN_PREFIX, requireSignedIn);
+  // City-wide search over every library's shelf: public, so mounted before the city staff pages.
+  app.use(citySearchRoutes(ctx));
+  app.cityRouter = cityRoutes(ctx);
+  app.use(CITY_PREFIX, app.cityRouter);
+  // City-wide statistics (city leader / city admin); every library's figures.
+  app.use(cityStatsRoutes(ctx));
+
+  // One library's site. Mounted twice: at /:librarySlug when the address names a library, and at /
+  // for the default (or the host's) library; resolveLibrary decided which applies (base '' or '/slug').
+  const site = Router();
+  app.siteRouter = site;
+  site.use(publicRoutes(ctx));
+  site.use(searchRoutes(ctx));
+  site.use(bookRequestsPublicRoutes(ctx));
+  site.use(readerRoutes(ctx));
+  site.use(opdsRoutes(ctx));
+  site.use(logoRoutes(ctx));
+  // Everything under /admin needs a signed-in staff account OF THIS LIBRARY; each router then checks its roles.
+  site.use(ADMIN_PREFIX, requireSignedIn);
   adminRoutes(ctx, app.adminRouters);
   usersRoutes(ctx, app.adminRouters);
   booksRoutes(ctx, app.adminRouters);
@@ -119,7 +151,10 @@ export function createApp(ctx: AppContext): App {
   statsRoutes(ctx, app.adminRouters);
   ocrRoutes(ctx, app.adminRouters);
   bookRequestsAdminRoutes(ctx, app.adminRouters);
-  for (const { mountPath, router } of app.adminRouters) app.use(mountPath, router);
+  shelvesRoutes(ctx, app.adminRouters);
+  for (const { mountPath, router } of app.adminRouters) site.use(mountPath, router);
+  app.use('/:librarySlug', (_req, res, next) => (res.locals.base ? site(_req, res, next) : next()));
+  app.use((req, res, next) => (res.locals.base ? next() : site(req, res, next)));
 
   app.use((_req, _res, next) => next(notFound()));
   app.use(errorHandler(ctx.log));

@@ -4,6 +4,10 @@ import { createDatabase, createPool, type Database } from './db/database.ts';
 import { LoginLimiter, type LoginLimits } from './features/auth/login-limiter.ts';
 import { UsersRepository } from './features/auth/users.repository.ts';
 import { UsersService } from './features/auth/users.service.ts';
+import { LibrariesRepository } from './features/libraries/libraries.repository.ts';
+import { LibrariesService } from './features/libraries/libraries.service.ts';
+import { ShelvesRepository } from './features/libraries/shelves.repository.ts';
+import { ShelvesService } from './features/libraries/shelves.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
@@ -13,7 +17,7 @@ import { ReaderService } from './features/reader/reader.service.ts';
 import { BookRequestsRepository } from './features/requests/book-requests.repository.ts';
 import { BookRequestsService, type RequestLimits } from './features/requests/book-requests.service.ts';
 import { SearchQueryService } from './features/search/search-query.ts';
-import { VisibleBooks } from './features/search/visible-books.ts';
+import { ShelfVisibility } from './features/search/visible-books.ts';
 import { PagePreviews } from './features/reader/page-preview.ts';
 import { PagePictures } from './features/reader/page-pictures.ts';
 import { queuePrerender } from './features/reader/page-prerender.ts';
@@ -41,10 +45,19 @@ export interface AppContext {
   storage: Storage;
   sessionSecret: string;
   jobs: JobRunner;
-  repos: { users: UsersRepository; jobs: JobsRepository; publicBooks: PublicRepository; ocr: OcrRepository } & LocationsStatsRepos &
+  repos: {
+    users: UsersRepository;
+    libraries: LibrariesRepository;
+    jobs: JobsRepository;
+    publicBooks: PublicRepository;
+    ocr: OcrRepository;
+  } & LocationsStatsRepos &
     CatalogueRepos;
   services: {
     users: UsersService;
+    libraries: LibrariesService;
+    /** The shared catalogue (issue 17, item 4): shelving other libraries' books. */
+    shelves: ShelvesService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
     bookRequests: BookRequestsService;
@@ -115,6 +128,7 @@ export function createContext(deps: ContextDeps): AppContext {
   const locationsStats = createLocationsAndStats({ db, jobs: jobsRepo, clock, log, events: deps.events });
   const repos = {
     users: new UsersRepository(db),
+    libraries: new LibrariesRepository(db),
     jobs: jobsRepo,
     publicBooks: new PublicRepository(db),
     ocr: ocr.repo,
@@ -135,15 +149,25 @@ export function createContext(deps: ContextDeps): AppContext {
     jobs: jobsRepo,
     books: () => catalogue.services.books,
     checkPdf: (file) => catalogue.services.pdf.get().validate(file),
+    rightsChanged: (bookId, trx) => services.shelves.rightsChanged(bookId, trx),
   });
   // Search hits are checked against the database's published books, remembered for ≤ 1 s (see visible-books.ts).
-  const visibleBooks = new VisibleBooks((ids) => repos.publicBooks.publishedIds(ids));
+  const visibleBooks = new ShelfVisibility((libraryId, ids) => repos.publicBooks.publishedIds(libraryId, ids));
   const services = {
     users: new UsersService(
       repos.users,
       new LoginLimiter(pool, () => locationsStats.services.dailySalts.todays(), deps.loginLimits),
       clock,
     ),
+    libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts, storage),
+    shelves: new ShelvesService({
+      db,
+      repo: new ShelvesRepository(db),
+      audit: consent.audit,
+      indexer: catalogue.services.searchIndexer,
+      clock,
+      wake: () => jobs.wake(),
+    }),
     publicSite: new PublicSiteService(repos.publicBooks, consent.consentWithdrawals),
     searchQuery: new SearchQueryService(deps.search, visibleBooks),
     bookRequests: new BookRequestsService(

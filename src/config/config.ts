@@ -59,6 +59,25 @@ const envSchema = z.object({
   OCR_ENABLED: boolFromEnv.default(true),
   OCR_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   OCR_DPI: z.coerce.number().int().min(100).max(600).default(300),
+  /** `host=slug,host=slug`: host names that serve a library other than the default at `/` (issue 17). */
+  LIBRARY_HOSTS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const map = new Map<string, string>();
+      for (const pair of v
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const m = /^([a-z0-9.-]+)=([a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?)$/i.exec(pair);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${pair}" is not host=slug` });
+          return z.NEVER;
+        }
+        map.set(m[1].toLowerCase(), m[2].toLowerCase());
+      }
+      return map;
+    }),
 });
 
 export interface Config {
@@ -85,6 +104,8 @@ export interface Config {
   defaultLang: 'vi' | 'en';
   /** Text recognition of scanned/undecodable pages (issue 15): off switch, recognisers (threads), render resolution. */
   ocr: { enabled: boolean; concurrency: number; dpi: number };
+  /** Host name (lower case) → slug of the library that host serves at `/` (issue 17). */
+  libraryHosts: ReadonlyMap<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     defaultLang: e.DEFAULT_LANG,
     ocr: { enabled: e.OCR_ENABLED, concurrency: e.OCR_CONCURRENCY, dpi: e.OCR_DPI },
+    libraryHosts: e.LIBRARY_HOSTS,
   };
 }
 

@@ -25,12 +25,15 @@ export function setCsrfKey(app: object, key: string): void {
  * unless the token matched (see `multipartCsrf`). Any other multipart request needs the header.
  * Tokens never travel in the URL: URLs end up in proxies' logs and browser history.
  */
+// Each library's admin pages are also at /{slug}/admin/… (issue 17): the optional first segment.
+const LIB = '(?:\\/[a-z0-9-]{1,40})?';
 const MULTIPART_FORMS = [
-  /^\/admin\/books\/upload$/,
-  /^\/admin\/books\/import-zip$/,
-  /^\/admin\/books\/\d+\/cover$/,
-  /^\/admin\/consents\/\d+\/evidence$/,
-  /^\/admin\/consents\/books\/\d+\/consents$/,
+  new RegExp(`^${LIB}\\/admin\\/books\\/upload$`),
+  new RegExp(`^${LIB}\\/admin\\/books\\/import-zip$`),
+  new RegExp(`^${LIB}\\/admin\\/books\\/\\d+\\/cover$`),
+  new RegExp(`^${LIB}\\/admin\\/consents\\/\\d+\\/evidence$`),
+  new RegExp(`^${LIB}\\/admin\\/consents\\/books\\/\\d+\\/consents$`),
+  /^\/thanh-pho\/thu-vien\/\d+\/logo$/,
 ];
 
 function isDeferredMultipart(req: Request): boolean {

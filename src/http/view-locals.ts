@@ -27,7 +27,8 @@ export function viewLocals(ctx: AppContext) {
     req.lang = requestLang(ctx, req);
     res.locals.lang = req.lang;
     res.locals.t = translator(req.lang);
-    res.locals.user = req.user ?? null;
+    // Views read `user.role`: the user's role in THIS library (city roles included), not the legacy column.
+    res.locals.user = req.user ? { ...req.user, role: req.staffRole ?? null } : null;
     res.locals.currentPath = req.originalUrl;
     // Only views with a form call it, so merely reading the library creates no session.
     res.locals.csrfToken = () => csrfToken(req);

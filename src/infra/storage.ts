@@ -4,7 +4,7 @@ import path from 'node:path';
 import { moveIntoPlace, writeFileAtomic } from './atomic-file.ts';
 
 /** The folders under storage/ that hold files; each is private unless a route serves it on purpose. */
-export type StorageArea = 'books' | 'covers' | 'evidence' | 'imports' | 'pages' | 'tmp';
+export type StorageArea = 'books' | 'covers' | 'evidence' | 'imports' | 'pages' | 'tmp' | 'logos';
 
 const KEY = /^[a-z0-9][a-z0-9._/-]*$/i;
 

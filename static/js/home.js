@@ -9,7 +9,7 @@ if (section && list && books.length) {
   for (const b of books.slice(0, 5)) {
     const li = document.createElement('li');
     const a = document.createElement('a');
-    a.href = `/doc/${encodeURIComponent(b.id)}?trang=${b.page}#page=${b.page}`;
+    a.href = `${document.body.dataset.base || ''}/doc/${encodeURIComponent(b.id)}?trang=${b.page}#page=${b.page}`;
     a.textContent = b.title;
     const small = document.createElement('span');
     small.className = 'count';

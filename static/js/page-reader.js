@@ -8,6 +8,8 @@ const body = document.body;
 const $ = (id) => document.getElementById(id);
 const S = JSON.parse(body.dataset.i18n || '{}');
 const bookId = Number(body.dataset.bookId);
+// The library's address ('' or '/phuong-1'): this book is served inside its site.
+const libBase = body.dataset.base || '';
 const pages = Number(body.dataset.pages);
 const title = body.dataset.title;
 const query = body.dataset.query || '';
@@ -18,9 +20,9 @@ const metrics = (window.__readerMetrics = { start: performance.now(), firstPageA
 let page = Number(body.dataset.page);
 
 const fmt = (s, p) => String(s || '').replace(/\{(\w+)\}/g, (m, k) => (k in p ? String(p[k]) : m));
-const pictureUrl = (n, w) => `/sach/${bookId}/anh/${n}-${w}.webp`;
+const pictureUrl = (n, w) => `${libBase}/sach/${bookId}/anh/${n}-${w}.webp`;
 const srcsetOf = (n) => widths.map((w) => `${pictureUrl(n, w)} ${w}w`).join(', ');
-const pageUrl = (n) => `/doc/${bookId}/anh/${n}${query ? `?q=${encodeURIComponent(query)}` : ''}`;
+const pageUrl = (n) => `${libBase}/doc/${bookId}/anh/${n}${query ? `?q=${encodeURIComponent(query)}` : ''}`;
 // The width the browser chose from srcset for this screen: prefetches ask for the same one.
 const chosenWidth = () => Number(/-(\d+)\.webp/.exec(img.currentSrc || img.src)?.[1]) || 720;
 
@@ -63,7 +65,7 @@ async function showMarks(n) {
   hits.hidden = true;
   if (!query) return;
   try {
-    const res = await fetch(`/api/sach/${bookId}/anh/${n}?q=${encodeURIComponent(query)}`);
+    const res = await fetch(`${libBase}/api/sach/${bookId}/anh/${n}?q=${encodeURIComponent(query)}`);
     if (!res.ok || n !== page) return;
     const data = await res.json();
     for (const b of data.boxes) {
@@ -94,7 +96,7 @@ function go(n, push = true) {
   $('page-input').value = String(n);
   setLink($('prev'), n - 1);
   setLink($('next'), n + 1);
-  $('text-link').setAttribute('href', `/doc/${bookId}/trang/${n}${query ? `?q=${encodeURIComponent(query)}` : ''}`);
+  $('text-link').setAttribute('href', `${libBase}/doc/${bookId}/trang/${n}${query ? `?q=${encodeURIComponent(query)}` : ''}`);
   const pdf = $('pdf-link');
   if (pdf) pdf.setAttribute('href', pdf.getAttribute('href').replace(/#page=\d+$/, `#page=${n}`));
   if (push) history.pushState({ page: n }, '', pageUrl(n));

@@ -17,6 +17,8 @@ const body = document.body;
 body.classList.add('js');
 const S = JSON.parse(body.dataset.i18n || '{}');
 const bookId = Number(body.dataset.bookId);
+// The library's address ('' or '/phuong-1'): this book is served inside its site.
+const libBase = body.dataset.base || '';
 const pageCount = Number(body.dataset.pages);
 const title = body.dataset.title;
 const $ = (id) => document.getElementById(id);
@@ -280,7 +282,7 @@ function setupSearch(go) {
     status.textContent = S.searching;
     list.replaceChildren();
     try {
-      const res = await fetch(`/api/sach/${bookId}/tim?q=${encodeURIComponent(q)}`);
+      const res = await fetch(`${libBase}/api/sach/${bookId}/tim?q=${encodeURIComponent(q)}`);
       const { hits } = await res.json();
       status.textContent = hits.length ? fmt(S.hits, { count: hits.length }) : S.noHits;
       for (const h of hits) {

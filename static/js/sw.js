@@ -90,7 +90,8 @@ async function cacheFirst(req) {
 
 // Pages a reader comes back to (home, book pages, the reader) are kept for offline use; any other
 // page falls back to the offline page when there is no network.
-const KEEP = (url) => url.pathname === '/' || url.pathname.startsWith('/doc/') || url.pathname.startsWith('/sach/');
+// Also inside a library's own address (/phuong-1/doc/…).
+const KEEP = (url) => /^\/(?:[a-z0-9-]+\/)?(?:$|doc\/|sach\/)/.test(url.pathname);
 
 // 404/410: the book was withdrawn (e.g. its rights holder revoked consent) — its copies here go too.
 const GONE = (status) => status === 404 || status === 410;

@@ -34,10 +34,11 @@
     r.status.textContent = '';
     if (result.kind === 'created' || result.kind === 'duplicate') {
       r.li.className = 'result-' + result.kind;
-      r.status.appendChild(document.createTextNode(msg(result.kind) + ' '));
+      // A file another library of the city holds: the server's sentence, and a link to shelve it.
+      r.status.appendChild(document.createTextNode((result.message || msg(result.kind)) + ' '));
       var a = document.createElement('a');
       a.href = result.url;
-      a.textContent = result.title;
+      a.textContent = result.message ? msg('offer') : result.title;
       r.status.appendChild(a);
     } else {
       r.li.className = 'result-rejected';

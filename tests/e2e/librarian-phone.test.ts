@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createUser, TEST_PASSWORD } from '../helpers/auth.ts';
 import { browserApp, browserUnavailable, phoneContext, submitSignIn } from '../helpers/browser.ts';
 import { createBook, pagesWith } from '../helpers/books.ts';
-import { createTestEnv } from '../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 
@@ -24,7 +24,14 @@ describe.skipIf(skipReason !== null)('librarian tools in a phone browser', () =>
       .where('id', '=', busy.id)
       .execute();
     const book = await createBook(ctx, { title: 'Truyện Kiều', pages: pagesWith(3) });
-    await ctx.services.locations.create({ name: 'Quán cà phê Góc Phố', kind: 'cafe', address: '', ward: '', note: null, contact: null });
+    await ctx.services.locations.create(await defaultLibraryId(ctx), {
+      name: 'Quán cà phê Góc Phố',
+      kind: 'cafe',
+      address: '',
+      ward: '',
+      note: null,
+      contact: null,
+    });
 
     const context = await phoneContext(t.browser, { baseURL: t.server.baseURL });
     const page = await context.newPage();

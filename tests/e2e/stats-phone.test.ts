@@ -4,10 +4,11 @@ import { ManualClock } from '../../src/infra/clock.ts';
 import { TEST_PASSWORD, createUser } from '../helpers/auth.ts';
 import { browserApp, browserUnavailable, submitSignIn } from '../helpers/browser.ts';
 import { boxes, overlaps, shownTextSizes } from '../helpers/layout-probe.ts';
-import { createTestEnv } from '../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId } from '../helpers/test-context.ts';
 
 const skipReason = browserUnavailable();
 const PHONE = { width: 360, height: 740 };
+const LONG_LIBRARY = 'Thư viện số Đoàn Thanh niên phường Tân Định, quận 1, Thành phố Hồ Chí Minh';
 const LONG_PLACE = 'Thư viện thân thiện Trường THCS Nguyễn Văn Trỗi, khu phố 3, phường Tân Định';
 
 /**
@@ -20,14 +21,31 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
 
   async function seed(): Promise<void> {
     const { ctx } = t.env;
+    const libraryId = await defaultLibraryId(ctx);
     const place = (name: string) =>
-      ctx.services.locations.create({ name, kind: 'community_house', address: '', ward: '', note: null, contact: null });
+      ctx.services.locations.create(libraryId, { name, kind: 'community_house', address: '', ward: '', note: null, contact: null });
     const to5 = await place('Nhà văn hoá tổ 5');
     const school = await place(LONG_PLACE);
     const cafe = await place('Quán cà phê Góc Phố');
-    const rows: Array<{ day: string; location_key: number; visits: number; book_opens: number; scans: number; visits_phone: number }> = [];
+    const rows: Array<{
+      library_id: number;
+      day: string;
+      location_key: number;
+      visits: number;
+      book_opens: number;
+      scans: number;
+      visits_phone: number;
+    }> = [];
     const add = (day: string, key: number, opens: number) =>
-      rows.push({ day, location_key: key, visits: opens * 2, book_opens: opens, scans: key > 0 ? opens : 0, visits_phone: opens * 2 });
+      rows.push({
+        library_id: libraryId,
+        day,
+        location_key: key,
+        visits: opens * 2,
+        book_opens: opens,
+        scans: key > 0 ? opens : 0,
+        visits_phone: opens * 2,
+      });
     // October: 1,000 reads (620 + 310 + 70). November 1–12: 1,120 reads (720 + 300 + 100) — up 12 %.
     for (let d = 1; d <= 31; d++) {
       const day = `2026-10-${String(d).padStart(2, '0')}`;
@@ -110,6 +128,51 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
     const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.context().close();
+  });
+
+  it('the city page reads on a phone: sentence first, filters folded, ranking chart and table inside the screen', async () => {
+    const { ctx } = t.env;
+    const ward = await ctx.services.libraries.create({ slug: 'tan-dinh', name: LONG_LIBRARY, unionName: '', address: '', contact: '' });
+    const other = await ctx.services.libraries.create({ slug: 'da-kao', name: 'Phường Đa Kao', unionName: '', address: '', contact: '' });
+    await ctx.db
+      .insertInto('stats_daily')
+      .values([
+        { library_id: ward.id, day: '2026-11-05', location_key: 0, visits: 340, scans: 120, book_opens: 90, visits_phone: 300 },
+        { library_id: other.id, day: '2026-11-06', location_key: 0, visits: 210, scans: 40, book_opens: 70, visits_phone: 200 },
+      ])
+      .execute();
+    const city = await createUser(ctx, 'leader');
+    await ctx.repos.users.setCityRole(city.id, 'city_leader');
+    const context = await t.browser.newContext({
+      baseURL: t.server.baseURL,
+      viewport: PHONE,
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'vi-VN',
+    });
+    context.setDefaultTimeout(30_000);
+    const page = await context.newPage();
+    await page.goto('/dang-nhap');
+    await submitSignIn(page, city.email, TEST_PASSWORD, /^\/admin/);
+    await page.goto('/thanh-pho/thong-ke?range=month');
+    const summary = page.locator('#stats-summary');
+    const filters = page.locator('details.stats-filters-box');
+    const s = (await summary.boundingBox())!;
+    const f = (await filters.boundingBox())!;
+    expect(s.y).toBeLessThan(f.y);
+    expect(f.y + f.height).toBeLessThan(PHONE.height);
+    expect(await page.locator('#f-sort').isVisible()).toBe(false);
+
+    const texts = await shownTextSizes(page, 'figure.chart');
+    expect(texts.filter((x) => x.px < 12)).toEqual([]);
+    expect(texts.filter((x) => x.left < -0.5 || x.right > PHONE.width + 0.5)).toEqual([]);
+    const barLabels = await boxes(page, '.bar-chart .bar-label');
+    expect(overlaps(barLabels)).toEqual([]);
+    expect(barLabels.map((b) => b.text)).toContain(LONG_LIBRARY);
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - window.innerWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await context.close();
   });
 
   /** Every chart's text ≥ 12 px as displayed, no overlapping labels, full place names inside the screen. */

@@ -20,23 +20,38 @@ export async function createUser(
   ctx: AppContext,
   role: Role,
   email = `${role}-${crypto.randomBytes(3).toString('hex')}@example.vn`,
+  /** The library the account serves (default: the default library). */
+  libraryId?: number,
 ): Promise<User> {
-  const { user } = await ctx.services.users.createUser({ email, displayName: `Người dùng ${role}`, role, password: TEST_PASSWORD });
+  const id = libraryId ?? (await ctx.services.libraries.defaultLibrary()).id;
+  const { user } = await ctx.services.users.createUser({
+    email,
+    displayName: `Người dùng ${role}`,
+    role,
+    libraryId: id,
+    password: TEST_PASSWORD,
+  });
   return user;
 }
 
 export type Agent = ReturnType<typeof request.agent>;
 
 /** A supertest agent with a signed-in session, plus a fresh CSRF token for its forms. */
-export async function signedInAgent(app: App, email: string, password = TEST_PASSWORD): Promise<{ agent: Agent; csrf: string }> {
+export async function signedInAgent(
+  app: App,
+  email: string,
+  password = TEST_PASSWORD,
+  /** The admin home to land on: '/admin' (default library) or '/{slug}/admin'. */
+  adminHome = '/admin',
+): Promise<{ agent: Agent; csrf: string }> {
   const agent = request.agent(app);
   const page = await agent.get('/dang-nhap').expect(200);
   const res = await agent
     .post('/dang-nhap')
     .type('form')
-    .send({ _csrf: csrfFrom(page.text), email, password, next: '/admin' });
+    .send({ _csrf: csrfFrom(page.text), email, password, next: adminHome });
   if (res.status !== 303) throw new Error(`sign-in failed with ${res.status}: ${res.text.slice(0, 300)}`);
-  const admin = await agent.get('/admin').expect(200);
+  const admin = await agent.get(adminHome).expect(200);
   return { agent, csrf: csrfFrom(admin.text) };
 }
 

@@ -35,6 +35,8 @@ export interface BookSpec {
   publishedAt?: Date;
   withCover?: boolean;
   index?: boolean;
+  /** The owner library (default: the default library). */
+  libraryId?: number;
 }
 
 export interface FixtureBook {
@@ -70,6 +72,7 @@ export async function createBook(ctx: AppContext, spec: BookSpec): Promise<Fixtu
   await ctx.storage.write('books', key, pdf);
   const status = spec.status ?? 'published';
   const publishedAt = status === 'draft' ? null : (spec.publishedAt ?? ctx.clock.now());
+  const libraryId = spec.libraryId ?? (await ctx.services.libraries.defaultLibrary()).id;
   const id = await ctx.db.transaction().execute(async (trx) => {
     const file = await trx
       .insertInto('book_files')
@@ -79,6 +82,7 @@ export async function createBook(ctx: AppContext, spec: BookSpec): Promise<Fixtu
     const book = await trx
       .insertInto('books')
       .values({
+        library_id: libraryId,
         file_id: file.id,
         title: spec.title,
         description: spec.description ?? '',
@@ -121,7 +125,12 @@ export async function createBook(ctx: AppContext, spec: BookSpec): Promise<Fixtu
       await trx.insertInto('book_authors').values({ book_id: book.id, author_id: author.id, position }).execute();
     }
     for (const slug of spec.categories ?? []) {
-      const cat = await trx.selectFrom('categories').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
+      const cat = await trx
+        .selectFrom('categories')
+        .select('id')
+        .where('slug', '=', slug)
+        .where('library_id', '=', libraryId)
+        .executeTakeFirstOrThrow();
       await trx.insertInto('book_categories').values({ book_id: book.id, category_id: cat.id }).execute();
     }
     return book.id;
@@ -159,7 +168,7 @@ export async function indexBook(ctx: AppContext, bookId: number): Promise<void> 
     .where('book_id', '=', bookId)
     .orderBy('page_number')
     .execute();
-  const entry = { book, authors, categories };
+  const entry = { book, authors, categories, libraryIds: [book.library_id] };
   const client = ctx.search.client;
   await waitOk(client.index(ctx.search.indexName('books')).addDocuments([toBookDocument(entry)], { primaryKey: 'id' }));
   const docs = toPageDocuments(entry, pages);

@@ -1,7 +1,7 @@
 import { createCanvas } from '@napi-rs/canvas';
 import type { AppContext } from '../../src/context.ts';
 import type { User } from '../../src/db/schema/users.ts';
-import type { BookHolderRole, HolderKind } from '../../src/db/schema/consent.ts';
+import type { BookHolderRole, ConsentScope, HolderKind } from '../../src/db/schema/consent.ts';
 import { createBook, pagesWith } from './books.ts';
 import { tinyPdf } from './tiny-pdf.ts';
 
@@ -38,6 +38,8 @@ export interface ConsentSpec {
   startsOn?: string | null;
   endsOn?: string | null;
   allowDownload?: boolean;
+  /** Which libraries may shelve the book (default: this library only). */
+  scope?: ConsentScope;
 }
 
 /** Records a consent (and the holder, if new) the way the book page's form does. Returns its id. */
@@ -58,6 +60,7 @@ export async function recordConsent(ctx: AppContext, bookId: number, spec: Conse
       endsOn: spec.endsOn ?? null,
       allowDownload: spec.allowDownload ?? false,
       nonCommercial: true,
+      scope: spec.scope ?? 'library',
       territory: '',
       limitsNote: '',
       terms: status === 'granted' ? 'Đồng ý cho Thư viện số chia sẻ miễn phí, phi thương mại.' : '',

@@ -17,6 +17,7 @@ interface Layer {
  */
 export function allRoutes(app: App): RouteCase[] {
   const mounts = new Map<unknown, string>(app.adminRouters.map((r) => [r.router, r.mountPath]));
+  mounts.set(app.cityRouter, '/thanh-pho');
   const out: RouteCase[] = [];
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
@@ -31,5 +32,7 @@ export function allRoutes(app: App): RouteCase[] {
     }
   };
   walk((app.router as unknown as { stack: Layer[] }).stack, '');
+  // One library's site is mounted through a small dispatcher (at / and /:librarySlug): walk it as at /.
+  walk((app.siteRouter as unknown as { stack: Layer[] }).stack, '');
   return out;
 }

@@ -102,3 +102,14 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
     },
   };
 }
+
+/** The id of the default library (the one a migrated single-library install has, served at `/`). */
+export async function defaultLibraryId(ctx: AppContext): Promise<number> {
+  return (await ctx.services.libraries.defaultLibrary()).id;
+}
+
+/**
+ * The default library's id in every test database: 0014_libraries inserts it first into an empty
+ * libraries table (identity 1). For direct repository calls in tests of single-library features.
+ */
+export const DEFAULT_LIBRARY_ID = 1;

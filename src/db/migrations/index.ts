@@ -10,6 +10,9 @@ import * as m0009 from './0009_pdf_limits.ts';
 import * as m0010 from './0010_book_requests.ts';
 import * as m0012 from './0012_ocr.ts';
 import * as m0013 from './0013_sharing.ts';
+import * as m0014 from './0014_libraries.ts';
+import * as m0015 from './0015_shared_catalogue.ts';
+import * as m0016 from './0016_city_stats.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -27,4 +30,7 @@ export const migrations: Record<string, Migration> = {
   '0010_book_requests': m0010,
   '0012_ocr': m0012,
   '0013_sharing': m0013,
+  '0014_libraries': m0014,
+  '0015_shared_catalogue': m0015,
+  '0016_city_stats': m0016,
 };

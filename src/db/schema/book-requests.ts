@@ -15,6 +15,9 @@ export interface BookRequestsTable {
   book_id: number | null;
   resolved_at: Date | null;
   resolved_by: number | null;
+  // 0014_libraries
+  /** The library this row belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 export type BookRequest = Selectable<BookRequestsTable>;
 

@@ -16,6 +16,9 @@ export interface CategoriesTable {
   position: Generated<number>;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
+  // 0014_libraries
+  /** The library this row belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 /** A stored PDF, content-addressed by SHA-256 so the same file is never stored twice. */
@@ -80,6 +83,9 @@ export interface BooksTable {
   ocr_started_at: Date | null;
   ocr_finished_at: Date | null;
   ocr_pages_at_start: Generated<number>;
+  // 0014_libraries
+  /** The owner library: the one that uploaded and published the book (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 export type OcrBookStatus = 'none' | 'queued' | 'running' | 'done' | 'skipped';

@@ -8,6 +8,9 @@ export const CONSENT_METHODS = ['letter', 'email', 'message', 'in_person', 'othe
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];
 export const CONSENT_STATUSES = ['pending', 'granted', 'revoked', 'expired'] as const;
 export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+/** How far a consent reaches (0015): this library only, every library of the city union, any non-commercial library. */
+export const CONSENT_SCOPES = ['library', 'union', 'any_noncommercial'] as const;
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
 export const RIGHTS_BASES = ['consent', 'public_domain', 'open_licence'] as const;
 export type RightsBasis = (typeof RIGHTS_BASES)[number];
 export const EVIDENCE_TYPES = ['application/pdf', 'image/jpeg', 'image/png'] as const;
@@ -31,6 +34,9 @@ export interface RightsHoldersTable {
   created_by: number | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  // 0014_libraries
+  /** Whose consent register the holder belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 export interface BookRightsHoldersTable {
@@ -72,6 +78,9 @@ export interface ConsentRecordsTable {
   expired_at: Date | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, Date | undefined, Date>;
+  // 0015_shared_catalogue
+  /** Which libraries may show the book: 'library' keeps it on the owner's shelf only. */
+  scope: Generated<ConsentScope>;
 }
 
 export interface ConsentEvidenceTable {
@@ -109,6 +118,9 @@ export interface AuditLogTable {
   before: Json;
   after: Json;
   reason: ColumnType<string | null, string | null, never>;
+  // 0014_libraries
+  /** The library the event happened in; null for events of no single library (accounts, the city). */
+  library_id: ColumnType<number | null, number | null | undefined, never>;
 }
 
 export type RightsHolder = Selectable<RightsHoldersTable>;

@@ -32,6 +32,9 @@ export interface BookImportsTable {
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
   finished_at: Date | null;
+  // 0014_libraries
+  /** The library this row belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 export type BookImport = Selectable<BookImportsTable>;

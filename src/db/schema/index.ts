@@ -38,6 +38,7 @@ import type {
   StatsSaltsTable,
   ReadingCreditsTable,
 } from './stats.ts';
+import type { LibrariesTable, LibraryShelvesTable, LibraryStaffTable } from './libraries.ts';
 import type { UsersTable } from './users.ts';
 
 /** The Kysely database interface: one entry per table, each defined once in its own file. */
@@ -80,4 +81,7 @@ export interface DB {
   book_requests: BookRequestsTable;
   book_request_places: BookRequestPlacesTable;
   book_request_suggestions: BookRequestSuggestionsTable;
+  libraries: LibrariesTable;
+  library_staff: LibraryStaffTable;
+  library_shelves: LibraryShelvesTable;
 }

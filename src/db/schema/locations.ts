@@ -18,6 +18,9 @@ export interface LocationsTable {
   deactivated_at: Date | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date>;
+  // 0014_libraries
+  /** The library this row belongs to (set once, at creation). */
+  library_id: ColumnType<number, number, never>;
 }
 
 export type Location = Selectable<LocationsTable>;

@@ -1,7 +1,9 @@
 import type { ColumnType } from 'kysely';
 
-/** One counter per book: how many times readers opened it (bots excluded). */
+/** One counter per library and book: how many times readers opened it (bots excluded). */
 export interface BookOpenCountsTable {
+  /** The library whose site the book was opened on (migration 0016). */
+  library_id: number;
   book_id: number;
   opens: ColumnType<number, number | undefined, number>;
   last_opened_at: ColumnType<Date, Date | undefined, Date>;

@@ -7,6 +7,8 @@ import type { Device, EventKind, Origin } from '../../features/stats/events.ts';
  */
 export interface StatsEventsTable {
   id: Generated<number>;
+  /** The library whose site the event happened on; for a scan, the location's library (migration 0016). */
+  library_id: number;
   occurred_at: Date;
   kind: EventKind;
   origin: Origin;
@@ -53,11 +55,13 @@ interface Counters {
  * 0 for direct visits (no QR code), -1 for QR codes of deactivated locations.
  */
 export interface StatsHourlyTable extends Counters {
+  library_id: number;
   hour: Date;
   location_key: number;
 }
 
 export interface StatsDailyTable extends Counters {
+  library_id: number;
   day: ColumnType<string, string, string>;
   location_key: number;
   uniques: Generated<number>;
@@ -68,18 +72,21 @@ export interface StatsDailyTable extends Counters {
 
 /** Unique visitors of the whole site per day (not the sum over locations: one person may visit two). */
 export interface StatsDailySiteTable {
+  library_id: number;
   day: ColumnType<string, string, string>;
   uniques: Generated<number>;
 }
 
 /** The set of visitor hashes already counted per day and location key (SITE_KEY = site-wide). */
 export interface StatsDailyVisitorsTable {
+  library_id: number;
   day: ColumnType<string, string, string>;
   location_key: number;
   visitor_hash: Buffer;
 }
 
 export interface StatsDailyBooksTable {
+  library_id: number;
   day: ColumnType<string, string, string>;
   location_key: number;
   book_id: number;
@@ -90,6 +97,7 @@ export interface StatsDailyBooksTable {
 }
 
 export interface StatsDailySearchesTable {
+  library_id: number;
   day: ColumnType<string, string, string>;
   location_key: number;
   query: string;
@@ -99,6 +107,7 @@ export interface StatsDailySearchesTable {
 
 /** Monthly copies of the books/searches rollups; location_key -2 (SITE_KEY) = every place. */
 export interface StatsMonthlyBooksTable {
+  library_id: number;
   month: ColumnType<string, string, string>;
   location_key: number;
   book_id: number;
@@ -109,6 +118,7 @@ export interface StatsMonthlyBooksTable {
 }
 
 export interface StatsMonthlySearchesTable {
+  library_id: number;
   month: ColumnType<string, string, string>;
   location_key: number;
   query: string;
@@ -118,6 +128,7 @@ export interface StatsMonthlySearchesTable {
 
 /** Pages counted per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
 export interface ReadingCreditsTable {
+  library_id: number;
   day: ColumnType<string, string, string>;
   visitor: Buffer;
   book_id: number;

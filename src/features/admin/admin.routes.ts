@@ -5,6 +5,7 @@ import { notFound } from '../../http/errors.ts';
 import { translator } from '../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../http/validation.ts';
 import { consentDashboardPanel } from '../consent/dashboard-panel.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 /** The admin landing page (every staff role) and the background-jobs page. */
 export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
@@ -23,6 +24,6 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
     const id = parseInput(idParam, req.params.id);
     if (!(await ctx.jobs.retryNow(id))) throw notFound();
     req.session.flash = { kind: 'info', text: translator(req.lang)('jobs.retried', { id }) };
-    res.redirect(303, '/admin/jobs');
+    res.redirect(303, libPath(res, '/admin/jobs'));
   });
 }

@@ -1,7 +1,10 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import type { Role, User } from '../../db/schema/users.ts';
+import type { CityRole, Role, User } from '../../db/schema/users.ts';
+
+/** An account as listed for one library: its role there. */
+export type StaffMember = Omit<User, 'role'> & { role: Role };
 
 export const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
@@ -20,8 +23,56 @@ export class UsersRepository {
       .executeTakeFirst();
   }
 
-  list(): Promise<User[]> {
+  /** The staff of one library, each with their role there. */
+  listStaff(libraryId: number): Promise<StaffMember[]> {
+    return this.db
+      .selectFrom('users')
+      .innerJoin('library_staff as s', 's.user_id', 'users.id')
+      .selectAll('users')
+      .select('s.role as role')
+      .where('s.library_id', '=', libraryId)
+      .orderBy('users.created_at')
+      .orderBy('users.id')
+      .execute();
+  }
+
+  /** Every account of the install (the city admin's list), with the libraries each serves. */
+  listAll(): Promise<User[]> {
     return this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').execute();
+  }
+
+  /** Every library an account serves, with its role there. */
+  async membershipsOf(userId: number): Promise<Map<number, Role>> {
+    const rows = await this.db.selectFrom('library_staff').select(['library_id', 'role']).where('user_id', '=', userId).execute();
+    return new Map(rows.map((r) => [r.library_id, r.role]));
+  }
+
+  /**
+   * Gives an account a role in a library (or changes it). The legacy users.role mirrors the
+   * default library's role, so that code from before 0014 would still find it after a rollback.
+   */
+  async setStaffRole(libraryId: number, userId: number, role: Role): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('library_staff')
+        .values({ library_id: libraryId, user_id: userId, role })
+        .onConflict((oc) => oc.columns(['library_id', 'user_id']).doUpdateSet({ role }))
+        .execute();
+      await tx
+        .updateTable('users')
+        .set({ role, updated_at: new Date() })
+        .where('id', '=', userId)
+        .where((eb) => eb.exists(eb.selectFrom('libraries').select('id').where('id', '=', libraryId).where('is_default', '=', true)))
+        .execute();
+    });
+  }
+
+  async removeStaff(libraryId: number, userId: number): Promise<void> {
+    await this.db.deleteFrom('library_staff').where('library_id', '=', libraryId).where('user_id', '=', userId).execute();
+  }
+
+  async setCityRole(userId: number, cityRole: CityRole | null): Promise<void> {
+    await this.db.updateTable('users').set({ city_role: cityRole, updated_at: new Date() }).where('id', '=', userId).execute();
   }
 
   async count(): Promise<number> {
@@ -32,19 +83,32 @@ export class UsersRepository {
     return Number(row.n);
   }
 
-  async insert(user: { email: string; displayName: string; role: Role; passwordHash: string | null }): Promise<User> {
-    return this.db
-      .insertInto('users')
-      .values({
-        email: user.email,
-        display_name: user.displayName,
-        role: user.role,
-        password_hash: user.passwordHash,
-        disabled_at: null,
-        last_login_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  /** Creates an account serving `libraryId` in `role` (and, optionally, with a city-wide role), in one transaction. */
+  async insert(user: {
+    email: string;
+    displayName: string;
+    libraryId: number;
+    role: Role;
+    cityRole?: CityRole | null;
+    passwordHash: string | null;
+  }): Promise<User> {
+    return this.db.transaction().execute(async (tx) => {
+      const created = await tx
+        .insertInto('users')
+        .values({
+          email: user.email,
+          display_name: user.displayName,
+          role: user.role,
+          city_role: user.cityRole ?? null,
+          password_hash: user.passwordHash,
+          disabled_at: null,
+          last_login_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('library_staff').values({ library_id: user.libraryId, user_id: created.id, role: user.role }).execute();
+      return created;
+    });
   }
 
   /**
@@ -57,12 +121,14 @@ export class UsersRepository {
       await sql`select pg_advisory_xact_lock(hashtext('thu-vien-so:setup'))`.execute(tx);
       const existing = await tx.selectFrom('users').select('id').limit(1).executeTakeFirst();
       if (existing) return undefined;
-      return tx
+      // The first account runs the whole install: city admin, and admin of the default library.
+      const created = await tx
         .insertInto('users')
         .values({
           email: user.email,
           display_name: user.displayName,
           role: 'admin',
+          city_role: 'city_admin',
           password_hash: user.passwordHash,
           created_via_setup: true,
           disabled_at: null,
@@ -70,14 +136,24 @@ export class UsersRepository {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      await tx
+        .insertInto('library_staff')
+        .columns(['library_id', 'user_id', 'role'])
+        .expression((eb) =>
+          eb
+            .selectFrom('libraries')
+            .select(['id', eb.val(created.id).as('user_id'), eb.val<Role>('admin').as('role')])
+            .where('is_default', '=', true),
+        )
+        .execute();
+      return created;
     });
   }
 
-  async update(id: number, changes: { role?: Role; disabledAt?: Date | null; passwordHash?: string; lastLoginAt?: Date }): Promise<void> {
+  async update(id: number, changes: { disabledAt?: Date | null; passwordHash?: string; lastLoginAt?: Date }): Promise<void> {
     await this.db
       .updateTable('users')
       .set({
-        ...(changes.role !== undefined && { role: changes.role }),
         ...(changes.disabledAt !== undefined && { disabled_at: changes.disabledAt }),
         ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
         ...(changes.lastLoginAt !== undefined && { last_login_at: changes.lastLoginAt }),

@@ -1,14 +1,15 @@
-import type { Role, User } from '../../db/schema/users.ts';
+import type { CityRole, Role, User } from '../../db/schema/users.ts';
+import type { SignedInUser } from '../../http/auth-guards.ts';
 import { isUniqueViolation } from '../../db/database.ts';
 import { AppError, invalid, tooManyRequests } from '../../http/errors.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { LoginLimiter } from './login-limiter.ts';
 import { burnVerification, hashPassword, verifyPassword } from './password.ts';
-import type { UsersRepository } from './users.repository.ts';
+import type { StaffMember, UsersRepository } from './users.repository.ts';
 
 const LINK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
-export type PublicUser = Pick<User, 'id' | 'email' | 'display_name' | 'role'>;
+export type PublicUser = Pick<User, 'id' | 'email' | 'display_name'>;
 
 export class UsersService {
   constructor(
@@ -54,13 +55,16 @@ export class UsersService {
   async createUser(input: {
     email: string;
     displayName: string;
+    /** The library the account serves first (more can be assigned later). */
+    libraryId: number;
     role: Role;
+    cityRole?: CityRole | null;
     password?: string;
   }): Promise<{ user: User; inviteToken: string | null }> {
     const passwordHash = input.password ? await hashPassword(input.password) : null;
     let user: User;
     try {
-      user = await this.users.insert({ email: input.email, displayName: input.displayName, role: input.role, passwordHash });
+      user = await this.users.insert({ ...input, passwordHash });
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_key')) throw invalid({ email: 'validation.emailTaken' });
       throw err;
@@ -92,12 +96,43 @@ export class UsersService {
     await this.users.deleteSessionsOf(userId);
   }
 
-  /** Role and status changes; an admin cannot lock themselves out by editing their own account. */
-  async changeRole(actor: PublicUser, userId: number, role: Role): Promise<User> {
+  /** Role (in one library) and status changes; an admin cannot lock themselves out by editing their own account. */
+  async changeRole(actor: PublicUser, libraryId: number, userId: number, role: Role): Promise<User> {
     const user = await this.mustFind(userId);
     if (user.id === actor.id && role !== 'admin') throw invalid({ role: 'validation.cannotChangeSelf' });
-    await this.users.update(user.id, { role });
+    await this.users.setStaffRole(libraryId, user.id, role);
     return user;
+  }
+
+  /** Gives an account a role in another library (one account may serve several). */
+  async assignStaff(libraryId: number, userId: number, role: Role): Promise<User> {
+    const user = await this.mustFind(userId);
+    await this.users.setStaffRole(libraryId, user.id, role);
+    return user;
+  }
+
+  async removeStaff(actor: PublicUser, libraryId: number, userId: number): Promise<void> {
+    if (userId === actor.id) throw invalid({ _form: 'validation.cannotChangeSelf' });
+    await this.users.removeStaff(libraryId, userId);
+  }
+
+  async setCityRole(actor: PublicUser, userId: number, cityRole: CityRole | null): Promise<User> {
+    const user = await this.mustFind(userId);
+    if (user.id === actor.id && cityRole !== 'city_admin') throw invalid({ cityRole: 'validation.cannotChangeSelf' });
+    await this.users.setCityRole(user.id, cityRole);
+    return user;
+  }
+
+  /** The account behind a session, with its city role and memberships, or undefined. */
+  async findSignedIn(id: number): Promise<SignedInUser | undefined> {
+    const user = await this.users.findById(id);
+    if (!user) return undefined;
+    return { ...user, cityRole: user.city_role, memberships: await this.users.membershipsOf(id) };
+  }
+
+  /** The user's role in each library it serves. */
+  membershipsOf(userId: number): Promise<Map<number, Role>> {
+    return this.users.membershipsOf(userId);
   }
 
   async setDisabled(actor: PublicUser, userId: number, disabled: boolean): Promise<User> {
@@ -108,8 +143,13 @@ export class UsersService {
     return user;
   }
 
-  list(): Promise<User[]> {
-    return this.users.list();
+  /** The staff of one library, each with their role there. */
+  listStaff(libraryId: number): Promise<StaffMember[]> {
+    return this.users.listStaff(libraryId);
+  }
+
+  listAll(): Promise<User[]> {
+    return this.users.listAll();
   }
 
   findById(id: number): Promise<User | undefined> {

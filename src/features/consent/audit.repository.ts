@@ -13,9 +13,13 @@ export interface NewAuditEntry {
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
   reason: string | null;
+  /** The library the event happened in (shared-catalogue shelving); absent: none recorded. */
+  library_id?: number | null;
 }
 
 export interface AuditFilter {
+  /** One library's log (the admin page always sets it); unset only for tools reading the whole install. */
+  libraryId?: number;
   entity?: string;
   entityId?: number;
   action?: string;
@@ -38,6 +42,16 @@ export class AuditRepository {
       .insertInto('audit_log')
       .values({
         ...entry,
+        // The library the event belongs to: the one named (a library shelving another's book), else
+        // the book's, else the rights holder's (null: accounts, the city).
+        library_id:
+          entry.library_id !== undefined
+            ? entry.library_id
+            : entry.book_id
+              ? sql<number>`(select library_id from books where id = ${entry.book_id})`
+              : entry.entity === 'rights_holder' && entry.entity_id
+                ? sql<number>`(select library_id from rights_holders where id = ${entry.entity_id})`
+                : null,
         before: entry.before ? JSON.stringify(entry.before) : null,
         after: entry.after ? JSON.stringify(entry.after) : null,
       })
@@ -46,6 +60,7 @@ export class AuditRepository {
 
   list(filter: AuditFilter): Promise<AuditEntry[]> {
     let q = this.db.selectFrom('audit_log').selectAll().orderBy('id', 'desc').limit(filter.limit);
+    if (filter.libraryId !== undefined) q = q.where('library_id', '=', filter.libraryId);
     if (filter.entity) q = q.where('entity', '=', filter.entity);
     if (filter.entityId) q = q.where('entity_id', '=', filter.entityId);
     if (filter.action) q = q.where('action', '=', filter.action);

@@ -16,6 +16,7 @@ export function auditRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   router.get('/', async (req, res) => {
     const f = parseInput(auditFilterSchema, req.query);
     const filter = {
+      libraryId: req.library.id,
       entity: f.entity,
       action: f.action,
       bookId: f.book,

@@ -4,7 +4,7 @@ import type { Clock } from '../../infra/clock.ts';
 import type { AuditFilter, AuditRepository } from './audit.repository.ts';
 import type { MaybeActor } from './consent.types.ts';
 
-export type AuditEntity = 'book' | 'consent' | 'rights_holder' | 'book_rights' | 'evidence';
+export type AuditEntity = 'book' | 'consent' | 'rights_holder' | 'book_rights' | 'evidence' | 'library_shelf';
 
 export interface AuditInput {
   actor: MaybeActor;
@@ -15,6 +15,8 @@ export interface AuditInput {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
   reason?: string | null;
+  /** The library it happened in, when one library acted on a book it does not own (shelving). */
+  libraryId?: number | null;
 }
 
 /**
@@ -40,6 +42,7 @@ export class AuditLog {
         before: input.before ?? null,
         after: input.after ?? null,
         reason: input.reason ?? null,
+        ...(input.libraryId !== undefined ? { library_id: input.libraryId } : {}),
       },
       db,
     );

@@ -8,6 +8,8 @@ export interface BookSummary {
   title: string;
   status: BookStatus;
   published_at: Date | null;
+  /** The owner library, whose consent register the book's holders belong to. */
+  library_id: number;
 }
 
 export interface RequiredHolder {
@@ -33,7 +35,11 @@ export class BookRightsRepository {
   constructor(private readonly db: Database) {}
 
   findBook(bookId: number, db: Database = this.db): Promise<BookSummary | undefined> {
-    return db.selectFrom('books').select(['id', 'title', 'status', 'published_at']).where('id', '=', bookId).executeTakeFirst();
+    return db
+      .selectFrom('books')
+      .select(['id', 'title', 'status', 'published_at', 'library_id'])
+      .where('id', '=', bookId)
+      .executeTakeFirst();
   }
 
   requiredHolders(bookId: number, db: Database = this.db): Promise<RequiredHolder[]> {
@@ -115,18 +121,26 @@ export class BookRightsRepository {
 
   /** Locks the book row so a basis change and a concurrent publish cannot interleave. */
   async lockBook(bookId: number, db: Database): Promise<BookSummary | undefined> {
-    return db.selectFrom('books').select(['id', 'title', 'status', 'published_at']).where('id', '=', bookId).forUpdate().executeTakeFirst();
+    return db
+      .selectFrom('books')
+      .select(['id', 'title', 'status', 'published_at', 'library_id'])
+      .where('id', '=', bookId)
+      .forUpdate()
+      .executeTakeFirst();
   }
 
-  /** Published books with their basis row (if any), for the consent register. */
-  publishedBooks(): Promise<
+  /** Published books a library owns, with their basis row (if any), for its consent register. */
+  publishedBooks(
+    libraryId: number,
+  ): Promise<
     Array<BookSummary & { basis: RightsBasis | null; note: string | null; licence_name: string | null; licence_url: string | null }>
   > {
     return this.db
       .selectFrom('books as b')
       .leftJoin('book_rights_basis as r', 'r.book_id', 'b.id')
-      .select(['b.id', 'b.title', 'b.status', 'b.published_at', 'r.basis', 'r.note', 'r.licence_name', 'r.licence_url'])
+      .select(['b.id', 'b.title', 'b.status', 'b.published_at', 'b.library_id', 'r.basis', 'r.note', 'r.licence_name', 'r.licence_url'])
       .where('b.status', '=', 'published')
+      .where('b.library_id', '=', libraryId)
       .orderBy(sql`lower(b.title)`)
       .orderBy('b.id')
       .execute();

@@ -2,7 +2,15 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DB } from '../../db/schema/index.ts';
 import type { BookStatus } from '../../db/schema/catalogue.ts';
-import type { ConsentEvidence, ConsentMethod, ConsentRecord, ConsentStatus, EvidenceType, HolderKind } from '../../db/schema/consent.ts';
+import type {
+  ConsentEvidence,
+  ConsentMethod,
+  ConsentRecord,
+  ConsentScope,
+  ConsentStatus,
+  EvidenceType,
+  HolderKind,
+} from '../../db/schema/consent.ts';
 
 /** A consent record with the names people need to read it. */
 export interface ConsentView extends ConsentRecord {
@@ -24,6 +32,7 @@ export interface NewConsent {
   ends_on: string | null;
   allow_download: boolean;
   non_commercial: boolean;
+  scope: ConsentScope;
   territory: string;
   limits_note: string;
   terms: string;
@@ -49,6 +58,7 @@ function withNames(q: From) {
       'c.method',
       'c.allow_download',
       'c.non_commercial',
+      'c.scope',
       'c.territory',
       'c.limits_note',
       'c.terms',
@@ -112,8 +122,9 @@ export class ConsentRecordsRepository {
   }
 
   /** Granted consents whose last day is between `from` and `until` (inclusive). */
-  expiringBetween(from: string, until: string): Promise<ConsentView[]> {
+  expiringBetween(libraryId: number, from: string, until: string): Promise<ConsentView[]> {
     return withNames(this.base(this.db))
+      .where('b.library_id', '=', libraryId)
       .where('c.status', '=', 'granted')
       .where('c.ends_on', '>=', sql<string>`${from}::date`)
       .where('c.ends_on', '<=', sql<string>`${until}::date`)
@@ -122,8 +133,9 @@ export class ConsentRecordsRepository {
       .execute();
   }
 
-  listByStatus(status: ConsentStatus, limit: number): Promise<ConsentView[]> {
+  listByStatus(libraryId: number, status: ConsentStatus, limit: number): Promise<ConsentView[]> {
     return withNames(this.base(this.db))
+      .where('b.library_id', '=', libraryId)
       .where('c.status', '=', status)
       .orderBy('c.updated_at', 'desc')
       .orderBy('c.id', 'desc')

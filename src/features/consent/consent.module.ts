@@ -1,3 +1,4 @@
+import type { RightsChanged } from './consent.service.ts';
 import type { Database } from '../../db/database.ts';
 import type { Clock } from '../../infra/clock.ts';
 import type { JobsRepository } from '../../infra/jobs/jobs.repository.ts';
@@ -48,6 +49,8 @@ export function createConsentServices(deps: {
   books: () => BookWithdrawer | undefined;
   /** The catalogue's PDF check (worker threads): evidence PDFs are opened like uploaded books. */
   checkPdf: PdfCheck;
+  /** The shared catalogue's hook: a book's rights changed, so shelves holding it may change. */
+  rightsChanged?: RightsChanged;
 }): ConsentServices {
   const { db, clock, log } = deps;
   const storage = new Storage(deps.storageDir);
@@ -80,6 +83,7 @@ export function createConsentServices(deps: {
     storage,
     clock,
     deps.checkPdf,
+    deps.rightsChanged,
   );
   return {
     publishGate,

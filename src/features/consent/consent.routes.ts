@@ -8,6 +8,8 @@ import { addHolderSchema, basisSchema, grantSchema, recordConsentSchema, revokeS
 import { evidenceUpload, removeUploads, uploadedFiles } from './evidence-upload.ts';
 import { describeProblems } from './publish-gate.service.ts';
 import { consentViewHelpers } from './view-helpers.ts';
+import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 const bookPath = (id: number) => `/admin/consents/books/${id}`;
 const consentPath = (id: number) => `/admin/consents/${id}`;
@@ -15,6 +17,10 @@ const consentPath = (id: number) => `/admin/consents/${id}`;
 /** Consent records and a book's rights page: librarians and admins. */
 export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/consents', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'bookId', 'book');
+  scopeParam(ctx, router, 'holderId', 'rightsHolder');
+  scopeParam(ctx, router, 'evidenceId', 'evidence');
+  scopeParam(ctx, router, 'id', 'consent');
   const { consent, rightsHolders, audit } = ctx.services;
   router.use(consentViewHelpers);
 
@@ -27,7 +33,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     const overview = await consent.bookOverview(parseInput(idParam, req.params.bookId));
     Object.assign(res.locals, overview, {
       reasons: describeProblems(overview.evaluation.problems, req.lang),
-      allHolders: await rightsHolders.list(),
+      allHolders: await rightsHolders.list(req.library.id),
     });
     next();
   };
@@ -37,8 +43,8 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     next();
   };
 
-  router.get('/', async (_req, res) => {
-    const [expiring, pending] = await Promise.all([consent.expiringSoon(), consent.pending()]);
+  router.get('/', async (req, res) => {
+    const [expiring, pending] = await Promise.all([consent.expiringSoon(req.library.id), consent.pending(req.library.id)]);
     res.render('consent/dashboard', { expiring, pending, today: consent.today() });
   });
 
@@ -50,21 +56,21 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     const bookId = parseInput(idParam, req.params.bookId);
     await rightsHolders.addRequiredHolder(bookId, parseInput(addHolderSchema, req.body), req.user!);
     flash(req, 'consent.flash.holderAdded');
-    res.redirect(303, bookPath(bookId));
+    res.redirect(303, libPath(res, bookPath(bookId)));
   });
 
   router.post('/books/:bookId/holders/:holderId/remove', async (req, res) => {
     const bookId = parseInput(idParam, req.params.bookId);
     await rightsHolders.removeFromBook(bookId, parseInput(idParam, req.params.holderId), req.user!);
     flash(req, 'consent.flash.holderRemoved');
-    res.redirect(303, bookPath(bookId));
+    res.redirect(303, libPath(res, bookPath(bookId)));
   });
 
   router.post('/books/:bookId/basis', loadBook, formView('consent/book'), async (req, res) => {
     const bookId = parseInput(idParam, req.params.bookId);
     await consent.setBasis(bookId, parseInput(basisSchema, req.body), req.user!);
     flash(req, 'consent.flash.basisSaved');
-    res.redirect(303, bookPath(bookId));
+    res.redirect(303, libPath(res, bookPath(bookId)));
   });
 
   // Multipart (evidence files): the CSRF token is the form's first field, checked by evidenceUpload.
@@ -75,7 +81,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
       const files = uploadedFiles(req).map((f) => ({ path: f.path, originalName: f.originalname }));
       const id = await consent.record(bookId, input, files, req.user!);
       flash(req, 'consent.flash.recorded', { id });
-      res.redirect(303, bookPath(bookId));
+      res.redirect(303, libPath(res, bookPath(bookId)));
     } finally {
       await removeUploads(req);
     }
@@ -98,7 +104,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
     const id = parseInput(idParam, req.params.id);
     await consent.grant(id, parseInput(grantSchema, req.body), req.user!);
     flash(req, 'consent.flash.granted');
-    res.redirect(303, consentPath(id));
+    res.redirect(303, libPath(res, consentPath(id)));
   });
 
   router.post('/:id/revoke', loadConsent, formView('consent/consent'), async (req, res) => {
@@ -112,7 +118,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
           ? 'consent.flash.revokedDeferred'
           : 'consent.flash.revoked',
     );
-    res.redirect(303, consentPath(id));
+    res.redirect(303, libPath(res, consentPath(id)));
   });
 
   router.post('/:id/evidence', loadConsent, formView('consent/consent'), evidenceUpload(ctx), async (req, res) => {
@@ -124,7 +130,7 @@ export function consentRecordRoutes(ctx: AppContext, registry: GuardedRouter[]):
         req.user!,
       );
       flash(req, 'consent.flash.evidenceAdded');
-      res.redirect(303, consentPath(id));
+      res.redirect(303, libPath(res, consentPath(id)));
     } finally {
       await removeUploads(req);
     }

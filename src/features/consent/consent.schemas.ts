@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BOOK_HOLDER_ROLES, CONSENT_METHODS, HOLDER_KINDS, RIGHTS_BASES } from '../../db/schema/consent.ts';
+import { BOOK_HOLDER_ROLES, CONSENT_METHODS, CONSENT_SCOPES, HOLDER_KINDS, RIGHTS_BASES } from '../../db/schema/consent.ts';
 import { isIsoDate } from '../../infra/calendar.ts';
 
 // Messages are i18n keys; parseInput() turns them into field errors next to the inputs.
@@ -81,6 +81,8 @@ export const recordConsentSchema = z
     ...grantDates,
     allowDownload: checkbox,
     nonCommercial: checkbox,
+    // Absent (older forms, the spreadsheet import) = this library only: sharing is never assumed.
+    scope: z.enum(CONSENT_SCOPES, 'consent.validation.reach').default('library'),
     territory: text(500),
     limitsNote: text(2000),
     terms: text(20_000),

@@ -21,6 +21,9 @@ export interface UploadedEvidence {
   originalName: string;
 }
 
+/** Told, inside the transaction, that a book's rights changed (the shared catalogue re-indexes shelved books). */
+export type RightsChanged = (bookId: number, trx: Database) => Promise<void>;
+
 /** What the audit log keeps of a consent record (before/after). */
 export function consentSnapshot(c: ConsentView): Record<string, unknown> {
   return {
@@ -32,6 +35,7 @@ export function consentSnapshot(c: ConsentView): Record<string, unknown> {
     endsOn: c.ends_on,
     allowDownload: c.allow_download,
     nonCommercial: c.non_commercial,
+    scope: c.scope,
     territory: c.territory,
     limitsNote: c.limits_note,
     terms: c.terms,
@@ -55,6 +59,8 @@ export class ConsentService {
     private readonly storage: Storage,
     private readonly clock: Clock,
     private readonly checkPdf: PdfCheck,
+    /** A book's rights changed (a consent recorded or granted, its basis set): other libraries' shelves may change. */
+    private readonly rightsChanged: RightsChanged = async () => undefined,
   ) {}
 
   /** Everything the book's rights page shows. */
@@ -95,7 +101,7 @@ export class ConsentService {
     const run = async (trx: Database) => {
       const book = await this.bookRights.findBook(bookId, trx);
       if (!book) throw notFound();
-      const holderId = await this.resolveHolder(input, actor, trx);
+      const holderId = await this.resolveHolder(input, book.library_id, actor, trx);
       const holder = (await this.holdersRepo.findById(holderId, trx))!;
       const role = input.role;
       if (await this.bookRights.ensureHolder(bookId, holderId, role, trx)) {
@@ -123,6 +129,7 @@ export class ConsentService {
           ends_on: input.endsOn,
           allow_download: input.allowDownload,
           non_commercial: input.nonCommercial,
+          scope: input.scope,
           territory: input.territory,
           limits_note: input.limitsNote,
           terms: input.terms,
@@ -137,6 +144,7 @@ export class ConsentService {
         trx,
       );
       await this.attachEvidence(id, bookId, stored, actor, trx);
+      await this.rightsChanged(bookId, trx);
       return id;
     };
     return db ? run(db) : this.db.transaction().execute(run);
@@ -165,6 +173,7 @@ export class ConsentService {
         },
         trx,
       );
+      await this.rightsChanged(before.book_id, trx);
     });
   }
 
@@ -257,22 +266,23 @@ export class ConsentService {
         },
         trx,
       );
+      await this.rightsChanged(bookId, trx);
     };
     return db ? run(db) : this.db.transaction().execute(run);
   }
 
   /** Granted consents ending within the next `days` days (the librarians' dashboard). */
-  expiringSoon(days = EXPIRY_WARNING_DAYS) {
+  expiringSoon(libraryId: number, days = EXPIRY_WARNING_DAYS) {
     const today = libraryToday(this.clock);
-    return this.consents.expiringBetween(today, addDays(today, days));
+    return this.consents.expiringBetween(libraryId, today, addDays(today, days));
   }
 
   today(): string {
     return libraryToday(this.clock);
   }
 
-  pending(limit = 50) {
-    return this.consents.listByStatus('pending', limit);
+  pending(libraryId: number, limit = 50) {
+    return this.consents.listByStatus(libraryId, 'pending', limit);
   }
 
   /** Whether readers may download this book's PDF (otherwise: read online only). */
@@ -280,14 +290,21 @@ export class ConsentService {
     return (await this.gate.evaluate(bookId)).allowDownload;
   }
 
-  private async resolveHolder(input: RecordConsentInput, actor: MaybeActor, trx: Database): Promise<number> {
+  private async resolveHolder(input: RecordConsentInput, libraryId: number, actor: MaybeActor, trx: Database): Promise<number> {
     if (input.rightsHolderId !== undefined) {
-      if (!(await this.holdersRepo.findById(input.rightsHolderId, trx))) throw invalid({ rightsHolderId: 'consent.validation.holder' });
+      // Only a holder of this library's register (the book's owner library).
+      const holder = await this.holdersRepo.findById(input.rightsHolderId, trx);
+      if (!holder || holder.library_id !== libraryId) throw invalid({ rightsHolderId: 'consent.validation.holder' });
       return input.rightsHolderId;
     }
     const kind = input.newHolderKind || kindForRole(input.role);
     return (
-      await this.holders.create({ name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' }, actor, trx)
+      await this.holders.create(
+        { name: input.newHolderName, kind, phone: '', email: '', zalo: '', address: '', notes: '' },
+        libraryId,
+        actor,
+        trx,
+      )
     ).id;
   }
 

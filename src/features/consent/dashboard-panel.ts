@@ -8,8 +8,9 @@ import { consentViewHelpers } from './view-helpers.ts';
  */
 export function consentDashboardPanel(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (req.user?.role === 'admin' || req.user?.role === 'librarian') {
-      res.locals.consentExpiring = { items: await ctx.services.consent.expiringSoon(), today: ctx.services.consent.today() };
+    // The role in the library of the address (a city admin is admin everywhere), and that library's consents.
+    if (req.staffRole === 'admin' || req.staffRole === 'librarian') {
+      res.locals.consentExpiring = { items: await ctx.services.consent.expiringSoon(req.library.id), today: ctx.services.consent.today() };
       consentViewHelpers(req, res, next);
       return;
     }

@@ -176,8 +176,10 @@ export async function applyConsentColumns(ctx: AppContext, bookId: number, spec:
       );
       return;
     }
+    const libraryId = (await ctx.repos.books.findById(bookId, trx))?.library_id;
+    if (libraryId === undefined) return; // the draft was deleted meanwhile: nothing to record
     for (const h of spec.holders) {
-      const { holder } = await rightsHolders.findOrCreate(h.name, h.kind, actor, trx);
+      const { holder } = await rightsHolders.findOrCreate(h.name, h.kind, libraryId, actor, trx);
       const role = defaultRole(holder.kind);
       await consent.record(
         bookId,
@@ -193,6 +195,8 @@ export async function applyConsentColumns(ctx: AppContext, bookId: number, spec:
           endsOn: spec.endsOn,
           allowDownload: spec.allowDownload,
           nonCommercial: true,
+          // The spreadsheet has no column for it: an imported consent reaches this library only.
+          scope: 'library',
           territory: '',
           limitsNote: '',
           terms: spec.terms,

@@ -11,13 +11,13 @@ export function consentRegisterRoutes(ctx: AppContext, registry: GuardedRouter[]
   const router = guardedRouter(registry, '/consents/register', ['admin', 'librarian', 'leader']);
   router.use(consentViewHelpers);
 
-  router.get('/', async (_req, res) => {
+  router.get('/', async (req, res) => {
     res.setHeader('Cache-Control', 'private, no-store');
-    res.render('consent/register', await ctx.services.consentRegister.entries());
+    res.render('consent/register', await ctx.services.consentRegister.entries(req.library.id));
   });
 
   router.get('/export.csv', async (req, res) => {
-    const csv = await ctx.services.consentRegister.csv(req.lang);
+    const csv = await ctx.services.consentRegister.csv(req.library.id, req.lang);
     const day = ctx.services.consent.today();
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="so-dang-ky-dong-y-${day}.csv"`);

@@ -36,9 +36,10 @@ export class ConsentRegisterService {
     private readonly clock: Clock,
   ) {}
 
-  async entries(): Promise<{ today: string; entries: RegisterEntry[] }> {
+  /** The consent register of one library: the books it published and the consents they rest on. */
+  async entries(libraryId: number): Promise<{ today: string; entries: RegisterEntry[] }> {
     const today = libraryToday(this.clock);
-    const books = await this.bookRights.publishedBooks();
+    const books = await this.bookRights.publishedBooks(libraryId);
     const ids = books.map((b) => b.id);
     const [holders, consents] = await Promise.all([this.bookRights.requiredHoldersOf(ids), this.consents.listForBooks(ids)]);
     const evidence = await this.consents.evidenceFor(consents.map((c) => c.id));
@@ -74,9 +75,9 @@ export class ConsentRegisterService {
   }
 
   /** CSV (UTF-8 with BOM so spreadsheet programs show Vietnamese correctly), one line per book and rights holder. */
-  async csv(lang: Lang): Promise<string> {
+  async csv(libraryId: number, lang: Lang): Promise<string> {
     const t = translator(lang);
-    const { entries } = await this.entries();
+    const { entries } = await this.entries(libraryId);
     const header = [
       'book_id',
       'title',
@@ -95,6 +96,7 @@ export class ConsentRegisterService {
       'ends_on',
       'allow_download',
       'non_commercial',
+      'sharing_scope',
       'evidence_files',
     ];
     const rows: string[][] = [];
@@ -108,7 +110,7 @@ export class ConsentRegisterService {
         e.licenceName ?? '',
         e.licenceUrl ?? '',
       ];
-      if (e.holders.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '']);
+      if (e.holders.length === 0) rows.push([...base, '', '', '', '', '', '', '', '', '', '', '', '']);
       for (const h of e.holders) {
         const c = h.consent;
         rows.push([
@@ -123,6 +125,7 @@ export class ConsentRegisterService {
           formatDate(c?.ends_on),
           c ? (c.allow_download ? t('consent.yes') : t('consent.no')) : '',
           c ? (c.non_commercial ? t('consent.yes') : t('consent.no')) : '',
+          c ? t(`consent.reach.${c.scope}`) : '',
           String(h.evidenceCount),
         ]);
       }

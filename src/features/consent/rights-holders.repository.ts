@@ -28,10 +28,10 @@ export interface HolderBookRow {
 export class RightsHoldersRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(fields: HolderFields, createdBy: number | null, db: Database = this.db): Promise<RightsHolder> {
+  async insert(fields: HolderFields, libraryId: number, createdBy: number | null, db: Database = this.db): Promise<RightsHolder> {
     return db
       .insertInto('rights_holders')
-      .values({ ...fields, created_by: createdBy })
+      .values({ ...fields, library_id: libraryId, created_by: createdBy })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -50,18 +50,25 @@ export class RightsHoldersRepository {
   }
 
   /** The oldest holder with this name (case-insensitive), for the bulk import's "created if new". */
-  findByName(name: string, kind: HolderKind | undefined, db: Database = this.db): Promise<RightsHolder | undefined> {
+  /** The library whose register a book's holders belong to (its owner library). */
+  async libraryOfBook(bookId: number, db: Database = this.db): Promise<number | undefined> {
+    return (await db.selectFrom('books').select('library_id').where('id', '=', bookId).executeTakeFirst())?.library_id;
+  }
+
+  findByName(name: string, kind: HolderKind | undefined, libraryId: number, db: Database = this.db): Promise<RightsHolder | undefined> {
     let q = db
       .selectFrom('rights_holders')
       .selectAll()
+      .where('library_id', '=', libraryId)
       .where(sql`lower(btrim(name))`, '=', name.trim().toLowerCase());
     if (kind) q = q.where('kind', '=', kind);
     return q.orderBy('id').limit(1).executeTakeFirst();
   }
 
-  async list(filter: { q?: string; limit: number }): Promise<HolderListRow[]> {
+  async list(filter: { libraryId: number; q?: string; limit: number }): Promise<HolderListRow[]> {
     let q = this.db
       .selectFrom('rights_holders as h')
+      .where('h.library_id', '=', filter.libraryId)
       .selectAll('h')
       .select((eb) =>
         eb

@@ -42,9 +42,10 @@ export class RightsHoldersService {
     private readonly clock: Clock,
   ) {}
 
-  async create(input: HolderInput, actor: MaybeActor, db: Database = this.db): Promise<RightsHolder> {
+  /** Adds a holder to `libraryId`'s consent register. */
+  async create(input: HolderInput, libraryId: number, actor: MaybeActor, db: Database = this.db): Promise<RightsHolder> {
     const run = async (trx: Database) => {
-      const holder = await this.holders.insert(input, actor?.id ?? null, trx);
+      const holder = await this.holders.insert(input, libraryId, actor?.id ?? null, trx);
       await this.audit.record(
         { actor, entity: 'rights_holder', entityId: holder.id, bookId: null, action: 'rights_holder.created', after: snapshot(holder) },
         trx,
@@ -55,10 +56,16 @@ export class RightsHoldersService {
   }
 
   /** Finds a holder by name (case-insensitive) or creates one with just a name and kind (bulk import, quick add). */
-  async findOrCreate(name: string, kind: HolderKind, actor: MaybeActor, db: Database): Promise<{ holder: RightsHolder; created: boolean }> {
-    const existing = await this.holders.findByName(name, undefined, db);
+  async findOrCreate(
+    name: string,
+    kind: HolderKind,
+    libraryId: number,
+    actor: MaybeActor,
+    db: Database,
+  ): Promise<{ holder: RightsHolder; created: boolean }> {
+    const existing = await this.holders.findByName(name, undefined, libraryId, db);
     if (existing) return { holder: existing, created: false };
-    return { holder: await this.create({ name: name.trim(), kind, ...EMPTY_CONTACT }, actor, db), created: true };
+    return { holder: await this.create({ name: name.trim(), kind, ...EMPTY_CONTACT }, libraryId, actor, db), created: true };
   }
 
   async update(id: number, input: HolderInput, actor: MaybeActor): Promise<RightsHolder> {
@@ -88,8 +95,9 @@ export class RightsHoldersService {
     return holder;
   }
 
-  list(q?: string) {
-    return this.holders.list({ q, limit: 500 });
+  /** One library's consent register of holders. */
+  list(libraryId: number, q?: string) {
+    return this.holders.list({ libraryId, q, limit: 500 });
   }
 
   /** The holder page: the books they must consent for and every consent record they gave. */
@@ -124,11 +132,18 @@ export class RightsHoldersService {
   /** The book page's "add a rights holder" form: an existing holder, or a new one by name and kind. */
   async addRequiredHolder(bookId: number, input: AddHolderInput, actor: MaybeActor): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      const libraryId = await this.holders.libraryOfBook(bookId, trx);
+      if (libraryId === undefined) throw notFound();
+      if (input.rightsHolderId !== undefined) {
+        const chosen = await this.holders.findById(input.rightsHolderId, trx);
+        if (!chosen || chosen.library_id !== libraryId) throw notFound(); // another library's register
+      }
       const holderId =
         input.rightsHolderId ??
         (
           await this.create(
             { name: input.newHolderName, kind: input.newHolderKind || kindForRole(input.role), ...EMPTY_CONTACT },
+            libraryId,
             actor,
             trx,
           )

@@ -1,5 +1,3 @@
-import type { LocationsRepository } from './locations.repository.ts';
-
 /**
  * What a librarian typed in a book picker (views/partials/book-picker.ejs), resolved to one
  * published book. The picker is a text field with a <datalist> of titles, so it works without
@@ -12,7 +10,11 @@ export type BookChoice =
   | { kind: 'choose'; q: string; matches: Array<{ id: number; title: string }> };
 
 export interface BookChoiceDeps {
-  repo: Pick<LocationsRepository, 'publishedBookTitle' | 'publishedBooksLike'>;
+  /** One library's published books (the library in the address). */
+  repo: {
+    publishedBookTitle(bookId: number): Promise<string | null>;
+    publishedBooksLike(text: string, limit: number): Promise<Array<{ id: number; title: string }>>;
+  };
   /** Search-engine title suggestions (accent-insensitive: "truyen kieu" finds "Truyện Kiều"). */
   suggest: (q: string) => Promise<Array<{ id: number; title: string }>>;
 }

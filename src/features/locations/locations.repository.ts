@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { onShelf } from '../libraries/shelf.ts';
 import type { Location, LocationKind } from '../../db/schema/locations.ts';
 
 export interface LocationFields {
@@ -14,8 +15,15 @@ export interface LocationFields {
 export class LocationsRepository {
   constructor(private readonly db: Database) {}
 
-  async list(): Promise<Location[]> {
-    return this.db.selectFrom('locations').selectAll().orderBy('active', 'desc').orderBy('name').orderBy('id').execute();
+  async list(libraryId: number): Promise<Location[]> {
+    return this.db
+      .selectFrom('locations')
+      .selectAll()
+      .where('library_id', '=', libraryId)
+      .orderBy('active', 'desc')
+      .orderBy('name')
+      .orderBy('id')
+      .execute();
   }
 
   async findById(id: number): Promise<Location | undefined> {
@@ -26,6 +34,17 @@ export class LocationsRepository {
     return this.db.selectFrom('locations').selectAll().where('code', '=', code).executeTakeFirst();
   }
 
+  /** A poster code's location with its library's address (codes are unique across the city). */
+  async findByCodeWithLibrary(code: string): Promise<(Location & { library_slug: string; library_default: boolean }) | undefined> {
+    return this.db
+      .selectFrom('locations')
+      .innerJoin('libraries', 'libraries.id', 'locations.library_id')
+      .selectAll('locations')
+      .select(['libraries.slug as library_slug', 'libraries.is_default as library_default'])
+      .where('locations.code', '=', code)
+      .executeTakeFirst();
+  }
+
   async idsByCodes(codes: string[]): Promise<Map<string, number>> {
     if (codes.length === 0) return new Map();
     const rows = await this.db.selectFrom('locations').select(['id', 'code']).where('code', 'in', codes).execute();
@@ -33,10 +52,10 @@ export class LocationsRepository {
   }
 
   /** Inserts with the given code; a code collision surfaces as a unique violation (locations_code_key). */
-  async insert(code: string, fields: LocationFields): Promise<Location> {
+  async insert(libraryId: number, code: string, fields: LocationFields): Promise<Location> {
     return this.db
       .insertInto('locations')
-      .values({ code, ...fields })
+      .values({ library_id: libraryId, code, ...fields })
       .returningAll()
       .executeTakeFirstOrThrow();
   }
@@ -60,11 +79,12 @@ export class LocationsRepository {
   }
 
   /** The book picker's list (a <datalist>): published books, newest first. */
-  publishedBookChoices(limit: number): Promise<Array<{ id: number; title: string }>> {
+  publishedBookChoices(libraryId: number, limit: number): Promise<Array<{ id: number; title: string }>> {
     return this.db
       .selectFrom('books')
       .select(['id', 'title'])
       .where('status', '=', 'published')
+      .where(onShelf(libraryId))
       .orderBy('published_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)
@@ -72,12 +92,13 @@ export class LocationsRepository {
   }
 
   /** Published books whose title contains `text` (case-insensitive): the picker without the search engine. */
-  publishedBooksLike(text: string, limit: number): Promise<Array<{ id: number; title: string }>> {
+  publishedBooksLike(libraryId: number, text: string, limit: number): Promise<Array<{ id: number; title: string }>> {
     const pattern = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this.db
       .selectFrom('books')
       .select(['id', 'title'])
       .where('status', '=', 'published')
+      .where(onShelf(libraryId))
       .where('title', 'ilike', pattern)
       .orderBy('title')
       .limit(limit)
@@ -85,11 +106,12 @@ export class LocationsRepository {
   }
 
   /** For poster pages about a book: its title, if it is published. */
-  async publishedBookTitle(bookId: number): Promise<string | null> {
+  async publishedBookTitle(libraryId: number, bookId: number): Promise<string | null> {
     const row = await this.db
       .selectFrom('books')
       .select('title')
       .where('id', '=', bookId)
+      .where(onShelf(libraryId))
       .where('status', '=', 'published')
       .executeTakeFirst();
     return row?.title ?? null;

@@ -9,6 +9,8 @@ import { idParam, parseInput } from '../../http/validation.ts';
 import { bookQuery, locationSchema, posterQuery, qrFile, placeQuery } from './locations.schemas.ts';
 import { qrPng, qrSvg, QR_SIZES, scanUrl, type QrSize } from './qr.ts';
 import { links } from '../public/public.service.ts';
+import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 /** How many published books the picker's <datalist> offers (newest first; typing finds the rest). */
 const BOOK_CHOICES = 1000;
@@ -16,40 +18,42 @@ const BOOK_CHOICES = 1000;
 /** Locations, their QR codes and printable posters: librarians and admins. */
 export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router {
   const router = guardedRouter(registry, '/locations', ['librarian', 'admin']);
+  scopeParam(ctx, router, 'id', 'location');
   const locations = ctx.services.locations;
   const base = () => ctx.config.publicBaseUrl;
 
-  const listLocals = async () => ({
-    locations: await locations.list(),
+  const listLocals = async (req: Request) => ({
+    locations: await locations.list(req.library.id),
     kinds: LOCATION_KINDS,
     scanUrl: (code: string) => scanUrl(base(), code),
   });
 
-  router.get('/', async (_req, res) => {
-    res.render('locations/list', await listLocals());
+  router.get('/', async (req, res) => {
+    res.render('locations/list', await listLocals(req));
   });
 
   router.post(
     '/',
-    async (_req, res, next) => {
-      Object.assign(res.locals, await listLocals()); // the form re-renders with the list
+    async (req, res, next) => {
+      Object.assign(res.locals, await listLocals(req)); // the form re-renders with the list
       next();
     },
     formView('locations/list'),
     async (req, res) => {
-      const loc = await locations.create(parseInput(locationSchema, req.body));
+      const loc = await locations.create(req.library.id, parseInput(locationSchema, req.body));
       req.session.flash = { kind: 'info', text: translator(req.lang)('locations.created', { name: loc.name }) };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     },
   );
 
   const detailLocals = async (req: Request) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
-    const bookChoices = await locations.bookChoices(BOOK_CHOICES);
+    const bookChoices = await locations.bookChoices(req.library.id, BOOK_CHOICES);
     return { location: loc, kinds: LOCATION_KINDS, url: scanUrl(base(), loc.code), sizes: QR_SIZES, values: loc, bookChoices };
   };
 
-  const chooseBook = (input: unknown) => locations.chooseBook(input, (q) => ctx.services.searchQuery.suggest(q));
+  const chooseBook = (req: Request, input: unknown) =>
+    locations.chooseBook(req.library.id, input, (q) => ctx.services.searchQuery.suggest(req.library.id, q));
 
   /**
    * A poster for one book, from the book's page: at a place (its QR is counted there) or at none
@@ -57,7 +61,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
    * Registered before /:id, which would read "poster" as a location id.
    */
   router.get('/poster', async (req, res) => {
-    const choice = await chooseBook(req.query.book);
+    const choice = await chooseBook(req, req.query.book);
     const size = posterQuery.parse(req.query).size;
     if (choice.kind === 'none') throw notFound();
     if (choice.kind === 'choose') {
@@ -67,13 +71,14 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     }
     const placeId = parseInput(placeQuery, req.query.place);
     const loc = placeId ? await locations.get(placeId) : null;
-    const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + links.book(choice);
+    if (loc && loc.library_id !== req.library.id) throw notFound(); // another library's place
+    const url = loc ? scanUrl(base(), loc.code, choice.id) : base() + res.locals.base + links.book(choice);
     res.render('locations/poster', {
       location: loc,
       size,
       url,
       book: { id: choice.id, title: choice.title },
-      places: (await locations.list()).filter((l) => l.active),
+      places: (await locations.list(req.library.id)).filter((l) => l.active),
       // Without a place there is no location QR route: the SVG is inlined as a data: URL (allowed by img-src).
       qrSrc: loc
         ? `/admin/locations/${loc.id}/qr/1024.svg?book=${choice.id}`
@@ -95,7 +100,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
     async (req, res) => {
       const loc = await locations.update(parseInput(idParam, req.params.id), parseInput(locationSchema, req.body));
       req.session.flash = { kind: 'info', text: translator(req.lang)('locations.updated', { name: loc.name }) };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     },
   );
 
@@ -109,7 +114,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
         kind: 'info',
         text: translator(req.lang)(active ? 'locations.activated' : 'locations.deactivated', { name: loc.name }),
       };
-      res.redirect(303, `/admin/locations/${loc.id}`);
+      res.redirect(303, libPath(res, `/admin/locations/${loc.id}`));
     });
   }
 
@@ -132,7 +137,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
   router.get('/:id/poster', async (req, res) => {
     const loc = await locations.get(parseInput(idParam, req.params.id));
     const q = posterQuery.parse(req.query);
-    const choice = await chooseBook(req.query.book);
+    const choice = await chooseBook(req, req.query.book);
     if (choice.kind === 'choose') {
       res.status(choice.matches.length ? 200 : 404);
       return res.render('locations/choose-book', { choice, size: q.size, action: `/admin/locations/${loc.id}/poster` });
@@ -144,7 +149,7 @@ export function locationsRoutes(ctx: AppContext, registry: GuardedRouter[]): Rou
       size: q.size,
       url,
       book,
-      places: (await locations.list()).filter((l) => l.active),
+      places: (await locations.list(req.library.id)).filter((l) => l.active),
       qrSrc: `/admin/locations/${loc.id}/qr/1024.svg${book ? `?book=${book.id}` : ''}`,
     });
   });

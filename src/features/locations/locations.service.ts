@@ -27,6 +27,9 @@ export interface LocationRef {
   code: string;
   name: string;
   active: boolean;
+  /** The location's library: where its poster leads ('' for the default library at `/`, else '/slug'). */
+  libraryId: number;
+  base: string;
 }
 
 /**
@@ -45,18 +48,22 @@ export class LocationsService {
     private readonly clock: Clock,
   ) {}
 
-  list(): Promise<Location[]> {
-    return this.repo.list();
+  list(libraryId: number): Promise<Location[]> {
+    return this.repo.list(libraryId);
   }
 
   /** The book picker's <datalist>: published books, newest first. */
-  bookChoices(limit: number): Promise<Array<{ id: number; title: string }>> {
-    return this.repo.publishedBookChoices(limit);
+  bookChoices(libraryId: number, limit: number): Promise<Array<{ id: number; title: string }>> {
+    return this.repo.publishedBookChoices(libraryId, limit);
   }
 
   /** What was typed in a book picker, as one published book or the matches to choose from. */
-  chooseBook(input: unknown, suggest: BookChoiceDeps['suggest']): Promise<BookChoice> {
-    return resolveBookChoice({ repo: this.repo, suggest }, input);
+  chooseBook(libraryId: number, input: unknown, suggest: BookChoiceDeps['suggest']): Promise<BookChoice> {
+    const repo: BookChoiceDeps['repo'] = {
+      publishedBookTitle: (bookId) => this.repo.publishedBookTitle(libraryId, bookId),
+      publishedBooksLike: (text, limit) => this.repo.publishedBooksLike(libraryId, text, limit),
+    };
+    return resolveBookChoice({ repo, suggest }, input);
   }
 
   async get(id: number): Promise<Location> {
@@ -65,10 +72,10 @@ export class LocationsService {
     return loc;
   }
 
-  async create(fields: LocationFields): Promise<Location> {
+  async create(libraryId: number, fields: LocationFields): Promise<Location> {
     for (let attempt = 0; ; attempt++) {
       try {
-        const loc = await this.repo.insert(generateCode(), fields);
+        const loc = await this.repo.insert(libraryId, generateCode(), fields);
         this.cache.delete(loc.code);
         return loc;
       } catch (err) {
@@ -101,14 +108,23 @@ export class LocationsService {
     const now = this.clock.now().getTime();
     const hit = this.cache.get(code);
     if (hit && hit.until > now) return hit.ref;
-    let loc: Location | undefined;
+    let loc: Awaited<ReturnType<LocationsRepository['findByCodeWithLibrary']>>;
     try {
-      loc = await this.repo.findByCode(code);
+      loc = await this.repo.findByCodeWithLibrary(code);
     } catch (err) {
       if (hit && isDatabaseUnavailable(err)) return hit.ref;
       throw err;
     }
-    const ref = loc ? { id: loc.id, code: loc.code, name: loc.name, active: loc.active } : null;
+    const ref = loc
+      ? {
+          id: loc.id,
+          code: loc.code,
+          name: loc.name,
+          active: loc.active,
+          libraryId: loc.library_id,
+          base: loc.library_default ? '' : `/${loc.library_slug}`,
+        }
+      : null;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(code, { ref, until: now + CACHE_MS });
     return ref;
@@ -124,7 +140,7 @@ export class LocationsService {
     return this.repo.idsByCodes(codes);
   }
 
-  publishedBookTitle(bookId: number): Promise<string | null> {
-    return this.repo.publishedBookTitle(bookId);
+  publishedBookTitle(libraryId: number, bookId: number): Promise<string | null> {
+    return this.repo.publishedBookTitle(libraryId, bookId);
   }
 }

@@ -26,6 +26,7 @@ export function scanRoutes(ctx: AppContext): Router {
     const code = String(req.params.code).toLowerCase();
     const bookParam = req.params.bookId as string | undefined;
     const bookId = bookParam !== undefined && BOOK_ID.test(bookParam) ? Number(bookParam) : null;
+    // Inside the poster's library (its location decides: `/` or `/{slug}/…`); an unknown code lands at `/`.
     const target = bookId ? `/sach/${bookId}` : '/';
     if (!CODE.test(code) || (bookParam !== undefined && !bookId)) return redirect(res, target);
     // Synchronous on a cache hit (nearly always): no promise, no database.
@@ -47,6 +48,7 @@ export function scanRoutes(ctx: AppContext): Router {
   const count = (req: Request, res: Response, loc: LocationRef | null, bookId: number | null, target: string): void => {
     // A mistyped code still lands somewhere useful, but counts for nothing.
     if (!loc) return redirect(res, target);
+    target = loc.base + target;
     const origin: Origin = loc.active ? 'qr' : 'inactive';
     if (isBot(req.headers['user-agent'])) {
       // Link previews (Zalo, Facebook…) and crawlers: counted apart as bot hits (by the buffer), no cookie.

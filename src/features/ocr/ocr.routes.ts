@@ -7,6 +7,8 @@ import { translator, type MessageKey } from '../../http/i18n/index.ts';
 import { parseInput } from '../../http/validation.ts';
 import { idParam } from '../../http/validation.ts';
 import { parsePageList } from './ocr.service.ts';
+import { libPath } from '../libraries/library-context.ts';
+import { scopeParam } from '../libraries/library-scope.ts';
 
 const excludeSchema = z.object({ pages: z.string().max(2000).default('') });
 
@@ -16,11 +18,12 @@ const excludeSchema = z.object({ pages: z.string().max(2000).default('') });
  */
 export function ocrRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/ocr', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'id', 'book');
   const { ocr } = ctx.services;
   const bookId = (req: Request) => parseInput(idParam, req.params.id);
   const back = (req: Request, res: Response, kind: 'info' | 'error', key: MessageKey, params: Record<string, string | number> = {}) => {
     req.session.flash = { kind, text: translator(req.lang)(key, params) };
-    res.redirect(303, `/admin/books/${bookId(req)}#ocr`);
+    res.redirect(303, libPath(res, `/admin/books/${bookId(req)}#ocr`));
   };
 
   router.get('/books/:id', async (req, res) => {

@@ -27,14 +27,16 @@ export function opdsRoutes(ctx: AppContext): Router {
       .send(body);
 
   const feed = (req: Request, id: string[], title: string, selfHref: string, kind: FeedInput['kind'], extra: Link[] = []): FeedInput => ({
-    base,
-    id: urn(...id),
+    // The library's own address: every link of its feed stays inside its site.
+    base: base + (req.res?.locals.base ?? ''),
+    // Another library's feeds are other feeds: their ids carry its slug (the default library's stay as they were).
+    id: urn(...(req.library.isDefault ? [] : [req.library.slug]), ...id),
     title,
     updated: ctx.clock.now(),
     selfHref,
     kind,
     links: extra,
-    author: translator(req.lang)('app.name'),
+    author: req.library.unionName ? `${req.library.name} — ${req.library.unionName}` : req.library.name,
     readOnline: translator(req.lang)('opds.readOnline'),
   });
 
@@ -54,7 +56,7 @@ export function opdsRoutes(ctx: AppContext): Router {
   router.get('/opds', async (req, res) => {
     const t = translator(req.lang);
     const now = ctx.clock.now();
-    const categories = (await ctx.services.publicSite.categories()).filter((c) => c.books > 0);
+    const categories = (await ctx.services.publicSite.categories(req.library.id)).filter((c) => c.books > 0);
     const entries = [
       {
         id: urn('new'),
@@ -78,17 +80,19 @@ export function opdsRoutes(ctx: AppContext): Router {
         link: { rel: 'subsection', href: `/opds/the-loai/${c.slug}`, type: ACQ_TYPE, count: c.books },
       })),
     ];
-    send(res, 'navigation', navigationFeed(feed(req, ['root'], t('app.name'), '/opds', 'navigation'), entries));
+    send(res, 'navigation', navigationFeed(feed(req, ['root'], req.library.name, '/opds', 'navigation'), entries));
   });
 
   router.get('/opds/opensearch.xml', (req, res) => {
     const t = translator(req.lang);
-    res.type('application/opensearchdescription+xml; charset=utf-8').send(openSearchDescription(base, t('app.name'), t('app.tagline')));
+    res
+      .type('application/opensearchdescription+xml; charset=utf-8')
+      .send(openSearchDescription(base + res.locals.base, req.library.name, t('app.tagline')));
   });
 
   router.get('/opds/moi', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
-    const { books, total } = await site.listPage('newest', PER_PAGE, (page - 1) * PER_PAGE);
+    const { books, total } = await site.listPage(req.library.id, 'newest', PER_PAGE, (page - 1) * PER_PAGE);
     const f = feed(
       req,
       ['new'],
@@ -102,7 +106,7 @@ export function opdsRoutes(ctx: AppContext): Router {
 
   router.get('/opds/pho-bien', async (req, res) => {
     const page = pageParam.parse(req.query.trang);
-    const { books, total } = await site.listPage('popular', PER_PAGE, (page - 1) * PER_PAGE);
+    const { books, total } = await site.listPage(req.library.id, 'popular', PER_PAGE, (page - 1) * PER_PAGE);
     const f = feed(
       req,
       ['popular'],
@@ -117,7 +121,7 @@ export function opdsRoutes(ctx: AppContext): Router {
   router.get('/opds/the-loai/:slug', async (req, res) => {
     const slug = slugParam.safeParse(req.params.slug);
     const page = pageParam.parse(req.query.trang);
-    const data = slug.success ? await ctx.services.publicSite.category(slug.data, page) : undefined;
+    const data = slug.success ? await ctx.services.publicSite.category(req.library.id, slug.data, page) : undefined;
     if (!data) throw notFound();
     const path = `/opds/the-loai/${data.category.slug}`;
     const f = feed(req, ['category', data.category.slug], data.category.name, `${path}?trang=${page}`, 'acquisition', [
@@ -130,8 +134,11 @@ export function opdsRoutes(ctx: AppContext): Router {
   router.get('/opds/tim', async (req, res) => {
     const q = qParam.parse(req.query.q);
     const page = pageParam.parse(req.query.trang);
-    const results = await ctx.services.searchQuery.run({ q, page, sort: 'relevance' });
-    const books = await site.cardsByIds(results.books.map((b) => b.id));
+    const results = await ctx.services.searchQuery.run(req.library.id, { q, page, sort: 'relevance' });
+    const books = await site.cardsByIds(
+      req.library.id,
+      results.books.map((b) => b.id),
+    );
     const t = translator(req.lang);
     const f = feed(
       req,

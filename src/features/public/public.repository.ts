@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { BookStatus, OutlineNode } from '../../db/schema/catalogue.ts';
+import { onShelf } from '../libraries/shelf.ts';
 
 export interface NamedLink {
   name: string;
@@ -64,11 +65,21 @@ type CardRow = {
   published_at: Date | null;
 };
 
-/** All SQL of the public pages. Only published books ever leave this file in lists. */
+/**
+ * All SQL of the public pages. Only published books ever leave this file in lists, and every
+ * query is about ONE library's shelf (onShelf): a book of another library is not there.
+ */
 export class PublicRepository {
   constructor(private readonly db: Database) {}
 
-  async findBook(id: number): Promise<BookRecord | undefined> {
+  /** The library that owns (uploaded and published) the book. */
+  async ownerLibraryId(id: number): Promise<number | undefined> {
+    const row = await this.db.selectFrom('books').select('library_id').where('id', '=', id).executeTakeFirst();
+    return row?.library_id;
+  }
+
+  /** The book if it is on the library's shelf (any status: the caller decides what the public may see). */
+  async findBook(libraryId: number, id: number): Promise<BookRecord | undefined> {
     const row = await this.db
       .selectFrom('books')
       .innerJoin('book_files', 'book_files.id', 'books.file_id')
@@ -85,6 +96,7 @@ export class PublicRepository {
       ])
       .select(['book_files.storage_key', 'book_files.size_bytes', 'book_files.sha256'])
       .where('books.id', '=', id)
+      .where(onShelf(libraryId))
       .executeTakeFirst();
     if (!row) return undefined;
     const [card] = await this.withLinks([row]);
@@ -102,8 +114,8 @@ export class PublicRepository {
     };
   }
 
-  async newest(limit: number, offset = 0): Promise<BookCard[]> {
-    const rows = await this.published()
+  async newest(libraryId: number, limit: number, offset = 0): Promise<BookCard[]> {
+    const rows = await this.published(libraryId)
       .orderBy('books.published_at', 'desc')
       .orderBy('books.id', 'desc')
       .limit(limit)
@@ -113,9 +125,12 @@ export class PublicRepository {
   }
 
   /** Most opened first; books nobody opened yet follow, newest first, so the list is never empty. */
-  async popular(limit: number, offset = 0): Promise<BookCard[]> {
-    const rows = await this.published()
-      .leftJoin('book_open_counts', 'book_open_counts.book_id', 'books.id')
+  async popular(libraryId: number, limit: number, offset = 0): Promise<BookCard[]> {
+    const rows = await this.published(libraryId)
+      // Opens are counted per library (0016): this library's readers' opens.
+      .leftJoin('book_open_counts', (j) =>
+        j.onRef('book_open_counts.book_id', '=', 'books.id').on('book_open_counts.library_id', '=', libraryId),
+      )
       .orderBy(sql`coalesce(book_open_counts.opens, 0)`, 'desc')
       .orderBy('books.published_at', 'desc')
       .orderBy('books.id', 'desc')
@@ -125,20 +140,24 @@ export class PublicRepository {
     return this.withLinks(rows);
   }
 
-  async countPublished(): Promise<number> {
+  async countPublished(libraryId: number): Promise<number> {
     const row = await this.db
       .selectFrom('books')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('status', '=', 'published')
+      .where(onShelf(libraryId))
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
-  async categoriesWithCounts(): Promise<CategoryCount[]> {
+  async categoriesWithCounts(libraryId: number): Promise<CategoryCount[]> {
     const rows = await this.db
       .selectFrom('categories')
       .leftJoin('book_categories', 'book_categories.category_id', 'categories.id')
-      .leftJoin('books', (j) => j.onRef('books.id', '=', 'book_categories.book_id').on('books.status', '=', 'published'))
+      .leftJoin('books', (j) =>
+        j.onRef('books.id', '=', 'book_categories.book_id').on('books.status', '=', 'published').on(onShelf(libraryId)),
+      )
+      .where('categories.library_id', '=', libraryId)
       .select(['categories.id', 'categories.slug', 'categories.name', (eb) => eb.fn.count<number>('books.id').as('books')])
       .groupBy(['categories.id', 'categories.slug', 'categories.name', 'categories.position'])
       .orderBy('categories.position')
@@ -147,16 +166,21 @@ export class PublicRepository {
     return rows.map((r) => ({ id: r.id, slug: r.slug, name: r.name, books: Number(r.books) }));
   }
 
-  findCategory(slug: string) {
-    return this.db.selectFrom('categories').select(['id', 'slug', 'name']).where('slug', '=', slug).executeTakeFirst();
+  findCategory(libraryId: number, slug: string) {
+    return this.db
+      .selectFrom('categories')
+      .select(['id', 'slug', 'name'])
+      .where('library_id', '=', libraryId)
+      .where('slug', '=', slug)
+      .executeTakeFirst();
   }
 
   findAuthor(slug: string) {
     return this.db.selectFrom('authors').select(['id', 'slug', 'name']).where('slug', '=', slug).executeTakeFirst();
   }
 
-  async inCategory(categoryId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
-    const base = this.published().where((eb) =>
+  async inCategory(libraryId: number, categoryId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
+    const base = this.published(libraryId).where((eb) =>
       eb.exists(
         eb
           .selectFrom('book_categories')
@@ -168,8 +192,8 @@ export class PublicRepository {
     return this.paged(base, limit, offset);
   }
 
-  async byAuthor(authorId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
-    const base = this.published().where((eb) =>
+  async byAuthor(libraryId: number, authorId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
+    const base = this.published(libraryId).where((eb) =>
       eb.exists(
         eb
           .selectFrom('book_authors')
@@ -182,17 +206,23 @@ export class PublicRepository {
   }
 
   /** Published books by id, in the order given (search results → OPDS entries). */
-  async cardsByIds(ids: number[]): Promise<BookCard[]> {
+  async cardsByIds(libraryId: number, ids: number[]): Promise<BookCard[]> {
     if (ids.length === 0) return [];
-    const rows = await this.published().where('books.id', 'in', ids).execute();
+    const rows = await this.published(libraryId).where('books.id', 'in', ids).execute();
     const byId = new Map((await this.withLinks(rows)).map((c) => [c.id, c]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** Of these ids, the ones still published (search results are checked against it). */
-  async publishedIds(ids: number[]): Promise<Set<number>> {
+  async publishedIds(libraryId: number, ids: number[]): Promise<Set<number>> {
     if (ids.length === 0) return new Set();
-    const rows = await this.db.selectFrom('books').select('id').where('id', 'in', ids).where('status', '=', 'published').execute();
+    const rows = await this.db
+      .selectFrom('books')
+      .select('id')
+      .where('id', 'in', ids)
+      .where('status', '=', 'published')
+      .where(onShelf(libraryId))
+      .execute();
     return new Set(rows.map((r) => r.id));
   }
 
@@ -206,16 +236,17 @@ export class PublicRepository {
       .executeTakeFirst();
   }
 
-  async recordOpen(bookId: number, at: Date): Promise<void> {
+  /** Counted per library (migration 0016): the library whose site the book was opened on. */
+  async recordOpen(libraryId: number, bookId: number, at: Date): Promise<void> {
     await this.db
       .insertInto('book_open_counts')
-      .values({ book_id: bookId, opens: 1, last_opened_at: at })
-      .onConflict((oc) => oc.column('book_id').doUpdateSet({ opens: sql`book_open_counts.opens + 1`, last_opened_at: at }))
+      .values({ library_id: libraryId, book_id: bookId, opens: 1, last_opened_at: at })
+      .onConflict((oc) => oc.columns(['library_id', 'book_id']).doUpdateSet({ opens: sql`book_open_counts.opens + 1`, last_opened_at: at }))
       .execute();
   }
 
-  private published() {
-    return this.db.selectFrom('books').select(cardColumns).where('books.status', '=', 'published');
+  private published(libraryId: number) {
+    return this.db.selectFrom('books').select(cardColumns).where('books.status', '=', 'published').where(onShelf(libraryId));
   }
 
   private async paged(

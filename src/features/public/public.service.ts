@@ -31,8 +31,9 @@ export class PublicSiteService {
    * apps and search engines drop it for good. Anything else (draft, withdrawn by a librarian,
    * missing) → 404.
    */
-  async publicBook(id: number): Promise<BookRecord> {
-    const book = await this.repo.findBook(id);
+  async publicBook(libraryId: number, id: number): Promise<BookRecord> {
+    // Only a book on the shelf of the library in the address: another library's book is a 404 there.
+    const book = await this.repo.findBook(libraryId, id);
     if (book?.status === 'published') return book;
     if (book?.status === 'withdrawn') {
       // Consent feature: 410 with a respectful explanation page and Cache-Control: no-store.
@@ -42,46 +43,58 @@ export class PublicSiteService {
     throw notFound();
   }
 
-  async home(): Promise<{ newest: BookCard[]; popular: BookCard[]; categories: CategoryCount[]; total: number }> {
+  /** The same decision for work with no library in an address (pictures rendered ahead): as its owner library shows it. */
+  async publicBookOfOwner(id: number): Promise<BookRecord> {
+    const owner = await this.repo.ownerLibraryId(id);
+    if (owner === undefined) throw notFound();
+    return this.publicBook(owner, id);
+  }
+
+  async home(libraryId: number): Promise<{ newest: BookCard[]; popular: BookCard[]; categories: CategoryCount[]; total: number }> {
     const [newest, popular, categories, total] = await Promise.all([
-      this.repo.newest(HOME_LIST),
-      this.repo.popular(HOME_LIST),
-      this.repo.categoriesWithCounts(),
-      this.repo.countPublished(),
+      this.repo.newest(libraryId, HOME_LIST),
+      this.repo.popular(libraryId, HOME_LIST),
+      this.repo.categoriesWithCounts(libraryId),
+      this.repo.countPublished(libraryId),
     ]);
     return { newest, popular, categories, total };
   }
 
-  async category(slug: string, page: number) {
-    const category = await this.repo.findCategory(slug);
+  async category(libraryId: number, slug: string, page: number) {
+    const category = await this.repo.findCategory(libraryId, slug);
     if (!category) return undefined;
-    const { books, total } = await this.repo.inCategory(category.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const { books, total } = await this.repo.inCategory(libraryId, category.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     return { category, books, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
-  async author(slug: string, page: number) {
+  async author(libraryId: number, slug: string, page: number) {
     const author = await this.repo.findAuthor(slug);
     if (!author) return undefined;
-    const { books, total } = await this.repo.byAuthor(author.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const { books, total } = await this.repo.byAuthor(libraryId, author.id, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     return { author, books, total, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
   /** One page of the newest or most read published books, with the total (OPDS feeds). */
-  async listPage(order: 'newest' | 'popular', limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
+  async listPage(
+    libraryId: number,
+    order: 'newest' | 'popular',
+    limit: number,
+    offset: number,
+  ): Promise<{ books: BookCard[]; total: number }> {
     const [books, total] = await Promise.all([
-      order === 'newest' ? this.repo.newest(limit, offset) : this.repo.popular(limit, offset),
-      this.repo.countPublished(),
+      order === 'newest' ? this.repo.newest(libraryId, limit, offset) : this.repo.popular(libraryId, limit, offset),
+      this.repo.countPublished(libraryId),
     ]);
     return { books, total };
   }
 
   /** Published books' cards in the order of `ids` (search results). */
-  cardsByIds(ids: number[]): Promise<BookCard[]> {
-    return this.repo.cardsByIds(ids);
+  cardsByIds(libraryId: number, ids: number[]): Promise<BookCard[]> {
+    return this.repo.cardsByIds(libraryId, ids);
   }
 
-  categories(): Promise<CategoryCount[]> {
-    return this.repo.categoriesWithCounts();
+  categories(libraryId: number): Promise<CategoryCount[]> {
+    return this.repo.categoriesWithCounts(libraryId);
   }
 
   /** The outline as a flat, indented list (deep outlines are capped so a page stays small). */
@@ -98,6 +111,17 @@ export class PublicSiteService {
     walk(book.outline, 0);
     return out;
   }
+}
+
+/**
+ * The same URLs inside one library's site: `linksFor(res.locals.base)` ('' for the library at `/`).
+ * Views get this as `links`; code that compares against req.path keeps using the bare `links`.
+ */
+export function linksFor(base: string): typeof links {
+  if (!base) return links;
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(links)) out[name] = (...args: unknown[]) => base + (fn as (...a: unknown[]) => string)(...args);
+  return out as typeof links;
 }
 
 /** URLs of public pages, shared by views, OPDS and JSON answers. */

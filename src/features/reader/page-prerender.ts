@@ -73,7 +73,7 @@ export async function prerenderBook(
 
 async function publicOrNull(ctx: AppContext, bookId: number) {
   try {
-    return await ctx.services.publicSite.publicBook(bookId);
+    return await ctx.services.publicSite.publicBookOfOwner(bookId);
   } catch (err) {
     if (err instanceof AppError && (err.status === 404 || err.status === 410)) return null;
     throw err;

@@ -12,6 +12,7 @@ import { coverShareImage, share, type Share } from '../public/share.ts';
 import { highlightBoxes } from './page-highlights.ts';
 import { isPictureWidth, PICTURE_WIDTHS, type PageLayout } from './page-pictures.ts';
 import { ACCEPT_CH, CHOICE_VARY, isPhone, likelyWidth, savesData, slowConnection } from './reader-choice.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -33,9 +34,9 @@ export const pictureLinks = {
  * A public book, or 404/410 — and then its pictures go too (withdrawn or back to draft): nothing
  * of a book that is no longer public stays on the library's disk as a picture.
  */
-async function publicBookForPictures(ctx: AppContext, id: number): Promise<BookRecord> {
+async function publicBookForPictures(ctx: AppContext, library: { id: number }, id: number): Promise<BookRecord> {
   try {
-    return await ctx.services.publicSite.publicBook(id);
+    return await ctx.services.publicSite.publicBook(library.id, id);
   } catch (err) {
     if (err instanceof AppError && (err.status === 404 || err.status === 410) && (await ctx.storage.exists('pages', String(id)))) {
       await ctx.services.pagePictures.removeBook(id);
@@ -53,18 +54,18 @@ export function pictureRoutes(ctx: AppContext): Router {
   router.get('/doc/:id/anh', (req, res) => {
     const id = bookIdFrom(req.params.id);
     const n = pageNumber.safeParse(req.query.n);
-    res.redirect(303, pictureLinks.page(id, n.success ? n.data : 1, queryText.parse(req.query.q)));
+    res.redirect(303, libPath(res, pictureLinks.page(id, n.success ? n.data : 1, queryText.parse(req.query.q))));
   });
 
   router.get('/doc/:id/anh/:n', publicLocals, async (req, res) => {
-    const book = await publicBookForPictures(ctx, bookIdFrom(req.params.id));
+    const book = await publicBookForPictures(ctx, req.library, bookIdFrom(req.params.id));
     const n = pageNumber.safeParse(req.params.n);
     if (!n.success || n.data > ctx.services.reader.pageCount(book)) throw notFound();
     await renderPicturePage(ctx, req, res, book, n.data);
   });
 
   router.get('/sach/:id/anh/:file', async (req, res, next) => {
-    const book = await publicBookForPictures(ctx, bookIdFrom(req.params.id));
+    const book = await publicBookForPictures(ctx, req.library, bookIdFrom(req.params.id));
     const m = pictureFile.exec(req.params.file);
     const n = m ? Number(m[1]) : 0;
     const width = m ? Number(m[2]) : 0;
@@ -80,7 +81,7 @@ export function pictureRoutes(ctx: AppContext): Router {
 
   // Highlight boxes of a search on one page (for the script turning pages without reloading).
   router.get('/api/sach/:id/anh/:n', async (req, res) => {
-    const book = await publicBookForPictures(ctx, bookIdFrom(req.params.id));
+    const book = await publicBookForPictures(ctx, req.library, bookIdFrom(req.params.id));
     const n = pageNumber.safeParse(req.params.n);
     if (!n.success || n.data > ctx.services.reader.pageCount(book)) throw notFound();
     const layout = await pictures.layout(book.id, book.file.storageKey, n.data).catch(pageMissing);
@@ -131,8 +132,10 @@ export async function renderPicturePage(ctx: AppContext, req: Request, res: Resp
 export async function readerShareCard(ctx: AppContext, req: Request, book: BookRecord, path: string): Promise<Share> {
   const t = translator(req.lang);
   const description = book.description || t('share.reader', { title: book.title, pages: ctx.services.reader.pageCount(book) });
-  const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
-  return share(ctx.config.publicBaseUrl, { type: 'book', title: book.title, description, path, image }, t('app.name'));
+  // The library's own address: the cover and the page are served inside its site (another library's is a 404).
+  const libBase = req.res?.locals.base ?? '';
+  const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl + libBase, book);
+  return share(ctx.config.publicBaseUrl, { type: 'book', title: book.title, description, path: libBase + path, image }, req.library.name);
 }
 
 /** Passage hits whose pages are rendered as soon as a search shows them (the first few: the ones people tap). */
@@ -148,7 +151,7 @@ export function warmPassagePictures(ctx: AppContext, req: Request, hits: Readonl
   const width = likelyWidth(req);
   for (const h of hits.slice(0, WARM_HITS)) {
     void ctx.services.publicSite
-      .publicBook(h.bookId)
+      .publicBook(req.library.id, h.bookId)
       .then((book) => {
         if (h.pageNumber <= ctx.services.reader.pageCount(book)) {
           ctx.services.pagePictures.warm(book.id, book.file.storageKey, [h.pageNumber], width);

@@ -12,6 +12,7 @@ import { pictureRoutes, readerShareCard, renderPicturePage, warmPassagePictures 
 import { ACCEPT_CH, CHOICE_VARY, chooseReader } from './reader-choice.ts';
 import { coverShareImage, share } from '../public/share.ts';
 import { translator } from '../../http/i18n/index.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const pageNumber = z.coerce.number().int().min(1).max(100_000);
 const queryText = z.string().trim().max(200).catch('').default('');
@@ -32,9 +33,9 @@ export function readerRoutes(ctx: AppContext): Router {
   router.use(pictureRoutes(ctx));
 
   router.get('/doc/:id', publicLocals, async (req, res) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
-    const counted = await reader.recordOpen(book.id, req.get('user-agent'));
+    const counted = await reader.recordOpen(req.library.id, book.id, req.get('user-agent'));
     if (counted) recordEvent(ctx, { kind: 'book_open', bookId: book.id }, req);
     const gate = await publishGate(ctx).check(book.id);
     if (chooseReader(req, gate.allowDownload) === 'pictures') {
@@ -48,7 +49,7 @@ export function readerRoutes(ctx: AppContext): Router {
     // visitor goes without it rather than wait.
     const hasPreview = await previews.exists(book.id);
     if (!hasPreview) void previews.ensure(book.id, book.file.storageKey);
-    const preview = hasPreview ? links.pagePreview(book.id) : null;
+    const preview = hasPreview ? libPath(res, links.pagePreview(book.id)) : null;
     const pageCount = reader.pageCount(book);
     const card = await readerShareCard(ctx, req, book, `/doc/${book.id}`);
     res.render('reader/reader', { book, toc: ctx.services.publicSite.toc(book), q, pageCount, preview, share: card });
@@ -58,11 +59,11 @@ export function readerRoutes(ctx: AppContext): Router {
   router.get('/doc/:id/trang', (req, res) => {
     const id = bookIdFrom(req.params.id);
     const n = pageNumber.safeParse(req.query.n);
-    res.redirect(303, links.textPage(id, n.success ? n.data : 1));
+    res.redirect(303, libPath(res, links.textPage(id, n.success ? n.data : 1)));
   });
 
   router.get('/doc/:id/trang/:n', publicLocals, async (req, res) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const n = pageNumber.safeParse(req.params.n);
     const q = queryText.parse(req.query.q);
     const page = n.success ? await reader.textPage(book, n.data, q) : undefined;
@@ -72,15 +73,15 @@ export function readerRoutes(ctx: AppContext): Router {
     const title = t('reader.textTitle', { title: book.title, page: page.pageNumber });
     const text = page.paragraphs.map((para) => para.map((seg) => seg.text).join('')).join(' ');
     const description = text.trim() || book.description || t('share.reader', { title: book.title, pages: page.pageCount });
-    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl, book);
-    const path = links.textPage(book.id, page.pageNumber);
-    const card = share(ctx.config.publicBaseUrl, { type: 'article', title, description, path, image }, t('app.name'));
+    const image = await coverShareImage(ctx.storage, ctx.config.publicBaseUrl + res.locals.base, book);
+    const path = libPath(res, links.textPage(book.id, page.pageNumber));
+    const card = share(ctx.config.publicBaseUrl, { type: 'article', title, description, path, image }, req.library.name);
     res.render('reader/text-page', { book, page, q, share: card });
   });
 
   // In-book search without JavaScript: a page of hits linking to text mode and the reader.
   router.get('/doc/:id/tim', publicLocals, async (req, res) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const hits = await search.inBook(book.id, q);
     warmPassagePictures(
@@ -92,7 +93,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/api/sach/:id/tim', async (req, res) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const q = queryText.parse(req.query.q);
     const hits = await search.inBook(book.id, q);
     warmPassagePictures(
@@ -104,7 +105,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/tep.pdf', async (req, res, next) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const headers: Record<string, string> = {
       'Content-Type': 'application/pdf',
       'Cache-Control': PDF_CACHE,
@@ -132,7 +133,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/trang-1.webp', async (req, res, next) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     // Revalidated like the PDF itself, so a withdrawn book's first page stops being served at once.
     res.sendFile(
       previews.path(book.id),
@@ -142,7 +143,7 @@ export function readerRoutes(ctx: AppContext): Router {
   });
 
   router.get('/sach/:id/bia-:width.:ext', async (req, res, next) => {
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const p = coverParams.safeParse(req.params);
     if (!p.success || !book.hasCover) throw notFound();
     const current = req.query.v === String(book.coverVersion);
@@ -193,10 +194,10 @@ export function readerBeaconRoutes(ctx: AppContext): Router {
   const router = Router();
   router.post('/api/doc/:id/da-doc', express.json({ limit: '32kb', type: ['application/json', 'text/plain'] }), async (req, res) => {
     if (!isSameOrigin(req, ctx.config.publicBaseUrl)) throw forbidden();
-    const book = await ctx.services.publicSite.publicBook(bookIdFrom(req.params.id));
+    const book = await ctx.services.publicSite.publicBook(req.library.id, bookIdFrom(req.params.id));
     const body = beaconSchema.safeParse(req.body);
     if (body.success) {
-      const visitor = { ip: req.ip, userAgent: req.get('user-agent') };
+      const visitor = { ip: req.ip, userAgent: req.get('user-agent'), libraryId: req.library.id };
       const pages = await ctx.services.readingCredits.credit(visitor, book.id, body.data, ctx.services.reader.pageCount(book));
       if (pages > 0) recordEvent(ctx, { kind: 'pages_read', bookId: book.id, pages }, req);
     }

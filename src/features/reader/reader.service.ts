@@ -38,9 +38,9 @@ export class ReaderService {
   }
 
   /** Counts a reader opening a book (for "popular"); crawlers and link previews are not readers. */
-  async recordOpen(bookId: number, userAgent: string | undefined): Promise<boolean> {
+  async recordOpen(libraryId: number, bookId: number, userAgent: string | undefined): Promise<boolean> {
     if (!userAgent || isbot(userAgent)) return false;
-    await this.repo.recordOpen(bookId, this.clock.now());
+    await this.repo.recordOpen(libraryId, bookId, this.clock.now());
     return true;
   }
 }

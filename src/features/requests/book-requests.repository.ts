@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { onShelf } from '../libraries/shelf.ts';
 import type { Database } from '../../db/database.ts';
 import type { BookRequestStatus } from '../../db/schema/book-requests.ts';
 
@@ -26,13 +27,20 @@ export class BookRequestsRepository {
    * Counts one search or suggestion under `key`; a request already marked available or dismissed
    * stops counting. Returns the request id when it counted, else null.
    */
-  async bump(key: string, label: string, at: Date, kind: 'searches' | 'suggestions', trx: Database = this.db): Promise<number | null> {
+  async bump(
+    libraryId: number,
+    key: string,
+    label: string,
+    at: Date,
+    kind: 'searches' | 'suggestions',
+    trx: Database = this.db,
+  ): Promise<number | null> {
     const row = await trx
       .insertInto('book_requests')
-      .values({ query_key: key, label, [kind]: 1, first_seen_at: at, last_seen_at: at })
+      .values({ library_id: libraryId, query_key: key, label, [kind]: 1, first_seen_at: at, last_seen_at: at })
       .onConflict((oc) =>
         oc
-          .column('query_key')
+          .columns(['library_id', 'query_key'])
           .doUpdateSet({ [kind]: sql`book_requests.${sql.ref(kind)} + 1`, last_seen_at: sql`greatest(book_requests.last_seen_at, ${at})` })
           .where('book_requests.status', '=', 'open'),
       )
@@ -41,11 +49,12 @@ export class BookRequestsRepository {
     return row?.id ?? null;
   }
 
-  /** One more search from the QR location with this code (unknown or inactive codes are ignored). */
+  /** One more search from the QR location with this code (unknown codes, or another library's, are ignored). */
   async bumpPlace(requestId: number, locationCode: string): Promise<void> {
     await sql`
       insert into book_request_places (request_id, location_id, searches)
-      select ${requestId}, id, 1 from locations where code = ${locationCode}
+      select ${requestId}, l.id, 1 from locations l join book_requests r on r.id = ${requestId} and r.library_id = l.library_id
+      where l.code = ${locationCode}
       on conflict (request_id, location_id) do update set searches = book_request_places.searches + 1`.execute(this.db);
   }
 
@@ -57,10 +66,11 @@ export class BookRequestsRepository {
   }
 
   /** Requests with this status, most asked first (searches and suggestions alike). */
-  async list(status: BookRequestStatus, limit: number): Promise<RequestRow[]> {
+  async list(libraryId: number, status: BookRequestStatus, limit: number): Promise<RequestRow[]> {
     const rows = await this.db
       .selectFrom('book_requests as r')
       .leftJoin('books as b', 'b.id', 'r.book_id')
+      .where('r.library_id', '=', libraryId)
       .where('r.status', '=', status)
       .select([
         'r.id',
@@ -104,16 +114,25 @@ export class BookRequestsRepository {
   }
 
   /** Closes an open or dismissed request; false when it does not exist. */
-  async resolve(id: number, status: 'available' | 'dismissed', bookId: number | null, by: number, at: Date): Promise<boolean> {
+  async resolve(
+    libraryId: number,
+    id: number,
+    status: 'available' | 'dismissed',
+    bookId: number | null,
+    by: number,
+    at: Date,
+  ): Promise<boolean> {
     const r = await this.db
       .updateTable('book_requests')
       .set({ status, book_id: bookId, resolved_by: by, resolved_at: at })
       .where('id', '=', id)
+      .where('library_id', '=', libraryId)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 
-  async bookExists(bookId: number): Promise<boolean> {
-    return !!(await this.db.selectFrom('books').select('id').where('id', '=', bookId).executeTakeFirst());
+  /** Whether the book is on the library's shelf (a request is answered with a book readers there can find). */
+  async bookOnShelf(libraryId: number, bookId: number): Promise<boolean> {
+    return !!(await this.db.selectFrom('books').select('id').where('id', '=', bookId).where(onShelf(libraryId)).executeTakeFirst());
   }
 }

@@ -10,6 +10,7 @@ import { parseInput } from '../../http/validation.ts';
 import { isBot } from '../stats/visitor.ts';
 import { publicLocals } from '../public/public.routes.ts';
 import { toCsv } from '../../http/csv.ts';
+import { libPath } from '../libraries/library-context.ts';
 
 const STATUSES = ['open', 'available', 'dismissed'] as const;
 const statusQuery = z.object({ status: z.enum(STATUSES).catch('open').default('open') });
@@ -45,9 +46,10 @@ export function bookRequestsPublicRoutes(ctx: AppContext): Router {
   router.post('/de-xuat-sach', publicLocals, formView('requests/suggest'), async (req, res) => {
     if (isBot(req.get('user-agent'))) throw new AppError(403, 'bot_refused', 'requests.error.bot');
     const input = parseInput(suggestionSchema, req.body);
-    if ((await requests.suggest(input, req.ip ?? 'unknown')) === 'rate_limited') throw tooManyRequests('requests.error.rateLimited', {});
+    if ((await requests.suggest(req.library.id, input, req.ip ?? 'unknown')) === 'rate_limited')
+      throw tooManyRequests('requests.error.rateLimited', {});
     req.session.flash = { kind: 'info', text: translator(req.lang)('requests.thanks') };
-    res.redirect(303, '/de-xuat-sach');
+    res.redirect(303, libPath(res, '/de-xuat-sach'));
   });
   return router;
 }
@@ -60,13 +62,13 @@ export function bookRequestsAdminRoutes(ctx: AppContext, registry: GuardedRouter
 
   router.get('/', async (req, res) => {
     const { status } = statusQuery.parse(req.query);
-    res.render('requests/list', { status, statuses: STATUSES, requests: await requests.list(status) });
+    res.render('requests/list', { status, statuses: STATUSES, requests: await requests.list(req.library.id, status) });
   });
 
   router.get('/export.csv', async (req, res) => {
     const { status } = statusQuery.parse(req.query);
     const t = translator(req.lang);
-    const rows = (await requests.list(status, 10_000)).map((r) => [
+    const rows = (await requests.list(req.library.id, status, 10_000)).map((r) => [
       r.label,
       r.queryKey,
       r.searches,
@@ -92,17 +94,17 @@ export function bookRequestsAdminRoutes(ctx: AppContext, registry: GuardedRouter
   router.post('/:id/available', canResolve, async (req, res) => {
     const id = parseInput(idParam, req.params.id);
     const { book } = parseInput(bookRef, req.body);
-    const r = await requests.markAvailable(id, book, req.user!.id);
+    const r = await requests.markAvailable(req.library.id, id, book, req.user!.id);
     if (r === 'not_found') throw notFound();
     if (r === 'no_book') throw invalid({ book: 'requests.error.book' }, 'requests.error.book');
     done(req, 'requests.markedAvailable');
-    res.redirect(303, '/admin/requests');
+    res.redirect(303, libPath(res, '/admin/requests'));
   });
 
   router.post('/:id/dismiss', canResolve, async (req, res) => {
-    if ((await requests.dismiss(parseInput(idParam, req.params.id), req.user!.id)) === 'not_found') throw notFound();
+    if ((await requests.dismiss(req.library.id, parseInput(idParam, req.params.id), req.user!.id)) === 'not_found') throw notFound();
     done(req, 'requests.dismissed');
-    res.redirect(303, '/admin/requests');
+    res.redirect(303, libPath(res, '/admin/requests'));
   });
   return router;
 }

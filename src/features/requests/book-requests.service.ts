@@ -56,15 +56,15 @@ export class BookRequestsService {
   }
 
   /** Counts a search that found no book (called off the request path). Too-short keys are noise. */
-  async recordSearch(query: string, locationCode: string | null): Promise<void> {
+  async recordSearch(libraryId: number, query: string, locationCode: string | null): Promise<void> {
     const key = requestKey(query);
     if (key.replace(/ /g, '').length < 2) return;
-    const id = await this.repo.bump(key, tidy(query), this.clock.now(), 'searches');
+    const id = await this.repo.bump(libraryId, key, tidy(query), this.clock.now(), 'searches');
     if (id !== null && locationCode) await this.repo.bumpPlace(id, locationCode);
   }
 
   /** A reader's suggestion; 'rate_limited' once an address has sent too many. */
-  async suggest(input: SuggestionInput, clientKey: string): Promise<'ok' | 'rate_limited'> {
+  async suggest(libraryId: number, input: SuggestionInput, clientKey: string): Promise<'ok' | 'rate_limited'> {
     const limitKey = crypto
       .createHmac('sha256', await this.secret())
       .update('suggest\0')
@@ -82,7 +82,7 @@ export class BookRequestsService {
     if (!key) return 'ok';
     const at = this.clock.now();
     await this.db.transaction().execute(async (trx) => {
-      const id = await this.repo.bump(key, title, at, 'suggestions', trx);
+      const id = await this.repo.bump(libraryId, key, title, at, 'suggestions', trx);
       // A request already handled keeps its state; the reader is thanked all the same.
       if (id !== null)
         await this.repo.addSuggestion(id, { title, author: tidy(input.author), note: input.note.trim().slice(0, 1000) }, at, trx);
@@ -90,17 +90,17 @@ export class BookRequestsService {
     return 'ok';
   }
 
-  list(status: BookRequestStatus, limit = 500): Promise<RequestRow[]> {
-    return this.repo.list(status, limit);
+  list(libraryId: number, status: BookRequestStatus, limit = 500): Promise<RequestRow[]> {
+    return this.repo.list(libraryId, status, limit);
   }
 
   /** "Đã có": the library now has it (linked to that book); the request stops counting. */
-  async markAvailable(id: number, bookId: number, userId: number): Promise<'ok' | 'not_found' | 'no_book'> {
-    if (!(await this.repo.bookExists(bookId))) return 'no_book';
-    return (await this.repo.resolve(id, 'available', bookId, userId, this.clock.now())) ? 'ok' : 'not_found';
+  async markAvailable(libraryId: number, id: number, bookId: number, userId: number): Promise<'ok' | 'not_found' | 'no_book'> {
+    if (!(await this.repo.bookOnShelf(libraryId, bookId))) return 'no_book';
+    return (await this.repo.resolve(libraryId, id, 'available', bookId, userId, this.clock.now())) ? 'ok' : 'not_found';
   }
 
-  async dismiss(id: number, userId: number): Promise<'ok' | 'not_found'> {
-    return (await this.repo.resolve(id, 'dismissed', null, userId, this.clock.now())) ? 'ok' : 'not_found';
+  async dismiss(libraryId: number, id: number, userId: number): Promise<'ok' | 'not_found'> {
+    return (await this.repo.resolve(libraryId, id, 'dismissed', null, userId, this.clock.now())) ? 'ok' : 'not_found';
   }
 }

@@ -17,6 +17,8 @@ export interface BookDocument {
   hasCover: boolean;
   coverVersion: number;
   needsOcr: boolean;
+  /** The libraries whose shelf holds the book (filterable: a library's search filters on it, the city's does not). */
+  library_ids: number[];
 }
 
 /** One page of a published book in the `pages` index. */
@@ -31,6 +33,7 @@ export interface PageDocument {
   title: string;
   categorySlugs: string[];
   language: string;
+  library_ids: number[];
 }
 
 /** What the indexer reads from PostgreSQL for one book. */
@@ -51,9 +54,11 @@ export interface BookForIndex {
   >;
   authors: Array<{ name: string; slug: string }>;
   categories: Array<{ name: string; slug: string }>;
+  /** Libraries whose shelf holds it (the owner; the shared catalogue adds those that shelved it). */
+  libraryIds: number[];
 }
 
-export function toBookDocument({ book, authors, categories }: BookForIndex): BookDocument {
+export function toBookDocument({ book, authors, categories, libraryIds }: BookForIndex): BookDocument {
   return {
     id: book.id,
     title: book.title.normalize('NFC'),
@@ -70,6 +75,7 @@ export function toBookDocument({ book, authors, categories }: BookForIndex): Boo
     hasCover: book.has_cover,
     coverVersion: book.cover_version,
     needsOcr: book.needs_ocr,
+    library_ids: libraryIds,
   };
 }
 
@@ -94,6 +100,7 @@ export function toPageDocuments(entry: BookForIndex, pages: Array<{ page_number:
       title: entry.book.title.normalize('NFC'),
       categorySlugs,
       language: entry.book.language,
+      library_ids: entry.libraryIds,
     });
   }
   return out;

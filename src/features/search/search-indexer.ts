@@ -89,8 +89,12 @@ export class SearchIndexer {
   }
 
   private async loadForIndex(bookId: number, book: BookForIndex['book']): Promise<BookForIndex> {
-    const [authors, categories] = await Promise.all([this.d.books.authorsOf(bookId), this.d.books.categoriesOf(bookId)]);
-    return { book, authors, categories };
+    const [authors, categories, libraryIds] = await Promise.all([
+      this.d.books.authorsOf(bookId),
+      this.d.books.categoriesOf(bookId),
+      this.d.books.shelfLibraryIds(bookId),
+    ]);
+    return { book, authors, categories, libraryIds };
   }
 
   private async writeDocuments(entry: BookForIndex, into = { books: this.booksIndex, pages: this.pagesIndex }): Promise<void> {

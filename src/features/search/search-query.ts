@@ -7,7 +7,7 @@ import { containsPhrase, highlightSyllables, queryTerms } from './syllable-match
 import { BOOK_MATCH, PASSAGE_MATCH, queryShape, type QueryShape } from './search-precision.ts';
 import { AppError } from '../../http/errors.ts';
 import { ensureSearchIndexes } from './search-settings.ts';
-import type { VisibleBooks } from './visible-books.ts';
+import type { ShelfVisibility } from './visible-books.ts';
 
 /**
  * Queries for the readers' site: books and passages inside books, in ONE multi-search round trip
@@ -136,7 +136,7 @@ const pair = (names: string[] = [], slugs: string[] = []) => names.map((name, i)
 export class SearchQueryService {
   constructor(
     private readonly search: SearchClient,
-    private readonly visibleBooks: VisibleBooks,
+    private readonly visibleBooks: ShelfVisibility,
   ) {}
 
   /**
@@ -144,8 +144,9 @@ export class SearchQueryService {
    * evaluation send exactly these): books, passages, and — on the first page — the nearest titles
    * to offer when no book matches. Precision comes from search-precision.ts (tuned by eval:search).
    */
-  buildQueries(p: SearchParams): MultiSearchQuery[] {
-    const filter: string[] = [];
+  buildQueries(p: SearchParams, libraryId: number | null): MultiSearchQuery[] {
+    // One library's search looks at its shelf only; the city-wide search (libraryId null) at every shelf.
+    const filter: string[] = libraryId === null ? [] : [`library_ids = ${Math.trunc(libraryId)}`];
     // Values are validated by searchParamsSchema (slug/language patterns), so quoting is safe.
     if (p.category) filter.push(`categorySlugs = "${p.category}"`);
     if (p.language) filter.push(`language = "${p.language}"`);
@@ -211,17 +212,17 @@ export class SearchQueryService {
     }
   }
 
-  async run(p: SearchParams): Promise<SearchResults> {
+  async run(libraryId: number, p: SearchParams): Promise<SearchResults> {
     const shape = p.q ? queryShape(p.q) : 'ok';
     if (shape !== 'ok') return { ...emptyResults(p), shape };
-    const { results } = await this.query(() => this.search.searcher.multiSearch({ queries: this.buildQueries(p) }));
+    const { results } = await this.query(() => this.search.searcher.multiSearch({ queries: this.buildQueries(p, libraryId) }));
     const [bookRes, pageRes, nearRes] = results;
     const bookHits = bookRes.hits as Array<BookDoc & { _formatted?: Partial<BookDoc> }>;
     const pageHits = (pageRes?.hits ?? []) as Array<PageDoc & { _formatted?: Partial<PageDoc> }>;
     const nearHits = (nearRes?.hits ?? []) as BookDoc[];
     // A withdrawal whose index delete is still queued must not show up (see visible-books.ts).
     const ids = [...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId), ...nearHits.map((h) => h.id)];
-    const visible = await this.visibleBooks.filter(ids);
+    const visible = await this.visibleBooks.filter(libraryId, ids);
     const terms = queryTerms(p.q);
     const books: BookHit[] = bookHits
       .filter((h) => visible.has(h.id))
@@ -278,14 +279,20 @@ export class SearchQueryService {
   }
 
   /** As-you-type suggestions: book titles (a single cheap query). */
-  async suggest(q: string): Promise<Array<{ id: number; title: string; url: string }>> {
+  async suggest(libraryId: number, q: string): Promise<Array<{ id: number; title: string; url: string }>> {
     if (queryShape(q) !== 'ok') return [];
     const res = await this.query(() =>
-      this.search.searcher
-        .index(this.search.indexName('books'))
-        .search<BookDoc>(q, { limit: 8, attributesToRetrieve: ['id', 'title'], ...BOOK_MATCH }),
+      this.search.searcher.index(this.search.indexName('books')).search<BookDoc>(q, {
+        limit: 8,
+        filter: [`library_ids = ${Math.trunc(libraryId)}`],
+        attributesToRetrieve: ['id', 'title'],
+        ...BOOK_MATCH,
+      }),
     );
-    const visible = await this.visibleBooks.filter(res.hits.map((h) => h.id));
+    const visible = await this.visibleBooks.filter(
+      libraryId,
+      res.hits.map((h) => h.id),
+    );
     return res.hits.filter((h) => visible.has(h.id)).map((h) => ({ id: h.id, title: h.title, url: links.book(h) }));
   }
 

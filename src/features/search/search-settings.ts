@@ -12,7 +12,7 @@ import type { SearchClient } from '../../infra/search-client.ts';
  */
 export const BOOKS_SETTINGS: Settings = {
   searchableAttributes: ['title', 'authors', 'categories', 'tags', 'description'],
-  filterableAttributes: ['id', 'categorySlugs', 'authorSlugs', 'tags', 'year', 'language', 'needsOcr', 'hasCover'],
+  filterableAttributes: ['id', 'library_ids', 'categorySlugs', 'authorSlugs', 'tags', 'year', 'language', 'needsOcr', 'hasCover'],
   sortableAttributes: ['publishedAt', 'year', 'title', 'pageCount'],
   displayedAttributes: ['*'],
   rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
@@ -28,7 +28,7 @@ export const BOOKS_SETTINGS: Settings = {
  */
 export const PAGES_SETTINGS: Settings = {
   searchableAttributes: ['text'],
-  filterableAttributes: ['bookId', 'categorySlugs', 'language', 'pageNumber'],
+  filterableAttributes: ['bookId', 'library_ids', 'categorySlugs', 'language', 'pageNumber'],
   sortableAttributes: ['pageNumber', 'bookId'],
   displayedAttributes: ['*'],
   // Proximity right after words: the ranking score then measures how close the words are, and

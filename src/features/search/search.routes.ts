@@ -25,7 +25,7 @@ function recorder(ctx: AppContext) {
     recordEvent(ctx, { kind: 'search', query: p.q, resultCount: r.totalBooks }, req);
     if (r.totalBooks > 0 || p.category || p.language) return;
     ctx.services.bookRequests
-      .recordSearch(p.q, currentLocation(req)?.code ?? null)
+      .recordSearch(req.library.id, p.q, currentLocation(req)?.code ?? null)
       .catch((err: unknown) => ctx.log.warn({ err }, 'book request not recorded'));
   };
 }
@@ -37,7 +37,10 @@ export function searchRoutes(ctx: AppContext): Router {
   const record = recorder(ctx);
   router.get('/tim-kiem', publicLocals, async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
-    const [results, categories] = await Promise.all([search.run(params), ctx.services.publicSite.categories()]);
+    const [results, categories] = await Promise.all([
+      search.run(req.library.id, params),
+      ctx.services.publicSite.categories(req.library.id),
+    ]);
     record(req, params, results);
     warmPassagePictures(ctx, req, results.passages); // a tapped passage then opens without a render
     res.render('public/search', { results, categories, q: params.q });
@@ -61,7 +64,7 @@ export function searchApiRoutes(ctx: AppContext): Router {
   router.get('/api/search', async (req, res) => {
     req.lang = requestLang(ctx, req);
     const params = searchParamsSchema.parse(req.query);
-    const r = await search.run(params);
+    const r = await search.run(req.library.id, params);
     const t = translator(req.lang);
     res.set('Cache-Control', 'no-store');
     sendJson(req, res, {
@@ -87,7 +90,7 @@ export function searchApiRoutes(ctx: AppContext): Router {
   router.get('/api/search/suggest', async (req, res) => {
     req.lang = requestLang(ctx, req);
     const { q } = suggestSchema.parse(req.query);
-    const suggestions = await search.suggest(q);
+    const suggestions = await search.suggest(req.library.id, q);
     res.set('Cache-Control', 'public, max-age=60');
     sendJson(req, res, { suggestions });
   });

@@ -104,3 +104,31 @@ export class VisibleBooks {
     return found;
   }
 }
+
+/**
+ * One VisibleBooks per library: a book is visible in a library when it is published AND on that
+ * library's shelf (its own, or shelved where consent scope allows). Shelf changes made on any
+ * instance reach this memory within TTL_MS, like withdrawals; a status change made here forgets
+ * the book in every library at once.
+ */
+export class ShelfVisibility {
+  private readonly perLibrary = new Map<number, VisibleBooks>();
+
+  constructor(
+    private readonly publishedIds: (libraryId: number, ids: number[]) => Promise<Set<number>>,
+    private readonly ttlMs = TTL_MS,
+  ) {}
+
+  filter(libraryId: number, ids: number[]): Promise<Set<number>> {
+    let books = this.perLibrary.get(libraryId);
+    if (!books) {
+      books = new VisibleBooks((ids) => this.publishedIds(libraryId, ids), this.ttlMs);
+      this.perLibrary.set(libraryId, books);
+    }
+    return books.filter(ids);
+  }
+
+  forget(bookId: number): void {
+    for (const books of this.perLibrary.values()) books.forget(bookId);
+  }
+}

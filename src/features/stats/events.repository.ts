@@ -29,14 +29,27 @@ export class EventsRepository {
       // the scan redirects.
       const col = <K extends keyof StoredEvent>(k: K) => rows.map((r) => r[k]);
       await sql`
-        insert into stats_events (occurred_at, kind, origin, location_id, book_id, query, result_count, pages, visitor_hash, device, is_bot, starts_visit)
-        select * from unnest(${col('occurred_at')}::timestamptz[], ${col('kind')}::text[], ${col('origin')}::text[], ${col('location_id')}::bigint[],
+        insert into stats_events (library_id, occurred_at, kind, origin, location_id, book_id, query, result_count, pages, visitor_hash, device, is_bot, starts_visit)
+        select * from unnest(${col('library_id')}::int[], ${col('occurred_at')}::timestamptz[], ${col('kind')}::text[], ${col('origin')}::text[], ${col('location_id')}::bigint[],
           ${col('book_id')}::bigint[], ${col('query')}::text[], ${col('result_count')}::int[], ${col('pages')}::int[],
           ${col('visitor_hash')}::bytea[], ${col('device')}::text[], ${col('is_bot')}::boolean[], ${col('starts_visit')}::boolean[])`.execute(
         trx,
       );
       await this.jobs.enqueue(ROLLUP_JOB, {}, { dedupeKey: ROLLUP_JOB, runAt: rollupAt, maxAttempts: 20 }, trx);
     });
+  }
+
+  /** Poster codes → location id and library (scans are attributed to the poster's library). */
+  async locationsByCodes(codes: string[]): Promise<Map<string, { id: number; libraryId: number }>> {
+    if (codes.length === 0) return new Map();
+    const rows = await this.db.selectFrom('locations').select(['id', 'code', 'library_id']).where('code', 'in', codes).execute();
+    return new Map(rows.map((r) => [r.code, { id: Number(r.id), libraryId: r.library_id }]));
+  }
+
+  /** Read at each flush that needs it (not cached): the default may change on another instance. */
+  async defaultLibraryId(): Promise<number> {
+    const row = await this.db.selectFrom('libraries').select('id').where('is_default', '=', true).executeTakeFirstOrThrow();
+    return row.id;
   }
 
   async saltFor(day: string): Promise<Buffer | null> {
@@ -70,9 +83,10 @@ export class EventsRepository {
     return Number(r.n);
   }
 
-  async countEvents(filter: { kind?: StoredEvent['kind'] } = {}): Promise<number> {
+  async countEvents(filter: { kind?: StoredEvent['kind']; libraryId?: number } = {}): Promise<number> {
     let q = this.db.selectFrom('stats_events').select((eb) => eb.fn.countAll<number>().as('n'));
     if (filter.kind) q = q.where('kind', '=', filter.kind);
+    if (filter.libraryId !== undefined) q = q.where('library_id', '=', filter.libraryId);
     const r = await q.executeTakeFirstOrThrow();
     return Number(r.n);
   }

@@ -23,8 +23,15 @@ export interface EventsOptions {
 
 export const DEFAULT_EVENTS_OPTIONS: EventsOptions = { flushMs: 1000, maxBatch: 2000, maxBuffered: 100_000, rollupDelayMs: 5000 };
 
-/** Resolves poster codes to location ids at flush time, so that recording never waits for the database. */
-export type LocationResolver = (codes: string[]) => Promise<Map<string, number>>;
+/**
+ * Resolves poster codes to location ids and their libraries at flush time, so that recording never
+ * waits for the database. `defaultLibrary` attributes events recorded without a library (scripts,
+ * scans whose code no longer resolves).
+ */
+export interface LocationResolver {
+  locations(codes: string[]): Promise<Map<string, { id: number; libraryId: number }>>;
+  defaultLibrary(): Promise<number>;
+}
 
 /**
  * Records statistics events without slowing the request that causes them: record() only appends
@@ -68,7 +75,14 @@ export class EventsService {
       }
       const visit = req ? (req.visit ?? readVisitCookie(req.headers.cookie)) : null;
       this.push(
-        { kind: event.kind, origin: visit?.origin ?? 'direct', locationCode: visit?.code ?? null, ...fields, startsVisit: false },
+        {
+          kind: event.kind,
+          libraryId: req?.library?.id ?? null,
+          origin: visit?.origin ?? 'direct',
+          locationCode: visit?.code ?? null,
+          ...fields,
+          startsVisit: false,
+        },
         req,
       );
     } catch (err) {
@@ -76,9 +90,15 @@ export class EventsService {
     }
   }
 
-  /** A QR scan (scan endpoint); `startsVisit` when it also begins a new visitor session. */
+  /**
+   * A QR scan (scan endpoint); `startsVisit` when it also begins a new visitor session. /q/:code is
+   * global: the scan belongs to the location's library, resolved with the code at flush time.
+   */
   recordScan(origin: Origin, locationCode: string, req: EventRequest, bookId: number | null, startsVisit: boolean): void {
-    this.push({ kind: 'scan', origin, locationCode, bookId, query: null, resultCount: null, pages: null, startsVisit }, req);
+    this.push(
+      { kind: 'scan', libraryId: null, origin, locationCode, bookId, query: null, resultCount: null, pages: null, startsVisit },
+      req,
+    );
   }
 
   /** A session that began without a QR code (visit-tracking middleware). */
@@ -86,6 +106,7 @@ export class EventsService {
     this.push(
       {
         kind: 'visit',
+        libraryId: req.library?.id ?? null,
         origin: 'direct',
         locationCode: null,
         bookId: null,
@@ -173,18 +194,30 @@ export class EventsService {
   /** Pending → stored: hash (with the event day's salt) and classify, then drop the IP and user agent. */
   private async toRows(batch: PendingEvent[]): Promise<StoredEvent[]> {
     const codes = [...new Set(batch.map((e) => e.locationCode).filter((c): c is string => c !== null))];
-    const [ids, salts] = await Promise.all([
-      codes.length ? this.resolveLocations(codes) : Promise.resolve(new Map<string, number>()),
+    const [places, salts] = await Promise.all([
+      codes.length ? this.resolveLocations.locations(codes) : Promise.resolve(new Map<string, { id: number; libraryId: number }>()),
       this.salts.forDays(batch.filter((e) => !e.isBot && e.ip && e.userAgent).map((e) => libraryDate(e.at))),
     ]);
+    // Only events with neither a library nor a resolvable poster (scripts, forged codes) need it.
+    const fallback = batch.some((e) => e.libraryId === null && !(e.locationCode && places.has(e.locationCode)))
+      ? await this.resolveLocations.defaultLibrary()
+      : 0;
     return batch.map((e) => {
       const salt = salts.get(libraryDate(e.at)) ?? null;
-      const locationId = e.locationCode ? (ids.get(e.locationCode) ?? null) : null;
+      const found = e.locationCode ? places.get(e.locationCode) : undefined;
+      // A scan belongs to its poster's library; every other event to the site it happened on.
+      const libraryId = e.kind === 'scan' ? (found?.libraryId ?? e.libraryId ?? fallback) : (e.libraryId ?? found?.libraryId ?? fallback);
+      // A reader who came through ward A's poster and then reads on ward B's site: B's figures
+      // must not name A's place, so there the event counts as direct.
+      const place = found && found.libraryId === libraryId ? found : undefined;
+      const locationId = place?.id ?? null;
       return {
+        library_id: libraryId,
         occurred_at: e.at,
         kind: e.kind,
         // A code that no longer resolves (forged cookie) cannot be attributed: count it as direct.
-        origin: e.origin === 'qr' && locationId === null ? 'direct' : e.origin,
+        // A poster of another library's place: direct for this library (see above).
+        origin: (e.origin === 'qr' && locationId === null) || (found && !place) ? 'direct' : e.origin,
         location_id: locationId,
         book_id: e.bookId,
         query: e.query,

@@ -24,7 +24,11 @@ export type Origin = 'qr' | 'direct' | 'inactive';
 export type Device = 'phone' | 'tablet' | 'desktop';
 
 /** What `record()` needs from a request. An Express Request fits; scripts can pass a plain object. */
-export type EventRequest = Pick<Request, 'headers' | 'ip'> & { visit?: { origin: Origin; code: string | null } };
+export type EventRequest = Pick<Request, 'headers' | 'ip'> & {
+  visit?: { origin: Origin; code: string | null };
+  /** The library whose site served the request (req.library); absent: the default library. */
+  library?: { id: number };
+};
 
 /**
  * An event waiting in memory for the next flush. The IP address and user agent live only here,
@@ -33,6 +37,8 @@ export type EventRequest = Pick<Request, 'headers' | 'ip'> & { visit?: { origin:
  */
 export interface PendingEvent {
   at: Date;
+  /** The library of the request; null for scans (the location's library, resolved at flush) and scripts. */
+  libraryId: number | null;
   kind: EventKind;
   origin: Origin;
   locationCode: string | null;

@@ -10,16 +10,25 @@ export class ReadingCreditsRepository {
    * only reported a count (`count`, already capped). The row is locked while compared, so parallel
    * beacons cannot both count the same pages.
    */
-  async add(day: string, visitor: Buffer, bookId: number, pages: number[] | null, count: number, cap: number): Promise<number> {
+  async add(
+    libraryId: number,
+    day: string,
+    visitor: Buffer,
+    bookId: number,
+    pages: number[] | null,
+    count: number,
+    cap: number,
+  ): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('reading_credits')
-        .values({ day, visitor, book_id: bookId })
-        .onConflict((oc) => oc.columns(['day', 'visitor', 'book_id']).doNothing())
+        .values({ library_id: libraryId, day, visitor, book_id: bookId })
+        .onConflict((oc) => oc.columns(['library_id', 'day', 'visitor', 'book_id']).doNothing())
         .execute();
       const row = await trx
         .selectFrom('reading_credits')
         .select(['pages', 'counted'])
+        .where('library_id', '=', libraryId)
         .where('day', '=', day)
         .where('visitor', '=', visitor)
         .where('book_id', '=', bookId)
@@ -32,6 +41,7 @@ export class ReadingCreditsRepository {
       await trx
         .updateTable('reading_credits')
         .set({ pages: seen, counted: row.counted + added })
+        .where('library_id', '=', libraryId)
         .where('day', '=', day)
         .where('visitor', '=', visitor)
         .where('book_id', '=', bookId)

@@ -21,7 +21,7 @@ export class ReadingCredits {
 
   /** Pages to add to the statistics for this beacon (0: nothing new). */
   async credit(
-    visitor: { ip: string | undefined; userAgent: string | undefined },
+    visitor: { ip: string | undefined; userAgent: string | undefined; libraryId: number },
     bookId: number,
     report: { pages: number; seen?: number[] },
     bookPages: number,
@@ -36,6 +36,6 @@ export class ReadingCredits {
       this.prunedDay = day;
     }
     const id = visitorHash(await this.salts.todays(), visitor.ip, visitor.userAgent ?? '');
-    return this.repo.add(day, id, bookId, list, count, bookPages);
+    return this.repo.add(visitor.libraryId, day, id, bookId, list, count, bookPages);
   }
 }

@@ -3,33 +3,33 @@ import { splitRange, type DayRange } from './date-range.ts';
 import { SITE_KEY } from './location-keys.ts';
 
 /**
- * Per-book rows of a range: whole months from the monthly rollup (site-wide or one place), the
+ * Per-book rows of one library in a range: whole months from the monthly rollup (site-wide or one place), the
  * loose days at either end from the daily one. Long ranges thus stay cheap.
  */
-export function booksSource(range: DayRange, locationKey: number | null): RawBuilder<unknown> {
+export function booksSource(libraryId: number, range: DayRange, locationKey: number | null): RawBuilder<unknown> {
   const { months, days } = splitRange(range);
   const parts: RawBuilder<unknown>[] = [];
   if (months) {
     parts.push(sql`select book_id, opens, pages_read, downloads, scans from stats_monthly_books
-      where month between ${months.from}::date and ${months.to}::date and location_key = ${locationKey ?? SITE_KEY}`);
+      where library_id = ${libraryId} and month between ${months.from}::date and ${months.to}::date and location_key = ${locationKey ?? SITE_KEY}`);
   }
   for (const d of days) {
     parts.push(sql`select book_id, opens, pages_read, downloads, scans from stats_daily_books
-      where day between ${d.from}::date and ${d.to}::date ${locationFilter(locationKey)}`);
+      where library_id = ${libraryId} and day between ${d.from}::date and ${d.to}::date ${locationFilter(locationKey)}`);
   }
   return sql.join(parts, sql` union all `);
 }
 
-export function searchesSource(range: DayRange, locationKey: number | null): RawBuilder<unknown> {
+export function searchesSource(libraryId: number, range: DayRange, locationKey: number | null): RawBuilder<unknown> {
   const { months, days } = splitRange(range);
   const parts: RawBuilder<unknown>[] = [];
   if (months) {
     parts.push(sql`select query, searches, zero_results from stats_monthly_searches
-      where month between ${months.from}::date and ${months.to}::date and location_key = ${locationKey ?? SITE_KEY}`);
+      where library_id = ${libraryId} and month between ${months.from}::date and ${months.to}::date and location_key = ${locationKey ?? SITE_KEY}`);
   }
   for (const d of days) {
     parts.push(sql`select query, searches, zero_results from stats_daily_searches
-      where day between ${d.from}::date and ${d.to}::date ${locationFilter(locationKey)}`);
+      where library_id = ${libraryId} and day between ${d.from}::date and ${d.to}::date ${locationFilter(locationKey)}`);
   }
   return sql.join(parts, sql` union all `);
 }

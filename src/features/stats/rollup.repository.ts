@@ -62,90 +62,91 @@ export class RollupRepository {
       const counted = await sql<{ n: number }>`select count(*)::int as n from stats_events where id > ${lo} and id <= ${hi}`.execute(trx);
 
       await sql`
-        insert into stats_hourly (hour, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads)
-        select date_trunc('hour', occurred_at, 'UTC'), lk, ${counters} from ${ev} group by 1, 2
-        on conflict (hour, location_key) do update set ${addCounters('stats_hourly')}`.execute(trx);
+        insert into stats_hourly (library_id, hour, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads)
+        select library_id, date_trunc('hour', occurred_at, 'UTC'), lk, ${counters} from ${ev} group by 1, 2, 3
+        on conflict (library_id, hour, location_key) do update set ${addCounters('stats_hourly')}`.execute(trx);
 
       await sql`
-        insert into stats_daily (day, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads,
+        insert into stats_daily (library_id, day, location_key, visits, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads,
                                  visits_phone, visits_tablet, visits_desktop)
-        select (occurred_at at time zone ${tz})::date, lk, ${counters},
+        select library_id, (occurred_at at time zone ${tz})::date, lk, ${counters},
           count(*) filter (where is_visit and not is_bot and device = 'phone'),
           count(*) filter (where is_visit and not is_bot and device = 'tablet'),
           count(*) filter (where is_visit and not is_bot and device = 'desktop')
-        from ${ev} group by 1, 2
-        on conflict (day, location_key) do update set ${addCounters('stats_daily')},
+        from ${ev} group by 1, 2, 3
+        on conflict (library_id, day, location_key) do update set ${addCounters('stats_daily')},
           visits_phone = stats_daily.visits_phone + excluded.visits_phone,
           visits_tablet = stats_daily.visits_tablet + excluded.visits_tablet,
           visits_desktop = stats_daily.visits_desktop + excluded.visits_desktop`.execute(trx);
 
       await sql`
-        insert into stats_daily_books (day, location_key, book_id, opens, pages_read, downloads, scans)
-        select (occurred_at at time zone ${tz})::date, lk, book_id,
+        insert into stats_daily_books (library_id, day, location_key, book_id, opens, pages_read, downloads, scans)
+        select library_id, (occurred_at at time zone ${tz})::date, lk, book_id,
           count(*) filter (where kind = 'book_open'),
           coalesce(sum(pages) filter (where kind = 'pages_read'), 0),
           count(*) filter (where kind = 'download'),
           count(*) filter (where kind = 'scan')
-        from ${ev} where book_id is not null and not is_bot group by 1, 2, 3
-        on conflict (day, location_key, book_id) do update set
+        from ${ev} where book_id is not null and not is_bot group by 1, 2, 3, 4
+        on conflict (library_id, day, location_key, book_id) do update set
           opens = stats_daily_books.opens + excluded.opens,
           pages_read = stats_daily_books.pages_read + excluded.pages_read,
           downloads = stats_daily_books.downloads + excluded.downloads,
           scans = stats_daily_books.scans + excluded.scans`.execute(trx);
 
       await sql`
-        insert into stats_daily_searches (day, location_key, query, searches, zero_results)
-        select (occurred_at at time zone ${tz})::date, lk, query, count(*), count(*) filter (where result_count = 0)
-        from ${ev} where kind = 'search' and query is not null and not is_bot group by 1, 2, 3
-        on conflict (day, location_key, query) do update set
+        insert into stats_daily_searches (library_id, day, location_key, query, searches, zero_results)
+        select library_id, (occurred_at at time zone ${tz})::date, lk, query, count(*), count(*) filter (where result_count = 0)
+        from ${ev} where kind = 'search' and query is not null and not is_bot group by 1, 2, 3, 4
+        on conflict (library_id, day, location_key, query) do update set
           searches = stats_daily_searches.searches + excluded.searches,
           zero_results = stats_daily_searches.zero_results + excluded.zero_results`.execute(trx);
 
-      // The same, by month, per place and once more for the whole site (SITE_KEY).
+      // The same, by month, per place and once more for the library's whole site (SITE_KEY).
       await sql`
-        insert into stats_monthly_books (month, location_key, book_id, opens, pages_read, downloads, scans)
-        select date_trunc('month', occurred_at at time zone ${tz})::date, k.key, book_id,
+        insert into stats_monthly_books (library_id, month, location_key, book_id, opens, pages_read, downloads, scans)
+        select library_id, date_trunc('month', occurred_at at time zone ${tz})::date, k.key, book_id,
           count(*) filter (where kind = 'book_open'),
           coalesce(sum(pages) filter (where kind = 'pages_read'), 0),
           count(*) filter (where kind = 'download'),
           count(*) filter (where kind = 'scan')
         from ${ev} cross join lateral (values (lk), (${SITE_KEY}::bigint)) as k(key)
-        where book_id is not null and not is_bot group by 1, 2, 3
-        on conflict (location_key, month, book_id) do update set
+        where book_id is not null and not is_bot group by 1, 2, 3, 4
+        on conflict (library_id, location_key, month, book_id) do update set
           opens = stats_monthly_books.opens + excluded.opens,
           pages_read = stats_monthly_books.pages_read + excluded.pages_read,
           downloads = stats_monthly_books.downloads + excluded.downloads,
           scans = stats_monthly_books.scans + excluded.scans`.execute(trx);
 
       await sql`
-        insert into stats_monthly_searches (month, location_key, query, searches, zero_results)
-        select date_trunc('month', occurred_at at time zone ${tz})::date, k.key, query, count(*), count(*) filter (where result_count = 0)
+        insert into stats_monthly_searches (library_id, month, location_key, query, searches, zero_results)
+        select library_id, date_trunc('month', occurred_at at time zone ${tz})::date, k.key, query, count(*), count(*) filter (where result_count = 0)
         from ${ev} cross join lateral (values (lk), (${SITE_KEY}::bigint)) as k(key)
-        where kind = 'search' and query is not null and not is_bot group by 1, 2, 3
-        on conflict (location_key, month, query) do update set
+        where kind = 'search' and query is not null and not is_bot group by 1, 2, 3, 4
+        on conflict (library_id, location_key, month, query) do update set
           searches = stats_monthly_searches.searches + excluded.searches,
           zero_results = stats_monthly_searches.zero_results + excluded.zero_results`.execute(trx);
 
-      // Unique visitors: a hash counts once per day and location key, and once per day site-wide.
+      // Unique visitors: a hash counts once per library, day and location key, and once per library
+      // and day site-wide (a person visiting two wards' sites counts in each: their figures are theirs).
       await sql`
         with seen as (
-          select (occurred_at at time zone ${tz})::date as day, lk, visitor_hash from ${ev}
+          select library_id, (occurred_at at time zone ${tz})::date as day, lk, visitor_hash from ${ev}
           where visitor_hash is not null and not is_bot
         ), fresh as (
-          insert into stats_daily_visitors (day, location_key, visitor_hash)
-          select day, lk, visitor_hash from seen
+          insert into stats_daily_visitors (library_id, day, location_key, visitor_hash)
+          select library_id, day, lk, visitor_hash from seen
           union
-          select day, ${SITE_KEY}::bigint, visitor_hash from seen
+          select library_id, day, ${SITE_KEY}::bigint, visitor_hash from seen
           on conflict do nothing
-          returning day, location_key
+          returning library_id, day, location_key
         ), per_location as (
-          insert into stats_daily (day, location_key, uniques)
-          select day, location_key, count(*) from fresh where location_key <> ${SITE_KEY} group by 1, 2
-          on conflict (day, location_key) do update set uniques = stats_daily.uniques + excluded.uniques
+          insert into stats_daily (library_id, day, location_key, uniques)
+          select library_id, day, location_key, count(*) from fresh where location_key <> ${SITE_KEY} group by 1, 2, 3
+          on conflict (library_id, day, location_key) do update set uniques = stats_daily.uniques + excluded.uniques
         )
-        insert into stats_daily_site (day, uniques)
-        select day, count(*) from fresh where location_key = ${SITE_KEY} group by 1
-        on conflict (day) do update set uniques = stats_daily_site.uniques + excluded.uniques`.execute(trx);
+        insert into stats_daily_site (library_id, day, uniques)
+        select library_id, day, count(*) from fresh where location_key = ${SITE_KEY} group by 1, 2
+        on conflict (library_id, day) do update set uniques = stats_daily_site.uniques + excluded.uniques`.execute(trx);
 
       await sql`update stats_rollup_state set last_event_id = ${hi}, updated_at = now() where name = 'events'`.execute(trx);
       return { from: lo, to: hi, events: counted.rows[0]?.n ?? 0 };
@@ -162,7 +163,7 @@ export class RollupRepository {
 /** The events of an id range with their location key (see StatsHourlyTable). */
 function events(lo: number, hi: number): RawBuilder<unknown> {
   return sql`(
-    select occurred_at, kind, is_bot, device, book_id, query, result_count, pages, visitor_hash,
+    select library_id, occurred_at, kind, is_bot, device, book_id, query, result_count, pages, visitor_hash,
       kind = 'visit' or (kind = 'scan' and starts_visit) as is_visit,
       case when origin = 'qr' and location_id is not null then location_id
            when origin = 'inactive' then ${INACTIVE_KEY}::bigint else ${DIRECT_KEY}::bigint end as lk

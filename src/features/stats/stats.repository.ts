@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.ts';
 import type { DayRange, Granularity } from './date-range.ts';
 import { booksSource, locationFilter, searchesSource } from './rollup-sources.ts';
 import { libraryDayStart, addDays, LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
+import { onShelf } from '../libraries/shelf.ts';
 
 export interface Totals {
   visits: number;
@@ -66,24 +67,27 @@ export interface SearchRow {
 }
 
 /**
- * Dashboard queries. They read only the rollup tables (and the small books/locations/categories
- * tables for names), never stats_events: their cost grows with days × places, not with traffic.
+ * Dashboard queries of ONE library (every query takes its id: a ward's dashboard never sees another
+ * ward's rows). They read only the rollup tables (and the small books/locations/categories tables
+ * for names), never stats_events: their cost grows with days × places, not with traffic.
  */
 export class StatsRepository {
   constructor(private readonly db: Database) {}
 
-  async totals(range: DayRange, locationKey: number | null): Promise<Totals> {
+  async totals(libraryId: number, range: DayRange, locationKey: number | null): Promise<Totals> {
     const r = await sql<Record<string, number | string | null>>`
       select coalesce(sum(visits), 0) as visits, coalesce(sum(scans), 0) as scans, coalesce(sum(bot_hits), 0) as bot_hits,
         coalesce(sum(book_opens), 0) as book_opens, coalesce(sum(pages_read), 0) as pages_read,
         coalesce(sum(searches), 0) as searches, coalesce(sum(zero_searches), 0) as zero_searches,
         coalesce(sum(downloads), 0) as downloads, coalesce(sum(uniques), 0) as uniques,
         coalesce(sum(visits_phone), 0) as phone, coalesce(sum(visits_tablet), 0) as tablet, coalesce(sum(visits_desktop), 0) as desktop
-      from stats_daily where day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)}`.execute(this.db);
+      from stats_daily where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)}`.execute(
+      this.db,
+    );
     const row = r.rows[0] ?? {};
     const n = (k: string) => Number(row[k] ?? 0);
     // Site-wide uniques are not the sum over places (one person can arrive from two in a day).
-    const uniques = locationKey === null ? await this.siteUniques(range) : n('uniques');
+    const uniques = locationKey === null ? await this.siteUniques(libraryId, range) : n('uniques');
     return {
       visits: n('visits'),
       uniques,
@@ -100,17 +104,17 @@ export class StatsRepository {
     };
   }
 
-  private async siteUniques(range: DayRange): Promise<number> {
+  private async siteUniques(libraryId: number, range: DayRange): Promise<number> {
     const r = await sql<{ n: string | number }>`
-      select coalesce(sum(uniques), 0) as n from stats_daily_site where day between ${range.from}::date and ${range.to}::date`.execute(
+      select coalesce(sum(uniques), 0) as n from stats_daily_site where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date`.execute(
       this.db,
     );
     return Number(r.rows[0]?.n ?? 0);
   }
 
   /** Per hour (one day), per day or per ISO week; every bucket of the range is present, zeros included. */
-  async series(range: DayRange, locationKey: number | null, by: Granularity): Promise<SeriesPoint[]> {
-    if (by === 'hour') return this.hourly(range, locationKey);
+  async series(libraryId: number, range: DayRange, locationKey: number | null, by: Granularity): Promise<SeriesPoint[]> {
+    if (by === 'hour') return this.hourly(libraryId, range, locationKey);
     const step = by === 'week' ? sql`interval '1 week'` : sql`interval '1 day'`;
     const bucket = by === 'week' ? sql`date_trunc('week', day)::date` : sql`day`;
     const uniques = locationKey === null ? sql`coalesce(s.uniques, 0)` : sql`coalesce(d.uniques, 0)`;
@@ -118,10 +122,10 @@ export class StatsRepository {
       with d as (
         select ${bucket} as b, sum(visits) as visits, sum(scans) as scans, sum(book_opens) as book_opens,
           sum(pages_read) as pages_read, sum(searches) as searches, sum(uniques) as uniques
-        from stats_daily where day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)} group by 1
+        from stats_daily where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)} group by 1
       ), s as (
         select ${by === 'week' ? sql`date_trunc('week', day)::date` : sql`day`} as b, sum(uniques) as uniques
-        from stats_daily_site where day between ${range.from}::date and ${range.to}::date group by 1
+        from stats_daily_site where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date group by 1
       ), buckets as (
         select g::date as b from generate_series(
           ${by === 'week' ? sql`date_trunc('week', ${range.from}::date)` : sql`${range.from}::date`}, ${range.to}::date, ${step}) g
@@ -133,13 +137,13 @@ export class StatsRepository {
     return r.rows.map(toPoint);
   }
 
-  private async hourly(range: DayRange, locationKey: number | null): Promise<SeriesPoint[]> {
+  private async hourly(libraryId: number, range: DayRange, locationKey: number | null): Promise<SeriesPoint[]> {
     const from = libraryDayStart(range.from);
     const to = libraryDayStart(addDays(range.to, 1));
     const r = await sql<Record<string, string | number>>`
       with h as (
         select hour, sum(visits) as visits, sum(scans) as scans, sum(book_opens) as book_opens, sum(pages_read) as pages_read, sum(searches) as searches
-        from stats_hourly where hour >= ${from} and hour < ${to} ${locationFilter(locationKey)} group by 1
+        from stats_hourly where library_id = ${libraryId} and hour >= ${from} and hour < ${to} ${locationFilter(locationKey)} group by 1
       ), buckets as (
         select g as hour from generate_series(${from}::timestamptz, ${to}::timestamptz - interval '1 hour', interval '1 hour') g
       )
@@ -151,14 +155,14 @@ export class StatsRepository {
   }
 
   /** Every place with activity in the range, plus every active place (zeros show where posters are idle). */
-  async byLocation(range: DayRange): Promise<LocationRow[]> {
+  async byLocation(libraryId: number, range: DayRange): Promise<LocationRow[]> {
     const r = await sql<Record<string, string | number | boolean | null>>`
       with d as (
         select location_key, sum(visits) as visits, sum(uniques) as uniques, sum(scans) as scans, sum(bot_hits) as bot_hits,
           sum(book_opens) as book_opens, sum(pages_read) as pages_read, sum(searches) as searches
-        from stats_daily where day between ${range.from}::date and ${range.to}::date group by 1
+        from stats_daily where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date group by 1
       ), keys as (
-        select location_key from d union select id from locations where active
+        select location_key from d union select id from locations where active and library_id = ${libraryId}
       )
       select keys.location_key, l.name, l.code, l.active,
         coalesce(d.visits, 0) as visits, coalesce(d.uniques, 0) as uniques, coalesce(d.scans, 0) as scans, coalesce(d.bot_hits, 0) as bot_hits,
@@ -180,11 +184,11 @@ export class StatsRepository {
     }));
   }
 
-  async topBooks(range: DayRange, locationKey: number | null, limit: number): Promise<BookRow[]> {
+  async topBooks(libraryId: number, range: DayRange, locationKey: number | null, limit: number): Promise<BookRow[]> {
     const r = await sql<Record<string, string | number | null>>`
       with d as (
         select book_id, sum(opens) as opens, sum(pages_read) as pages_read, sum(downloads) as downloads, sum(scans) as scans
-        from (${booksSource(range, locationKey)}) src
+        from (${booksSource(libraryId, range, locationKey)}) src
         group by 1 order by 2 desc, 3 desc, 1 limit ${limit}
       )
       select d.*, b.title from d left join books b on b.id = d.book_id order by d.opens desc, d.pages_read desc, d.book_id`.execute(
@@ -201,10 +205,10 @@ export class StatsRepository {
   }
 
   /** A book in two categories counts in both (categories as they are today). */
-  async topCategories(range: DayRange, locationKey: number | null, limit: number): Promise<CategoryRow[]> {
+  async topCategories(libraryId: number, range: DayRange, locationKey: number | null, limit: number): Promise<CategoryRow[]> {
     const r = await sql<Record<string, string | number>>`
       with d as (
-        select book_id, sum(opens) as opens, sum(pages_read) as pages_read from (${booksSource(range, locationKey)}) src group by 1
+        select book_id, sum(opens) as opens, sum(pages_read) as pages_read from (${booksSource(libraryId, range, locationKey)}) src group by 1
       )
       select c.slug, c.name, sum(d.opens) as opens, sum(d.pages_read) as pages_read
       from d join book_categories bc on bc.book_id = d.book_id join categories c on c.id = bc.category_id
@@ -218,10 +222,16 @@ export class StatsRepository {
   }
 
   /** Most frequent searches, or (zeroOnly) the searches that found nothing: what readers miss. */
-  async topSearches(range: DayRange, locationKey: number | null, limit: number, zeroOnly: boolean): Promise<SearchRow[]> {
+  async topSearches(
+    libraryId: number,
+    range: DayRange,
+    locationKey: number | null,
+    limit: number,
+    zeroOnly: boolean,
+  ): Promise<SearchRow[]> {
     const r = await sql<Record<string, string | number>>`
       select query, sum(searches) as searches, sum(zero_results) as zero_results
-      from (${searchesSource(range, locationKey)}) src
+      from (${searchesSource(libraryId, range, locationKey)}) src
       group by 1 ${zeroOnly ? sql`having sum(zero_results) > 0 order by 3 desc, 2 desc` : sql`order by 2 desc, 3 desc`}, 1 limit ${limit}`.execute(
       this.db,
     );
@@ -229,14 +239,14 @@ export class StatsRepository {
   }
 
   /** Books published per month (local time), the last `months` months up to `toDay`, zeros included. */
-  async newBooksPerMonth(toDay: string, months: number): Promise<Array<{ month: string; books: number }>> {
+  async newBooksPerMonth(libraryId: number, toDay: string, months: number): Promise<Array<{ month: string; books: number }>> {
     const r = await sql<{ month: string; books: string | number }>`
       with m as (
         select g::date as month from generate_series(date_trunc('month', ${toDay}::date) - ${months - 1} * interval '1 month',
           date_trunc('month', ${toDay}::date), interval '1 month') g
       ), b as (
         select date_trunc('month', published_at at time zone ${LIBRARY_TIME_ZONE})::date as month, count(*) as books
-        from books where published_at is not null group by 1
+        from books where published_at is not null and ${onShelf(libraryId)} group by 1
       )
       select to_char(m.month, 'YYYY-MM') as month, coalesce(b.books, 0) as books from m left join b on b.month = m.month order by m.month`.execute(
       this.db,
@@ -245,15 +255,17 @@ export class StatsRepository {
   }
 
   /** Figures for the headline card: all-time visits and scans, titles on the shelves, first day with data. */
-  async headline(): Promise<{ visits: number; scans: number; pagesRead: number; titles: number; places: number; since: string | null }> {
+  async headline(
+    libraryId: number,
+  ): Promise<{ visits: number; scans: number; pagesRead: number; titles: number; places: number; since: string | null }> {
     const r = await sql<Record<string, string | number | null>>`
       select d.visits, d.scans, d.pages_read, d.since,
-        (select count(*) from books where status = 'published') as titles,
-        (select count(*) from locations where active) as places
+        (select count(*) from books where status = 'published' and ${onShelf(libraryId)}) as titles,
+        (select count(*) from locations where active and library_id = ${libraryId}) as places
       from (
         select coalesce(sum(visits), 0) as visits, coalesce(sum(scans), 0) as scans, coalesce(sum(pages_read), 0) as pages_read,
           to_char(min(day) filter (where visits > 0), 'YYYY-MM-DD') as since
-        from stats_daily
+        from stats_daily where library_id = ${libraryId}
       ) d`.execute(this.db);
     const row = r.rows[0] ?? {};
     return {

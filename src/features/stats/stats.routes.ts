@@ -17,7 +17,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
   const queryOf = (req: Request): StatsQuery => parseStatsQuery(req.query, ctx.clock.now());
 
   router.get('/', async (req, res) => {
-    const dashboard = await stats.dashboard(queryOf(req));
+    const dashboard = await stats.dashboard(req.library.id, queryOf(req));
     res.render('stats/dashboard', { d: dashboard, ...statsViewHelpers(req, dashboard.query, ctx.clock.now()) });
   });
 
@@ -28,7 +28,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
     if (!table) throw notFound();
     const query = queryOf(req);
     const t = translator(req.lang);
-    const { columns, rows } = await stats.exportTable(table, query);
+    const { columns, rows } = await stats.exportTable(req.library.id, table, query);
     const header = columns.map((c) => t(`stats.col.${c}` as MessageKey));
     const name = `thong-ke-${table}-${query.range.from}_${query.range.to}${query.location === 'all' ? '' : `-${query.location}`}.csv`;
     res.set('Content-Disposition', `attachment; filename="${name}"`);
@@ -59,7 +59,7 @@ export function statsRoutes(ctx: AppContext, registry: GuardedRouter[]): Router 
       compareMode: 'custom',
       granularity: 'day',
     };
-    const dashboard = await stats.dashboard(query);
+    const dashboard = await stats.dashboard(req.library.id, query);
     res.render('stats/report', { d: dashboard, month, ...statsViewHelpers(req, query, ctx.clock.now()) });
   });
 

@@ -63,22 +63,23 @@ export class StatsService {
     }
   }
 
-  async dashboard(query: StatsQuery): Promise<Dashboard> {
+  /** One library's dashboard: every figure is that library's. */
+  async dashboard(libraryId: number, query: StatsQuery): Promise<Dashboard> {
     await this.catchUp();
     const { range, locationKey } = query;
     const [totals, compareTotals, series, locations, topBooks, topCategories, topSearches, zeroSearches, newBooks, headline, places] =
       await Promise.all([
-        this.repo.totals(range, locationKey),
-        query.compare ? this.repo.totals(query.compare, locationKey) : Promise.resolve(null),
-        this.repo.series(range, locationKey, query.granularity),
-        this.repo.byLocation(range),
-        this.repo.topBooks(range, locationKey, TOP_LIMIT),
-        this.repo.topCategories(range, locationKey, TOP_LIMIT),
-        this.repo.topSearches(range, locationKey, TOP_LIMIT, false),
-        this.repo.topSearches(range, locationKey, TOP_LIMIT, true),
-        this.repo.newBooksPerMonth(range.to, 12),
-        this.repo.headline(),
-        this.locations.list(),
+        this.repo.totals(libraryId, range, locationKey),
+        query.compare ? this.repo.totals(libraryId, query.compare, locationKey) : Promise.resolve(null),
+        this.repo.series(libraryId, range, locationKey, query.granularity),
+        this.repo.byLocation(libraryId, range),
+        this.repo.topBooks(libraryId, range, locationKey, TOP_LIMIT),
+        this.repo.topCategories(libraryId, range, locationKey, TOP_LIMIT),
+        this.repo.topSearches(libraryId, range, locationKey, TOP_LIMIT, false),
+        this.repo.topSearches(libraryId, range, locationKey, TOP_LIMIT, true),
+        this.repo.newBooksPerMonth(libraryId, range.to, 12),
+        this.repo.headline(libraryId),
+        this.locations.list(libraryId),
       ]);
     return {
       query,
@@ -96,19 +97,23 @@ export class StatsService {
     };
   }
 
-  async headline(): Promise<Headline> {
+  async headline(libraryId: number): Promise<Headline> {
     await this.catchUp();
-    return this.repo.headline();
+    return this.repo.headline(libraryId);
   }
 
   /** One table as rows of cells (first row: header keys, translated by the caller). */
-  async exportTable(table: ExportTable, query: StatsQuery): Promise<{ columns: string[]; rows: Array<Array<string | number>> }> {
+  async exportTable(
+    libraryId: number,
+    table: ExportTable,
+    query: StatsQuery,
+  ): Promise<{ columns: string[]; rows: Array<Array<string | number>> }> {
     await this.catchUp();
     const { range, locationKey } = query;
     switch (table) {
       case 'totals': {
-        const t = await this.repo.totals(range, locationKey);
-        const c = query.compare ? await this.repo.totals(query.compare, locationKey) : null;
+        const t = await this.repo.totals(libraryId, range, locationKey);
+        const c = query.compare ? await this.repo.totals(libraryId, query.compare, locationKey) : null;
         const keys = Object.keys(t) as Array<keyof Totals>;
         return {
           columns: c ? ['metric', 'period', 'value', 'comparePeriod', 'compareValue'] : ['metric', 'period', 'value'],
@@ -116,14 +121,14 @@ export class StatsService {
         };
       }
       case 'series': {
-        const s = await this.repo.series(range, locationKey, query.granularity);
+        const s = await this.repo.series(libraryId, range, locationKey, query.granularity);
         return {
           columns: ['bucket', 'visits', 'uniques', 'scans', 'bookOpens', 'pagesRead', 'searches'],
           rows: s.map((p) => [p.bucket, p.visits, p.uniques, p.scans, p.bookOpens, p.pagesRead, p.searches]),
         };
       }
       case 'locations': {
-        const l = await this.repo.byLocation(range);
+        const l = await this.repo.byLocation(libraryId, range);
         return {
           columns: ['locationKey', 'place', 'code', 'visits', 'uniques', 'scans', 'botHits', 'bookOpens', 'pagesRead', 'searches'],
           rows: l.map((r) => [
@@ -141,23 +146,23 @@ export class StatsService {
         };
       }
       case 'books': {
-        const b = await this.repo.topBooks(range, locationKey, EXPORT_LIMIT);
+        const b = await this.repo.topBooks(libraryId, range, locationKey, EXPORT_LIMIT);
         return {
           columns: ['bookId', 'title', 'opens', 'pagesRead', 'downloads', 'scans'],
           rows: b.map((r) => [r.bookId, r.title ?? '', r.opens, r.pagesRead, r.downloads, r.scans]),
         };
       }
       case 'categories': {
-        const c = await this.repo.topCategories(range, locationKey, EXPORT_LIMIT);
+        const c = await this.repo.topCategories(libraryId, range, locationKey, EXPORT_LIMIT);
         return { columns: ['category', 'opens', 'pagesRead'], rows: c.map((r) => [r.name, r.opens, r.pagesRead]) };
       }
       case 'searches':
       case 'no-results': {
-        const s = await this.repo.topSearches(range, locationKey, EXPORT_LIMIT, table === 'no-results');
+        const s = await this.repo.topSearches(libraryId, range, locationKey, EXPORT_LIMIT, table === 'no-results');
         return { columns: ['query', 'searches', 'zeroResults'], rows: s.map((r) => [r.query, r.searches, r.zeroResults]) };
       }
       case 'new-books': {
-        const n = await this.repo.newBooksPerMonth(range.to, 24);
+        const n = await this.repo.newBooksPerMonth(libraryId, range.to, 24);
         return { columns: ['month', 'books'], rows: n.map((r) => [r.month, r.books]) };
       }
     }

@@ -35,7 +35,7 @@ export function statsViewHelpers(req: Request, query: StatsQuery, now: Date) {
     filters.set('cfrom', query.compare.from);
     filters.set('cto', query.compare.to);
   }
-  const exportUrl = (table: string) => `/admin/stats/export/${table}.csv?${filters.toString()}`;
+  const exportUrl = (table: string) => `${String(req.res?.locals.base ?? '')}/admin/stats/export/${table}.csv?${filters.toString()}`;
 
   const placeName = (row: Pick<LocationRow, 'locationKey' | 'name'>) =>
     row.locationKey === DIRECT_KEY

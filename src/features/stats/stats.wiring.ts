@@ -13,6 +13,8 @@ import { RollupRepository } from './rollup.repository.ts';
 import { RollupService } from './rollup.service.ts';
 import { StatsRepository } from './stats.repository.ts';
 import { StatsService } from './stats.service.ts';
+import { CityStatsRepository } from './city-stats.repository.ts';
+import { CityStatsService } from './city-stats.service.ts';
 
 /**
  * Builds the locations and statistics repositories and services, so that AppContext wires them
@@ -30,10 +32,17 @@ export function createLocationsAndStats(deps: {
   const eventsRepo = new EventsRepository(db, deps.jobs);
   const locations = new LocationsService(locationsRepo, clock);
   const salts = new DailySalts(eventsRepo, clock);
-  const events = new EventsService(eventsRepo, salts, (codes) => locations.idsByCodes(codes), clock, log.child({ component: 'events' }), {
-    ...DEFAULT_EVENTS_OPTIONS,
-    ...deps.events,
-  });
+  const events = new EventsService(
+    eventsRepo,
+    salts,
+    { locations: (codes) => eventsRepo.locationsByCodes(codes), defaultLibrary: () => eventsRepo.defaultLibraryId() },
+    clock,
+    log.child({ component: 'events' }),
+    {
+      ...DEFAULT_EVENTS_OPTIONS,
+      ...deps.events,
+    },
+  );
   const rollupRepo = new RollupRepository(db);
   const statsRepo = new StatsRepository(db);
   const readingCreditsRepo = new ReadingCreditsRepository(db);
@@ -48,6 +57,7 @@ export function createLocationsAndStats(deps: {
       events,
       rollup,
       stats,
+      cityStats: new CityStatsService(new CityStatsRepository(db), stats),
       dailySalts: salts,
       readingCredits: new ReadingCredits(readingCreditsRepo, salts, clock),
     },

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../../src/db/schema/users.ts';
-import { csrfFrom, signInAs, type Agent } from '../../helpers/auth.ts';
+import { createUser, csrfFrom, signedInAgent, signInAs, type Agent } from '../../helpers/auth.ts';
 import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
 
 interface RouteCase {
@@ -30,9 +30,21 @@ function adminRoutes(env: TestEnv): RouteCase[] {
 
 let env: TestEnv;
 const agents = {} as Record<Role, { agent: Agent; csrf: string }>;
+/** Staff of ANOTHER library (ward B), in every role, and a city admin who serves no library by membership. */
+const otherLibrary = {} as Record<Role, { agent: Agent; csrf: string }>;
+let cityAdmin: { agent: Agent; csrf: string };
 beforeAll(async () => {
   env = await createTestEnv();
   for (const role of ['admin', 'librarian', 'leader'] as const) agents[role] = await signInAs(env.app, env.ctx, role);
+  const wardB = await env.ctx.services.libraries.create({ slug: 'phuong-b', name: 'Phường B', unionName: '', address: '', contact: '' });
+  for (const role of ['admin', 'librarian', 'leader'] as const) {
+    const user = await createUser(env.ctx, role, undefined, wardB.id);
+    // Their own admin pages are at /phuong-b/admin: sign in there.
+    otherLibrary[role] = await signedInAgent(env.app, user.email, undefined, '/phuong-b/admin');
+  }
+  const city = await createUser(env.ctx, 'leader', undefined, wardB.id);
+  await env.ctx.repos.users.setCityRole(city.id, 'city_admin');
+  cityAdmin = await signedInAgent(env.app, city.email);
 });
 afterAll(() => env.cleanup());
 
@@ -69,6 +81,36 @@ describe('admin route guards', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+
+  it('answers 403 to staff of another library, in every role, on EVERY admin route of this library', async () => {
+    let checked = 0;
+    for (const c of adminRoutes(env)) {
+      for (const role of ['admin', 'librarian', 'leader'] as const) {
+        const { agent, csrf } = otherLibrary[role];
+        const res = await agent[c.method](c.path).set('x-csrf-token', csrf).set('Accept', 'text/html');
+        expect(res.status, `${role} of another library: ${c.method} ${c.path}`).toBe(403);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('lets staff of a library through on the same routes under its own address /{slug}/admin/…', async () => {
+    for (const c of adminRoutes(env).filter((r) => r.method === 'get')) {
+      const { agent } = otherLibrary[c.roles[0]];
+      const res = await agent.get(`/phuong-b${c.path}`);
+      expect([401, 403], `${c.roles[0]} GET /phuong-b${c.path}`).not.toContain(res.status);
+    }
+  });
+
+  it('lets a city admin through (not 401/403) on every GET admin route of any library', async () => {
+    for (const c of adminRoutes(env).filter((r) => r.method === 'get')) {
+      for (const prefix of ['', '/phuong-b']) {
+        const res = await cityAdmin.agent.get(prefix + c.path);
+        expect([401, 403], `city admin GET ${prefix}${c.path}`).not.toContain(res.status);
+      }
+    }
   });
 
   it('lets an allowed role through (not 401/403) on every GET admin route', async () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfFrom, signedInAgent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId, type TestEnv } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -55,9 +55,11 @@ describe('first-run setup', () => {
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([303, 409]);
-    const users = await env.ctx.repos.users.list();
+    const users = await env.ctx.repos.users.listAll();
     expect(users).toHaveLength(1);
-    expect(users[0].role).toBe('admin');
+    // The first account runs the whole install: city admin, and admin of the default library.
+    expect(users[0].city_role).toBe('city_admin');
+    expect([...(await env.ctx.repos.users.membershipsOf(users[0].id))]).toEqual([[await defaultLibraryId(env.ctx), 'admin']]);
     expect(users[0].password_hash).toMatch(/^\$argon2id\$/);
   });
 

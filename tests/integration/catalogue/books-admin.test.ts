@@ -4,7 +4,7 @@ import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue
 import type { PublishGate } from '../../../src/features/catalogue/books/publish-gate.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { switchableGate } from '../../helpers/publish-gates.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { countDocs, drainJobs, searchBooks, seedPublishedBook } from './support.ts';
 
 let env: TestEnv;
@@ -54,7 +54,7 @@ describe('book admin pages', () => {
     expect(bad.text).toContain('value="Bỉ vỏ (bản mới)"');
     expect((await env.ctx.repos.books.findById(id))!.title).toBe('Bỉ vỏ');
 
-    const [lichSu, vhvn] = await env.ctx.repos.categories.findByNamesOrSlugs(['lich-su', 'van-hoc-viet-nam']);
+    const [lichSu, vhvn] = await env.ctx.repos.categories.findByNamesOrSlugs(DEFAULT_LIBRARY_ID, ['lich-su', 'van-hoc-viet-nam']);
     await librarian.agent
       .post(`/admin/books/${id}`)
       .type('form')
@@ -207,7 +207,7 @@ describe('categories', () => {
       .type('form')
       .send(form({ name: 'Sách nói & Âm nhạc' }))
       .expect(303);
-    const created = await env.ctx.repos.categories.findBySlug('sach-noi-am-nhac');
+    const created = await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'sach-noi-am-nhac');
     expect(created?.category.name).toBe('Sách nói & Âm nhạc');
     const dup = await librarian.agent
       .post('/admin/categories')
@@ -220,13 +220,13 @@ describe('categories', () => {
   it('renames (old slug keeps working) and re-indexes its books', async () => {
     const id = await seedPublishedBook(env.ctx, { title: 'Địa lý Việt Nam', categories: ['dia-ly'], pages: ['Sông Hồng.'] });
     await drainJobs(env.ctx);
-    const cat = (await env.ctx.repos.categories.findBySlug('dia-ly'))!.category;
+    const cat = (await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'dia-ly'))!.category;
     await librarian.agent
       .post(`/admin/categories/${cat.id}`)
       .type('form')
       .send(form({ name: 'Địa lý & Môi trường', slug: 'dia-ly-moi-truong', position: String(cat.position) }))
       .expect(303);
-    expect(await env.ctx.repos.categories.findBySlug('dia-ly')).toMatchObject({
+    expect(await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'dia-ly')).toMatchObject({
       redirected: true,
       category: { id: cat.id, slug: 'dia-ly-moi-truong' },
     });
@@ -238,8 +238,8 @@ describe('categories', () => {
   });
 
   it('merges one category into another and reorders', async () => {
-    const a = (await env.ctx.repos.categories.findBySlug('the-thao'))!.category;
-    const b = (await env.ctx.repos.categories.findBySlug('ky-nang-song'))!.category;
+    const a = (await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'the-thao'))!.category;
+    const b = (await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'ky-nang-song'))!.category;
     const id = await seedPublishedBook(env.ctx, { title: 'Bóng đá học đường', categories: ['the-thao'], pages: ['Sút bóng.'] });
     await drainJobs(env.ctx);
     await librarian.agent
@@ -249,17 +249,17 @@ describe('categories', () => {
       .expect(303);
     expect(await env.ctx.repos.categories.findById(a.id)).toBeUndefined();
     expect((await env.ctx.repos.books.categoriesOf(id)).map((c) => c.slug)).toEqual(['ky-nang-song']);
-    expect((await env.ctx.repos.categories.findBySlug('the-thao'))?.category.id).toBe(b.id);
+    expect((await env.ctx.repos.categories.findBySlug(DEFAULT_LIBRARY_ID, 'the-thao'))?.category.id).toBe(b.id);
     await drainJobs(env.ctx);
     expect(await searchBooks(env.ctx, 'bong da', 'categorySlugs = "ky-nang-song"')).toEqual([id]);
 
-    const before = (await env.ctx.repos.categories.list()).map((c) => c.id);
+    const before = (await env.ctx.repos.categories.list(DEFAULT_LIBRARY_ID)).map((c) => c.id);
     await librarian.agent
       .post(`/admin/categories/${before[1]}/move`)
       .type('form')
       .send(form({ direction: 'up' }))
       .expect(303);
-    const after = (await env.ctx.repos.categories.list()).map((c) => c.id);
+    const after = (await env.ctx.repos.categories.list(DEFAULT_LIBRARY_ID)).map((c) => c.id);
     expect(after.slice(0, 2)).toEqual([before[1], before[0]]);
     const page = await flashOf(librarian.agent, '/admin/categories');
     expect(page).toContain('Đã đổi thứ tự.');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { INGEST_ERROR_KEYS } from '../../../src/features/catalogue/ingest/ingest.job.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 
 /**
@@ -82,7 +82,7 @@ describe.skipIf(!mounted)('disk full', () => {
       expect(html.text).toContain('Máy chủ đã hết dung lượng lưu trữ');
       expect(html.text).not.toMatch(/ENOSPC|no space left|\/tmp\//i);
       expect(await fs.readdir(path.join(env.config.storageDir, 'tmp')).catch(() => [])).toEqual([]);
-      expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
+      expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 5, offset: 0 })).total).toBe(0);
     } finally {
       await freeDisk();
     }
@@ -90,7 +90,7 @@ describe.skipIf(!mounted)('disk full', () => {
 
   it('keeps a book whose ingest hit the full disk waiting with a translated reason, and processes it once space returns', async () => {
     const res = await upload(pdf('Hai'), 'hai.pdf', true).expect(200);
-    const bookId = (await env.ctx.repos.books.list({ limit: 5, offset: 0 })).rows[0].id;
+    const bookId = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 5, offset: 0 })).rows[0].id;
     expect(res.status).toBe(200);
 
     await fillDisk();

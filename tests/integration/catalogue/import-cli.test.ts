@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { makePdf } from '../../helpers/make-pdf.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { countDocs, searchPages } from './support.ts';
 
 /**
@@ -81,7 +81,7 @@ describe('npm run import', () => {
     expect(r.code).toBe(65);
     expect(r.out).toContain('Dòng 1, cột B: cột “tittle” không hợp lệ');
     expect(r.out).toContain('Dòng 1, cột C: cột “isbn” không hợp lệ');
-    expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 5, offset: 0 })).total).toBe(0);
   }, 120_000);
 
   it('refuses a manifest that is not UTF-8, naming the file and line', async () => {
@@ -91,7 +91,7 @@ describe('npm run import', () => {
     await fs.rm(bad);
     expect(r.code).toBe(65);
     expect(r.out).toContain(`Tệp “${bad}” không phải văn bản UTF-8 (lỗi đầu tiên ở dòng 2)`);
-    expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 5, offset: 0 })).total).toBe(0);
   }, 120_000);
 
   it('imports with the manifest, publishes, reports the failure and exits non-zero', async () => {
@@ -104,7 +104,7 @@ describe('npm run import', () => {
     expect(r.out).toMatch(/hong\.pdf: Đây không phải tệp PDF/);
     expect(r.code).toBe(1);
 
-    const list = (await env.ctx.repos.books.list({ limit: 10, offset: 0 })).rows;
+    const list = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 10, offset: 0 })).rows;
     const byTitle = Object.fromEntries(list.map((b) => [b.title, b]));
     // Manifest values win; missing columns fall back to the PDF's own metadata.
     expect(Object.keys(byTitle).sort()).toEqual(['Lão Hạc', 'Tiêu đề trong PDF', 'Đại Việt sử ký toàn thư']);
@@ -132,6 +132,6 @@ describe('npm run import', () => {
     const r = await runImport([folder, '--manifest', path.join(folder, 'books.csv'), '--publish']);
     expect(r.out).toContain('Kết quả: 0 sách mới, 3 tệp đã có (bỏ qua), 0 tệp lỗi.');
     expect(r.code).toBe(0);
-    expect((await env.ctx.repos.books.list({ limit: 10, offset: 0 })).total).toBe(3);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 10, offset: 0 })).total).toBe(3);
   }, 300_000);
 });

@@ -3,7 +3,7 @@ import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue
 import { ingestProgress, ingestProgressText } from '../../../src/features/catalogue/ingest/ingest-progress.ts';
 import { translator } from '../../../src/http/i18n/index.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { drainJobs } from './support.ts';
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
     .set('X-CSRF-Token', librarian.csrf)
     .attach('files', tinyPdf({ pages: ['Một', 'Hai', 'Ba', 'Bốn'] }), { filename: 'bon-trang.pdf', contentType: 'application/pdf' })
     .expect(200);
-  bookId = (await env.ctx.repos.books.list({ limit: 1, offset: 0 })).rows[0].id;
+  bookId = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 1, offset: 0 })).rows[0].id;
 });
 afterAll(() => env.cleanup());
 

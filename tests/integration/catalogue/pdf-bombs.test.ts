@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { flateBombPdf, manyPagesPdf } from '../../helpers/pdf-bombs.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { drainJobs } from './support.ts';
 
@@ -53,11 +53,11 @@ describe('PDF bombs in the catalogue', () => {
 
   it('a file of 100,000 pages is refused at upload with the reason, and nothing is kept', async () => {
     const data = manyPagesPdf(100_000);
-    const before = (await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total;
+    const before = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 100, offset: 0 })).total;
     const res = await upload([{ name: 'tram-nghin-trang.pdf', data }]).expect(422);
     expect(res.body.results[0]).toMatchObject({ kind: 'rejected' });
     expect(res.body.results[0].reason).toContain('Tệp PDF quá nặng để xử lý an toàn');
-    expect((await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total).toBe(before);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 100, offset: 0 })).total).toBe(before);
     await librarian.agent.get('/admin/books').expect(200); // still serving
   });
 });

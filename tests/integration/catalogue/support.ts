@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../../../src/context.ts';
+import { DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 
 /**
  * Helpers for the catalogue's own tests. Publishing goes through BooksService.publish (the
@@ -34,8 +35,10 @@ export interface SeedSpec {
 export async function seedPublishedBook(ctx: AppContext, spec: SeedSpec, opts: { publish?: boolean } = {}): Promise<number> {
   const sha256 = crypto.createHash('sha256').update(`${spec.title}:${crypto.randomUUID()}`).digest('hex');
   const books = ctx.repos.books;
+  const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
   const id = await ctx.db.transaction().execute(async (trx) => {
     const draft = await books.insertDraft(trx, {
+      libraryId,
       sha256,
       sizeBytes: 1,
       storageKey: `${sha256}.pdf`,
@@ -47,7 +50,7 @@ export async function seedPublishedBook(ctx: AppContext, spec: SeedSpec, opts: {
       publicationYear: spec.year ?? null,
     });
     await books.setAuthors(trx, draft.id, spec.authors ?? []);
-    const cats = await ctx.repos.categories.findByNamesOrSlugs(spec.categories ?? []);
+    const cats = await ctx.repos.categories.findByNamesOrSlugs(DEFAULT_LIBRARY_ID, spec.categories ?? []);
     await books.setCategories(
       trx,
       draft.id,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { coverKeys } from '../../../src/features/catalogue/books/covers.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { gradientPng, makePdf } from '../../helpers/make-pdf.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { CORPUS, corpusFile, storageState, vietnameseBook } from './pdf-fixtures.ts';
@@ -48,7 +48,7 @@ describe('uploading PDFs', () => {
     ]).expect(200);
     expect(res.text.match(/<li class="result-created">/g)).toHaveLength(2);
     expect(res.text).toContain('Sách thứ hai.pdf'); // UTF-8 file name kept
-    const list = await env.ctx.repos.books.list({ limit: 10, offset: 0 });
+    const list = await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 10, offset: 0 });
     expect(list.total).toBe(2);
     expect(list.rows.every((r) => r.status === 'draft' && r.ingest_status === 'queued')).toBe(true);
 
@@ -69,7 +69,7 @@ describe('uploading PDFs', () => {
     for (const w of [200, 400] as const)
       for (const f of ['webp', 'jpg'] as const) expect(await env.ctx.storage.exists('covers', coverKeys.file(book.id, w, f))).toBe(true);
 
-    const other = (await env.ctx.repos.books.list({ q: 'thứ hai', limit: 5, offset: 0 })).rows[0];
+    const other = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, q: 'thứ hai', limit: 5, offset: 0 })).rows[0];
     const second = (await env.ctx.repos.books.findById(other.id))!;
     expect(second.outline).toEqual([{ title: 'Chương 1', pageNumber: 1, children: [{ title: 'Mục 1.1', pageNumber: 2, children: [] }] }]);
     const pageHtml = await librarian.agent.get(`/admin/books/${book.id}`).expect(200);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
 import { zipDeflated } from '../../helpers/zip-bombs.ts';
 import { drainJobs } from './support.ts';
@@ -76,12 +76,12 @@ describe('ZIP import as a job', () => {
       .set({ status: 'running', total: 3, done: 1, outcomes: JSON.stringify([{ name: 'mot.pdf', kind: 'failed', reason: 'trước' }]) })
       .where('id', '=', id)
       .execute();
-    const booksBefore = (await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total;
+    const booksBefore = (await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 100, offset: 0 })).total;
     await drainJobs(env.ctx);
     const row = (await importRows()).find((r) => r.id === id)!;
     expect(row).toMatchObject({ status: 'done', total: 3, done: 3 });
     expect(row.outcomes.map((o) => o.name)).toEqual(['mot.pdf', 'hai.pdf', 'ba.pdf']);
-    expect((await env.ctx.repos.books.list({ limit: 100, offset: 0 })).total).toBe(booksBefore + 2);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 100, offset: 0 })).total).toBe(booksBefore + 2);
   });
 
   it('stores why a file or the whole import failed as codes, shown in the language of whoever looks; older rows stay readable', async () => {
@@ -129,6 +129,7 @@ describe('ZIP import as a job', () => {
       const old = await env.ctx.db
         .insertInto('book_imports')
         .values({
+          library_id: DEFAULT_LIBRARY_ID,
           original_name: 'cu.zip',
           zip_key: 'da-xoa.zip',
           lang: 'vi',

@@ -125,11 +125,11 @@ describe('admin pages: book rights, rights holders, register', () => {
       .trim()
       .split('\r\n');
     expect(lines[0]).toBe(
-      'book_id,title,published_on,basis,basis_note,licence,licence_url,rights_holder,role,consent_id,consent_status,method,granted_on,starts_on,ends_on,allow_download,non_commercial,evidence_files',
+      'book_id,title,published_on,basis,basis_note,licence,licence_url,rights_holder,role,consent_id,consent_status,method,granted_on,starts_on,ends_on,allow_download,non_commercial,sharing_scope,evidence_files',
     );
     const row = lines.find((l) => l.includes('Sách trong sổ đăng ký'))!;
     expect(row).toContain('"Tác giả Sổ, ""Bút danh"""');
-    expect(row).toContain('Đã đồng ý,Thư giấy,20/05/2025,20/05/2025,19/05/2027,Có,Có,0');
+    expect(row).toContain('Đã đồng ý,Thư giấy,20/05/2025,20/05/2025,19/05/2027,Có,Có,Chỉ thư viện này,0');
     expect(lines.some((l) => l.includes('Sách nháp'))).toBe(false);
   });
 });

@@ -11,7 +11,7 @@ import { rightsStatementText } from '../../../src/features/consent/view-helpers.
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { registerJobHandlers } from '../../../src/jobs.ts';
 import { tinyPdf } from '../../helpers/tiny-pdf.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId, type TestEnv } from '../../helpers/test-context.ts';
 
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
 let env: TestEnv;
@@ -51,7 +51,7 @@ describe('bulk import: consent columns of the manifest', () => {
   it('lists every problem of the consent columns before importing anything', async () => {
     const importer = new ImportService(env.ctx);
     const bad = 'file,basis,rights_holder,consent_date,allow_download\nx.pdf,maybe,,,\ny.pdf,consent,Ai Đó,31/02/2025,perhaps\n';
-    const err = await importer.prepareManifest(bad).catch((e: unknown) => e);
+    const err = await importer.prepareManifest(await defaultLibraryId(env.ctx), bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ManifestError);
     const t = translator('vi');
     const messages = (err as ManifestError).problems.map((p) => t(p.key, p.params));
@@ -63,8 +63,12 @@ describe('bulk import: consent columns of the manifest', () => {
 
   it('records holders, consents and bases, then --publish publishes only the books whose basis is complete, each with the reason', async () => {
     const importer = new ImportService(env.ctx);
-    const manifest = await importer.prepareManifest(MANIFEST);
-    const outcomes = await importer.importSource(folderSource(folder), { manifest, actor: null });
+    const manifest = await importer.prepareManifest(await defaultLibraryId(env.ctx), MANIFEST);
+    const outcomes = await importer.importSource(folderSource(folder), {
+      manifest,
+      libraryId: await defaultLibraryId(env.ctx),
+      actor: null,
+    });
     expect(outcomes.map((o) => [o.kind, o.problem])).toEqual(Array(6).fill(['created', undefined]));
     const ids = Object.fromEntries(outcomes.map((o) => [o.name.replace('.pdf', ''), o.bookId!]));
     const states = await importer.waitForIngest(Object.values(ids));

@@ -5,7 +5,7 @@ import { translator } from '../../../src/http/i18n/index.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { draftBook, publishAndIndex, recordConsent } from '../../helpers/consent-fixtures.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId, type TestEnv } from '../../helpers/test-context.ts';
 
 // 10:00 in Hà Nội on 15 June 2025.
 const clock = new ManualClock(new Date('2025-06-15T03:00:00Z'));
@@ -66,6 +66,7 @@ describe('publish gate: nothing is published without a valid basis', () => {
     // A publisher added to the list later must consent too.
     const publisher = await env.ctx.services.rightsHolders.create(
       { name: 'NXB Ba', kind: 'publisher', phone: '', email: '', zalo: '', address: '', notes: '' },
+      await defaultLibraryId(env.ctx),
       librarian.user,
     );
     await env.ctx.services.rightsHolders.addToBook(id, publisher.id, 'publisher', librarian.user);

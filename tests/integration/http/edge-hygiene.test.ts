@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csrfFrom, signInAs, type Agent } from '../../helpers/auth.ts';
 import { allRoutes as routesOf } from '../../helpers/routes.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 
 /**
  * Sweeps every route createApp registers (public and admin) with hostile input — NUL and other
@@ -118,7 +118,7 @@ describe('input hygiene on every route', () => {
     expect(bell.status).toBe(400);
     expect(bell.body.error.code).toBe('invalid_input');
     expect(await fs.readdir(path.join(env.config.storageDir, 'tmp')).catch(() => [])).toEqual([]);
-    expect((await env.ctx.repos.books.list({ limit: 5, offset: 0 })).total).toBe(0);
+    expect((await env.ctx.repos.books.list({ libraryId: DEFAULT_LIBRARY_ID, limit: 5, offset: 0 })).total).toBe(0);
   });
 
   it('lets Node refuse a raw control character in a header (400), and the server keeps serving', async () => {
@@ -157,7 +157,7 @@ describe('production-safe errors', () => {
     const dev = await createTestEnv({ env: { NODE_ENV: 'development' } });
     try {
       // An unexpected failure inside a service (not an AppError), whose text names server internals.
-      (dev.ctx.services.publicSite as { home: () => Promise<unknown> }).home = () =>
+      (dev.ctx.services.publicSite as unknown as { home: () => Promise<unknown> }).home = () =>
         Promise.reject(new Error('bí mật nội bộ at /srv/thu-vien-so/src/secret.ts:12'));
       for (const accept of ['text/html', 'application/json']) {
         const r = await request(dev.app).get('/').set('Accept', accept);

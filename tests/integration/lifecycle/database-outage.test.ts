@@ -15,6 +15,7 @@ import { createLogger } from '../../../src/infra/logger.ts';
 import { connectSearch } from '../../../src/infra/search-client.ts';
 import { freePort } from '../../helpers/free-port.ts';
 import { allRoutes } from '../../helpers/routes.ts';
+import { defaultLibraryId } from '../../helpers/test-context.ts';
 
 /**
  * A PostgreSQL outage, for real: this file runs its own embedded PostgreSQL (never the shared one),
@@ -72,7 +73,7 @@ const scansAt = async (locationId: number) =>
 // Starts and stops its own PostgreSQL: on a loaded 2-core machine that alone can take tens of seconds.
 describe('PostgreSQL outage', { timeout: 180_000 }, () => {
   it('answers public pages with a friendly 503, keeps answering and attributing scans, and counts them once it is back', async () => {
-    const loc = await ctx.services.locations.create({
+    const loc = await ctx.services.locations.create(await defaultLibraryId(ctx), {
       name: 'Nhà văn hoá thôn Đông',
       kind: 'other',
       address: '',
@@ -80,7 +81,7 @@ describe('PostgreSQL outage', { timeout: 180_000 }, () => {
       note: '',
       contact: '',
     });
-    const other = await ctx.services.locations.create({
+    const other = await ctx.services.locations.create(await defaultLibraryId(ctx), {
       name: 'Trường tiểu học xã',
       kind: 'other',
       address: '',

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qrSvg } from '../../../src/features/locations/qr.ts';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, defaultLibraryId } from '../../helpers/test-context.ts';
 
 /**
  * A librarian makes a poster for a book from the book's own page (no id to type): at a place or at
@@ -22,7 +22,7 @@ beforeAll(async () => {
   await createBook(env.ctx, { title: 'Sách giáo khoa Lịch sử 6', pages: pagesWith(2) });
   await createBook(env.ctx, { title: 'Sách giáo khoa Địa lý 6', pages: pagesWith(2) });
   draft = await createBook(env.ctx, { title: 'Bản nháp chưa xuất bản', pages: pagesWith(2), status: 'draft' });
-  const loc = await env.ctx.services.locations.create({
+  const loc = await env.ctx.services.locations.create(await defaultLibraryId(env.ctx), {
     name: 'Nhà văn hoá tổ 5',
     kind: 'community_house',
     address: '',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInAs, type Agent } from '../../helpers/auth.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 import { insertPublishedBook } from '../stats/fixtures.ts';
 
 const run = promisify(execFile);
@@ -52,7 +52,7 @@ describe('location management', () => {
     expect(res.text).toContain('Vui lòng điền mục này.');
     expect(res.text).toContain('Vui lòng chọn loại điểm.');
     expect(res.text).toContain('value="5 Trần Hưng Đạo"');
-    expect((await env.ctx.repos.locations.list()).length).toBe(0);
+    expect((await env.ctx.repos.locations.list(DEFAULT_LIBRARY_ID)).length).toBe(0);
   });
 
   it('creates, edits, deactivates and reactivates a location; the code never changes', async () => {

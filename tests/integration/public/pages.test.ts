@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
 import { gateAllowing, switchableGate } from '../../helpers/publish-gates.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, defaultLibraryId } from '../../helpers/test-context.ts';
 
 let env: TestEnv;
 let kieu: FixtureBook;
@@ -71,7 +71,7 @@ describe('home page', () => {
   });
 
   it('welcomes a visitor who arrived through a location QR code, naming the place', async () => {
-    const place = await env.ctx.services.locations.create({
+    const place = await env.ctx.services.locations.create(await defaultLibraryId(env.ctx), {
       name: 'Cà phê Sách Hoa Sữa',
       kind: 'cafe',
       address: '12 Lý Thường Kiệt',
@@ -92,7 +92,7 @@ describe('home page', () => {
     const ua = 'Mozilla/5.0 (Linux; Android 10) Mobile Safari/537.36';
     await request(env.app).get(`/doc/${history.id}`).set('User-Agent', ua).expect(200);
     await request(env.app).get(`/doc/${kieu.id}`).set('User-Agent', 'Googlebot/2.1 (+http://www.google.com/bot.html)').expect(200);
-    const popular = await env.ctx.repos.publicBooks.popular(5);
+    const popular = await env.ctx.repos.publicBooks.popular(await defaultLibraryId(env.ctx), 5);
     expect(popular.map((b) => b.id)).toEqual([history.id, kieu.id]);
   });
 });

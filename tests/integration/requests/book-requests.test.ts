@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { csrfFrom, signInAs, type StaffSession } from '../../helpers/auth.ts';
 import { createBook, pagesWith, type FixtureBook } from '../../helpers/books.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, defaultLibraryId } from '../../helpers/test-context.ts';
 import { GOOGLE_BOT_UA, PHONE_UA } from '../stats/fixtures.ts';
 
 /**
@@ -34,7 +34,7 @@ beforeAll(async () => {
     padBytesPerPage: 1,
     pages: pagesWith(4, { 2: 'Quỳnh đọc cho bé nghe truyện Dế Mèn phiêu lưu ký trước giờ ngủ.' }),
   });
-  const loc = await env.ctx.services.locations.create({
+  const loc = await env.ctx.services.locations.create(await defaultLibraryId(env.ctx), {
     name: 'Quán cà phê Sách Hồng',
     kind: 'cafe',
     address: '1 Lê Lợi',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type AppContext } from '../../../src/context.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, DEFAULT_LIBRARY_ID, type TestEnv } from '../../helpers/test-context.ts';
 
 /**
  * Limits that must hold across app instances: two contexts on one database play two instances
@@ -34,12 +34,12 @@ const suggestion = (n: number) => ({ title: `Sách đề xuất số ${n}`, auth
 describe('limits shared by several instances', () => {
   it("a reader's book suggestions are limited per address over all instances, and no address is stored", async () => {
     const [a, b] = [env.ctx.services.bookRequests, other.services.bookRequests];
-    expect(await a.suggest(suggestion(1), '203.0.113.50')).toBe('ok');
-    expect(await b.suggest(suggestion(2), '203.0.113.50')).toBe('ok');
-    expect(await a.suggest(suggestion(3), '203.0.113.50')).toBe('ok');
-    expect(await b.suggest(suggestion(4), '203.0.113.50')).toBe('rate_limited'); // the 4th, on the other instance
-    expect(await a.suggest(suggestion(5), '203.0.113.50')).toBe('rate_limited');
-    expect(await b.suggest(suggestion(6), '198.51.100.7')).toBe('ok'); // another address is not affected
+    expect(await a.suggest(DEFAULT_LIBRARY_ID, suggestion(1), '203.0.113.50')).toBe('ok');
+    expect(await b.suggest(DEFAULT_LIBRARY_ID, suggestion(2), '203.0.113.50')).toBe('ok');
+    expect(await a.suggest(DEFAULT_LIBRARY_ID, suggestion(3), '203.0.113.50')).toBe('ok');
+    expect(await b.suggest(DEFAULT_LIBRARY_ID, suggestion(4), '203.0.113.50')).toBe('rate_limited'); // the 4th, on the other instance
+    expect(await a.suggest(DEFAULT_LIBRARY_ID, suggestion(5), '203.0.113.50')).toBe('rate_limited');
+    expect(await b.suggest(DEFAULT_LIBRARY_ID, suggestion(6), '198.51.100.7')).toBe('ok'); // another address is not affected
     const keys = await env.ctx.db.selectFrom('login_rate_limits').select('key').execute();
     expect(keys.filter((k) => k.key.startsWith('book_request'))).toHaveLength(2);
     expect(keys.some((k) => k.key.includes('203.0.113') || k.key.includes('198.51.100'))).toBe(false);

@@ -14,6 +14,7 @@ import { connectSearch } from '../../../src/infra/search-client.ts';
 import { startInstance, stopInstance, waitReady, type AppInstance } from '../../helpers/app-instances.ts';
 import { createUser, csrfFrom, TEST_PASSWORD } from '../../helpers/auth.ts';
 import { draftBook, recordConsent } from '../../helpers/consent-fixtures.ts';
+import { DEFAULT_LIBRARY_ID } from '../../helpers/test-context.ts';
 
 /**
  * Issue 17, item 7: the app as several stateless processes behind a reverse proxy, sharing one
@@ -152,7 +153,7 @@ describe('two app instances sharing one PostgreSQL, Meilisearch and storage fold
   });
 
   it('scans spread over both instances are counted exactly, in the events and in the rollups; a poster deactivated elsewhere stops counting for its place on both within 2 s', async () => {
-    const loc = await ctx.services.locations.create({
+    const loc = await ctx.services.locations.create(DEFAULT_LIBRARY_ID, {
       name: 'Nhà văn hóa khu phố 3',
       kind: 'community_house',
       address: '12 Nguyễn Trãi',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext, type ContextDeps } from '../../../src/context.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, type TestEnv, defaultLibraryId } from '../../helpers/test-context.ts';
 import { PHONE_UA } from './fixtures.ts';
 
 let env: TestEnv;
@@ -57,7 +57,7 @@ describe('events buffer', () => {
   });
 
   it('attributes an event from its request cookie even without the visit middleware (beacons)', async () => {
-    const loc = await env.ctx.services.locations.create({
+    const loc = await env.ctx.services.locations.create(await defaultLibraryId(env.ctx), {
       name: 'Điểm thử',
       kind: 'other',
       address: '',

@@ -19,6 +19,7 @@ const entry = {
   },
   authors: [{ name: 'Nguyễn Du', slug: 'nguyen-du' }],
   categories: [{ name: 'Văn học Việt Nam', slug: 'van-hoc-viet-nam' }],
+  libraryIds: [3],
 };
 
 describe('search documents', () => {
@@ -39,6 +40,7 @@ describe('search documents', () => {
       hasCover: true,
       coverVersion: 2,
       needsOcr: false,
+      library_ids: [3],
     });
   });
 
@@ -58,6 +60,7 @@ describe('search documents', () => {
       title: 'Truyện Kiều',
       categorySlugs: ['van-hoc-viet-nam'],
       language: 'vi',
+      library_ids: [3],
     });
   });
 });

@@ -17,6 +17,17 @@ describe('config', () => {
     expect(c.ocr).toEqual({ enabled: true, concurrency: 1, dpi: 300 });
   });
 
+  it('reads LIBRARY_HOSTS as host → library slug, and names the variable when a pair is malformed', () => {
+    expect(loadConfig({}).libraryHosts.size).toBe(0);
+    const hosts = loadConfig({ LIBRARY_HOSTS: 'Phuong1.Example.vn=phuong-1, thuvien.xa-a.vn=xa-a' }).libraryHosts;
+    expect([...hosts]).toEqual([
+      ['phuong1.example.vn', 'phuong-1'],
+      ['thuvien.xa-a.vn', 'xa-a'],
+    ]);
+    for (const bad of ['phuong1.example.vn', 'a.vn=Phường 1', 'a.vn=-x', 'a b=x'])
+      expect(() => loadConfig({ LIBRARY_HOSTS: bad }), bad).toThrow(/LIBRARY_HOSTS/);
+  });
+
   it('reads the OCR switch, concurrency and resolution', () => {
     expect(loadConfig({ OCR_ENABLED: 'false', OCR_CONCURRENCY: '2', OCR_DPI: '200' }).ocr).toEqual({
       enabled: false,

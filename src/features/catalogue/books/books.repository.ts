@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../db/database.ts';
 import type { Book, BookFile, BookStatus, IngestStatus, OutlineNode } from '../../../db/schema/catalogue.ts';
+import { shelfLibraryIdsSql } from '../../libraries/shelf.ts';
 import { slugify } from '../catalogue-text.ts';
 
 export interface BookListFilter {
+  /** The library whose books are listed (its staff's catalogue). */
+  libraryId: number;
   status?: BookStatus;
   ingest?: IngestStatus;
   flag?: 'ocr' | 'legacy' | 'index_pending';
@@ -43,6 +46,15 @@ export interface MetadataChange {
 export class BooksRepository {
   constructor(private readonly db: Database) {}
 
+  /**
+   * The libraries whose shelf holds a book, for its search documents' library_ids: the owner
+   * and the libraries that shelved it while its consent scope allows (0015, shelfLibraryIdsSql).
+   */
+  async shelfLibraryIds(bookId: number): Promise<number[]> {
+    const { rows } = await shelfLibraryIdsSql(bookId).execute(this.db);
+    return rows.map((r) => r.library_id).sort((a, b) => a - b);
+  }
+
   findById(id: number, db: Database = this.db): Promise<Book | undefined> {
     return db.selectFrom('books').selectAll().where('id', '=', id).executeTakeFirst();
   }
@@ -57,11 +69,15 @@ export class BooksRepository {
   }
 
   /** The book already made from a file with this SHA-256, if any. */
-  async findBySha256(sha256: string, db: Database = this.db): Promise<{ bookId: number; title: string } | undefined> {
+  async findBySha256(
+    sha256: string,
+    db: Database = this.db,
+  ): Promise<{ bookId: number; title: string; libraryId: number; libraryName: string } | undefined> {
     return db
       .selectFrom('book_files')
       .innerJoin('books', 'books.file_id', 'book_files.id')
-      .select(['books.id as bookId', 'books.title'])
+      .innerJoin('libraries', 'libraries.id', 'books.library_id')
+      .select(['books.id as bookId', 'books.title', 'books.library_id as libraryId', 'libraries.name as libraryName'])
       .where('book_files.sha256', '=', sha256)
       .executeTakeFirst();
   }
@@ -75,6 +91,8 @@ export class BooksRepository {
       storageKey: string;
       originalName: string;
       title: string;
+      /** The owner library: the one uploading it. */
+      libraryId: number;
       createdBy: number | null;
       language?: string;
       description?: string;
@@ -90,6 +108,7 @@ export class BooksRepository {
     return trx
       .insertInto('books')
       .values({
+        library_id: input.libraryId,
         file_id: file.id,
         title: input.title,
         description: input.description ?? '',
@@ -113,7 +132,7 @@ export class BooksRepository {
   }
 
   async list(filter: BookListFilter): Promise<{ rows: BookListRow[]; total: number }> {
-    let q = this.db.selectFrom('books');
+    let q = this.db.selectFrom('books').where('books.library_id', '=', filter.libraryId);
     if (filter.status) q = q.where('books.status', '=', filter.status);
     if (filter.ingest) q = q.where('books.ingest_status', '=', filter.ingest);
     if (filter.flag === 'ocr') q = q.where('books.needs_ocr', '=', true);

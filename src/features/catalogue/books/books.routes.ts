@@ -11,12 +11,16 @@ import { ingestErrorText } from '../ingest/import-text.ts';
 import { ingestProgress, ingestProgressText } from '../ingest/ingest-progress.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from '../ingest/upload-storage.ts';
 import { uploadRoutes } from '../ingest/upload.routes.ts';
+import { libPath } from '../../libraries/library-context.ts';
+import { scopeParam } from '../../libraries/library-scope.ts';
 
 const PAGE_SIZE = 50;
 
 /** Librarian pages for books: list, the book page (metadata, state, cover), and its status JSON. */
 export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/books', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'id', 'book');
+  scopeParam(ctx, router, 'importId', 'bookImport');
   const { books: booksService } = ctx.services;
   uploadRoutes(ctx, router); // /new, /upload, /import-zip: before /:id
 
@@ -25,6 +29,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
     const page = f.page ?? 1;
     const [list, categories] = await Promise.all([
       booksService.list({
+        libraryId: req.library.id,
         status: f.status,
         ingest: f.ingest,
         flag: f.flag,
@@ -33,7 +38,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
       }),
-      ctx.services.categories.list(),
+      ctx.services.categories.list(req.library.id),
     ]);
     res.render('catalogue/books', { list, filter: f, page, pages: Math.max(1, Math.ceil(list.total / PAGE_SIZE)), categories });
   });
@@ -44,7 +49,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
     const id = bookId(req);
     const [{ book, file, authors, categories: selected }, categories, ocrPanel] = await Promise.all([
       booksService.details(id),
-      ctx.services.categories.list(),
+      ctx.services.categories.list(req.library.id),
       ctx.services.ocr.panel(id),
     ]);
     // Show why publishing is blocked next to the button (consent reasons), before anyone clicks.
@@ -132,7 +137,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       tags: v.tags,
     });
     flash(req, 'info', translator(req.lang)('catalogue.book.saved'));
-    res.redirect(303, `/admin/books/${id}`);
+    res.redirect(303, libPath(res, `/admin/books/${id}`));
   });
 
   const action = (path: string, run: (req: Request, id: number) => Promise<string>) =>
@@ -148,7 +153,10 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
             : translator(req.lang)(err.messageKey, err.params);
         flash(req, 'error', text);
       }
-      res.redirect(303, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`);
+      res.redirect(
+        303,
+        libPath(res, path.endsWith('/delete') && req.session.flash?.kind === 'info' ? '/admin/books' : `/admin/books/${id}`),
+      );
     });
 
   action('/:id/publish', async (req, id) => (await booksService.publish(id, req.user!), translator(req.lang)('catalogue.book.published')));
@@ -195,7 +203,7 @@ export function booksRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
       } finally {
         await discard(files);
       }
-      res.redirect(303, `/admin/books/${id}`);
+      res.redirect(303, libPath(res, `/admin/books/${id}`));
     },
   );
 

@@ -8,14 +8,15 @@ export type CategoryWithCount = Category & { book_count: number; published_count
 export class CategoriesRepository {
   constructor(private readonly db: Database) {}
 
-  list(): Promise<Category[]> {
-    return this.db.selectFrom('categories').selectAll().orderBy('position').orderBy('name').execute();
+  list(libraryId: number): Promise<Category[]> {
+    return this.db.selectFrom('categories').selectAll().where('library_id', '=', libraryId).orderBy('position').orderBy('name').execute();
   }
 
-  listWithCounts(): Promise<CategoryWithCount[]> {
+  listWithCounts(libraryId: number): Promise<CategoryWithCount[]> {
     return this.db
       .selectFrom('categories')
       .selectAll('categories')
+      .where('library_id', '=', libraryId)
       .select([
         sql<number>`(select count(*) from book_categories bc where bc.category_id = categories.id)::int`.as('book_count'),
         sql<number>`(select count(*) from book_categories bc join books b on b.id = bc.book_id where bc.category_id = categories.id and b.status = 'published')::int`.as(
@@ -32,48 +33,60 @@ export class CategoriesRepository {
   }
 
   /** The category for a slug, or for an old slug that now redirects (`redirected` is then true). */
-  async findBySlug(slug: string): Promise<{ category: Category; redirected: boolean } | undefined> {
-    const direct = await this.db.selectFrom('categories').selectAll().where('slug', '=', slug).executeTakeFirst();
+  async findBySlug(libraryId: number, slug: string): Promise<{ category: Category; redirected: boolean } | undefined> {
+    const direct = await this.db
+      .selectFrom('categories')
+      .selectAll()
+      .where('library_id', '=', libraryId)
+      .where('slug', '=', slug)
+      .executeTakeFirst();
     if (direct) return { category: direct, redirected: false };
     const via = await this.db
       .selectFrom('category_redirects')
       .innerJoin('categories', 'categories.id', 'category_redirects.category_id')
       .selectAll('categories')
+      .where('categories.library_id', '=', libraryId)
       .where('category_redirects.slug', '=', slug)
       .executeTakeFirst();
     return via ? { category: via, redirected: true } : undefined;
   }
 
   /** Names (case-insensitively) or slugs → ids; used by the import manifest. */
-  async findByNamesOrSlugs(values: string[]): Promise<Category[]> {
+  async findByNamesOrSlugs(libraryId: number, values: string[]): Promise<Category[]> {
     if (values.length === 0) return [];
     const lowered = values.map((v) => v.toLocaleLowerCase('vi'));
     return this.db
       .selectFrom('categories')
       .selectAll()
+      .where('library_id', '=', libraryId)
       .where((eb) => eb.or([eb(sql<string>`lower(name)`, 'in', lowered), eb('slug', 'in', values)]))
       .execute();
   }
 
-  async slugTaken(slug: string, exceptId?: number, db: Database = this.db): Promise<boolean> {
-    let q = db.selectFrom('categories').select('id').where('slug', '=', slug);
+  async slugTaken(libraryId: number, slug: string, exceptId?: number, db: Database = this.db): Promise<boolean> {
+    let q = db.selectFrom('categories').select('id').where('library_id', '=', libraryId).where('slug', '=', slug);
     if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
     const redirect = await db.selectFrom('category_redirects').select('category_id').where('slug', '=', slug).executeTakeFirst();
     return !!(await q.executeTakeFirst()) || (!!redirect && redirect.category_id !== exceptId);
   }
 
-  async insert(trx: Database, input: { name: string; slug: string; position?: number }): Promise<Category> {
+  async insert(trx: Database, input: { libraryId: number; name: string; slug: string; position?: number }): Promise<Category> {
     const position =
       input.position ??
       Number(
         (
           await trx
             .selectFrom('categories')
+            .where('library_id', '=', input.libraryId)
             .select(sql<number>`coalesce(max(position), 0) + 10`.as('p'))
             .executeTakeFirstOrThrow()
         ).p,
       );
-    return trx.insertInto('categories').values({ name: input.name, slug: input.slug, position }).returningAll().executeTakeFirstOrThrow();
+    return trx
+      .insertInto('categories')
+      .values({ library_id: input.libraryId, name: input.name, slug: input.slug, position })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   }
 
   async update(trx: Database, id: number, change: { name?: string; slug?: string; position?: number }): Promise<void> {

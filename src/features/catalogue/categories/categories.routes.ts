@@ -5,15 +5,18 @@ import { AppError } from '../../../http/errors.ts';
 import { translator } from '../../../http/i18n/index.ts';
 import { idParam, parseInput } from '../../../http/validation.ts';
 import { categorySchema, mergeSchema, moveSchema } from '../catalogue.schemas.ts';
+import { libPath } from '../../libraries/library-context.ts';
+import { scopeParam } from '../../libraries/library-scope.ts';
 
 /** Category management: create, rename (old slug redirects), merge, order, delete when empty. */
 export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   const router = guardedRouter(registry, '/categories', ['admin', 'librarian']);
+  scopeParam(ctx, router, 'id', 'category');
   const service = ctx.services.categories;
 
   const render = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
     res.render('catalogue/categories', {
-      categories: await service.listWithCounts(),
+      categories: await service.listWithCounts(req.library.id),
       errors: {},
       values: {},
       editing: null,
@@ -40,14 +43,14 @@ export function categoriesRoutes(ctx: AppContext, registry: GuardedRouter[]): vo
         }
         req.session.flash = { kind: 'error', text: t(err.messageKey, err.params) };
       }
-      res.redirect(303, '/admin/categories');
+      res.redirect(303, libPath(res, '/admin/categories'));
     });
 
   router.get('/', (req, res) => render(req, res));
 
   handle('/', async (req) => {
     const input = parseInput(categorySchema, req.body);
-    const c = await service.create({ name: input.name, slug: input.slug || undefined });
+    const c = await service.create(req.library.id, { name: input.name, slug: input.slug || undefined });
     return translator(req.lang)('catalogue.category.created', { name: c.name });
   });
   handle('/:id', async (req) => {

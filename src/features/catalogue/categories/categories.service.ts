@@ -22,26 +22,26 @@ export class CategoriesService {
   constructor(private readonly d: Deps) {}
 
   /** Where a renamed or merged category's old slug now lives (null when the slug is current or unknown). */
-  async movedTo(slug: string): Promise<string | null> {
-    const found = await this.d.categories.findBySlug(slug);
+  async movedTo(libraryId: number, slug: string): Promise<string | null> {
+    const found = await this.d.categories.findBySlug(libraryId, slug);
     return found?.redirected ? found.category.slug : null;
   }
 
   /** Every category with its number of books, for the management page. */
-  listWithCounts(): ReturnType<CategoriesRepository['listWithCounts']> {
-    return this.d.categories.listWithCounts();
+  listWithCounts(libraryId: number): ReturnType<CategoriesRepository['listWithCounts']> {
+    return this.d.categories.listWithCounts(libraryId);
   }
 
-  list(): Promise<Category[]> {
-    return this.d.categories.list();
+  list(libraryId: number): Promise<Category[]> {
+    return this.d.categories.list(libraryId);
   }
 
-  async create(input: { name: string; slug?: string }): Promise<Category> {
+  async create(libraryId: number, input: { name: string; slug?: string }): Promise<Category> {
     const slug = input.slug ? slugify(input.slug) : slugify(input.name);
     return this.d.db.transaction().execute(async (trx) => {
-      if (await this.d.categories.slugTaken(slug, undefined, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
+      if (await this.d.categories.slugTaken(libraryId, slug, undefined, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
       try {
-        return await this.d.categories.insert(trx, { name: input.name, slug });
+        return await this.d.categories.insert(trx, { libraryId, name: input.name, slug });
       } catch (err) {
         if (isUniqueViolation(err)) throw invalid({ slug: 'catalogue.category.slugTaken' });
         throw err;
@@ -56,7 +56,7 @@ export class CategoriesService {
       if (!current) throw notFound();
       const slug = input.slug ? slugify(input.slug) : current.slug;
       if (slug !== current.slug) {
-        if (await this.d.categories.slugTaken(slug, id, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
+        if (await this.d.categories.slugTaken(current.library_id, slug, id, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
         await this.d.categories.removeRedirect(trx, slug);
         await this.d.categories.addRedirect(trx, current.slug, id);
       }
@@ -75,7 +75,8 @@ export class CategoriesService {
     if (fromId === intoId) throw invalid({ into: 'catalogue.category.mergeSame' });
     await this.d.db.transaction().execute(async (trx) => {
       const [from, into] = await Promise.all([this.d.categories.findById(fromId, trx), this.d.categories.findById(intoId, trx)]);
-      if (!from || !into) throw notFound();
+      // Both in the same library: a category cannot be merged into another library's.
+      if (!from || !into || from.library_id !== into.library_id) throw notFound();
       const affected = (await this.d.categories.bookIdsIn([fromId], trx)).map((r) => r.book_id);
       await this.d.categories.merge(trx, fromId, intoId);
       await this.d.categories.addRedirect(trx, from.slug, intoId);
@@ -87,7 +88,9 @@ export class CategoriesService {
   /** Moves a category one place up or down in the list readers see. */
   async move(id: number, direction: 'up' | 'down'): Promise<void> {
     await this.d.db.transaction().execute(async (trx) => {
-      const all = await this.d.categories.list();
+      const current = await this.d.categories.findById(id, trx);
+      if (!current) throw notFound();
+      const all = await this.d.categories.list(current.library_id);
       const i = all.findIndex((c) => c.id === id);
       if (i < 0) throw notFound();
       const j = direction === 'up' ? i - 1 : i + 1;

@@ -17,6 +17,8 @@ export interface OutcomeView {
   bookId?: number;
   title?: string;
   reason?: string;
+  /** A duplicate held by another library of the city (shared catalogue): its name. */
+  elsewhere?: { libraryName: string };
 }
 
 /** A file problem in words; a stored key this version no longer knows is shown as it is. */

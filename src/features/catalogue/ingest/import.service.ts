@@ -26,6 +26,8 @@ export interface ImportOutcome {
   title?: string;
   /** For rejected/failed files. */
   problem?: FileProblem;
+  /** A duplicate held by another library of the city (shared catalogue): its name. */
+  elsewhere?: { libraryName: string };
 }
 
 /** A manifest row matched to its PDF, with what other features parsed from their columns. */
@@ -48,7 +50,7 @@ export class ImportService {
    * cells, categories and the other features' columns — ordered by line, so a librarian fixes
    * the file in one go instead of meeting a new kind of error on each attempt.
    */
-  async prepareManifest(text: string | null): Promise<Map<string, PreparedRow>> {
+  async prepareManifest(libraryId: number, text: string | null): Promise<Map<string, PreparedRow>> {
     const out = new Map<string, PreparedRow>();
     if (!text) return out;
     const extensions = this.ctx.services.manifestExtensions;
@@ -57,7 +59,7 @@ export class ImportService {
       extensions.flatMap((e) => e.columns),
     );
     const wanted = [...new Set(rows.flatMap((r) => r.categories ?? []))];
-    const found = wanted.length ? await this.ctx.repos.categories.findByNamesOrSlugs(wanted) : [];
+    const found = wanted.length ? await this.ctx.repos.categories.findByNamesOrSlugs(libraryId, wanted) : [];
     const byKey = new Map<string, number>();
     for (const c of found) {
       byKey.set(c.name.toLocaleLowerCase('vi'), c.id);
@@ -110,6 +112,8 @@ export class ImportService {
     source: ImportSource,
     opts: {
       manifest: Map<string, PreparedRow>;
+      /** The library that will own the imported books. */
+      libraryId: number;
       actor: Actor;
       /** Called (and awaited) after each file: progress, or the durable record of a ZIP import. */
       onItem?: (o: ImportOutcome) => void | Promise<void>;
@@ -141,7 +145,7 @@ export class ImportService {
         const file = await entry.toTmp(this.ctx.storage);
         const r = await this.ctx.services.intake.intake(
           { tmpPath: file.tmpPath, originalName: entry.name, size: file.size, sha256: file.sha256, head: file.head },
-          opts.actor?.id ?? null,
+          { libraryId: opts.libraryId, actorId: opts.actor?.id ?? null },
           prepared?.meta,
         );
         if (r.kind === 'rejected') {

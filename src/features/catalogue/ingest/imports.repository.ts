@@ -7,12 +7,18 @@ export class BookImportsRepository {
   constructor(private readonly db: Database) {}
 
   async create(
-    values: { originalName: string; zipKey: string; lang: string; createdBy: number | null },
+    values: { libraryId: number; originalName: string; zipKey: string; lang: string; createdBy: number | null },
     db: Database = this.db,
   ): Promise<number> {
     const row = await db
       .insertInto('book_imports')
-      .values({ original_name: values.originalName, zip_key: values.zipKey, lang: values.lang, created_by: values.createdBy })
+      .values({
+        library_id: values.libraryId,
+        original_name: values.originalName,
+        zip_key: values.zipKey,
+        lang: values.lang,
+        created_by: values.createdBy,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     return row.id;

@@ -23,9 +23,19 @@ export interface IntakeMetadata {
   editedFields: string[];
 }
 
+/** Who brings the file in: the library that will own the book, and the account (null: a script). */
+export interface IntakeOwner {
+  libraryId: number;
+  actorId: number | null;
+}
+
 export type IntakeResult =
   | { kind: 'created'; bookId: number; title: string; name: string }
-  | { kind: 'duplicate'; bookId: number; title: string; name: string }
+  /**
+   * Already stored. A PDF is stored and extracted once for the whole city: when another library
+   * holds it, `elsewhere` names that library, and the uploader is offered the shared catalogue.
+   */
+  | { kind: 'duplicate'; bookId: number; title: string; name: string; elsewhere?: { libraryName: string } }
   | { kind: 'rejected'; code: RejectCode | 'too_large'; messageKey: MessageKey; name: string };
 
 export const REJECT_MESSAGES: Record<RejectCode | 'too_large', MessageKey> = {
@@ -59,7 +69,7 @@ export class IntakeService {
 
   async intake(
     file: { tmpPath: string; originalName: string; size: number; sha256: string; head?: Buffer },
-    actorId: number | null,
+    owner: IntakeOwner,
     meta?: IntakeMetadata,
   ): Promise<IntakeResult> {
     const name = safeOriginalName(file.originalName);
@@ -75,14 +85,14 @@ export class IntakeService {
       if (sniff(file.head ?? (await readHead(file.tmpPath))) !== 'pdf') return reject('not_pdf');
       if (file.size > this.d.maxBytes) return reject('too_large');
       const existing = await this.d.books.findBySha256(file.sha256);
-      if (existing) return { kind: 'duplicate', bookId: existing.bookId, title: existing.title, name };
+      if (existing) return duplicateOf(existing, owner, name);
       try {
         await this.d.pdf().validate(file.tmpPath);
       } catch (err) {
         if (isPdfRejection(err)) return reject(err.code);
         throw err;
       }
-      const created = await this.createDraft(file, name, actorId, meta);
+      const created = await this.createDraft(file, name, owner, meta);
       kept = created.kind === 'created';
       return created;
     } finally {
@@ -93,7 +103,7 @@ export class IntakeService {
   private async createDraft(
     file: { tmpPath: string; size: number; sha256: string },
     name: string,
-    actorId: number | null,
+    owner: IntakeOwner,
     meta?: IntakeMetadata,
   ): Promise<IntakeResult> {
     const storageKey = `${file.sha256}.pdf`;
@@ -107,7 +117,8 @@ export class IntakeService {
           storageKey,
           originalName: name,
           title,
-          createdBy: actorId,
+          libraryId: owner.libraryId,
+          createdBy: owner.actorId,
           language: meta?.language,
           description: meta?.description,
           publicationYear: meta?.year ?? null,
@@ -127,11 +138,21 @@ export class IntakeService {
       if (isUniqueViolation(err)) {
         // The same file was uploaded concurrently and the other upload won.
         const existing = await this.d.books.findBySha256(file.sha256);
-        if (existing) return { kind: 'duplicate', bookId: existing.bookId, title: existing.title, name };
+        if (existing) return duplicateOf(existing, owner, name);
       }
       // The commit failed after the move: remove the file unless another book now owns it.
       if (moved && !(await this.d.books.findBySha256(file.sha256))) await this.d.storage.remove('books', storageKey);
       throw err;
     }
   }
+}
+
+function duplicateOf(
+  existing: { bookId: number; title: string; libraryId: number; libraryName: string },
+  owner: IntakeOwner,
+  name: string,
+): IntakeResult {
+  const { bookId, title } = existing;
+  if (existing.libraryId === owner.libraryId) return { kind: 'duplicate', bookId, title, name };
+  return { kind: 'duplicate', bookId, title, name, elsewhere: { libraryName: existing.libraryName } };
 }

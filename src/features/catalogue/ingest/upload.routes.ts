@@ -9,6 +9,7 @@ import { importErrorText, outcomeView, type OutcomeView } from './import-text.ts
 import type { IntakeResult } from './intake.service.ts';
 import { MANIFEST_COLUMNS, ManifestError } from './manifest.ts';
 import { discard, sniff, uploadedFiles, uploadMiddleware } from './upload-storage.ts';
+import { libPath } from '../../libraries/library-context.ts';
 
 const MAX_FILES = 100;
 
@@ -38,7 +39,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       for (const f of files) {
         const r = await ctx.services.intake.intake(
           { tmpPath: f.path, originalName: f.originalname, size: f.size, sha256: f.sha256, head: f.head },
-          req.user!.id,
+          { libraryId: req.library.id, actorId: req.user!.id },
         );
         outcomes.push(toOutcome(r, t, maxMb));
       }
@@ -58,7 +59,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       if (sniff(zip.head) !== 'zip') throw new AppError(400, 'not_zip', 'catalogue.import.notZip');
       let id: number;
       try {
-        id = await zipImports.start({ path: zip.path, originalName: zip.originalname }, req.user!, req.lang);
+        id = await zipImports.start({ path: zip.path, originalName: zip.originalname }, req.library.id, req.user!, req.lang);
       } catch (err) {
         if (!(err instanceof ManifestError)) throw err;
         const t = translator(req.lang);
@@ -67,8 +68,12 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         return void res.status(400).render('catalogue/upload', { ...formLocals(), outcomes: null, problems });
       }
       const url = `/admin/books/imports/${id}`;
-      if (wantsJson(req)) return void res.status(202).location(url).json({ import: { id, url } });
-      res.redirect(303, url);
+      if (wantsJson(req))
+        return void res
+          .status(202)
+          .location(libPath(res, url))
+          .json({ import: { id, url: libPath(res, url) } });
+      res.redirect(303, libPath(res, url));
     } finally {
       await discard(files);
     }
@@ -91,7 +96,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
           total: row.total,
           done: row.done,
           error,
-          results: outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })),
+          results: outcomes.map((o) => ({ ...o, url: o.bookId ? libPath(res, `/admin/books/${o.bookId}`) : null })),
         },
       });
     }
@@ -101,6 +106,8 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
 
 function toOutcome(r: IntakeResult, t: Translate, maxMb: number): OutcomeView {
   if (r.kind === 'rejected') return { name: r.name, kind: 'rejected', reason: t(r.messageKey, { name: r.name, max: maxMb }) };
+  if (r.kind === 'duplicate' && r.elsewhere)
+    return { name: r.name, kind: r.kind, bookId: r.bookId, title: r.title, elsewhere: r.elsewhere };
   return { name: r.name, kind: r.kind, bookId: r.bookId, title: r.title };
 }
 
@@ -109,7 +116,17 @@ function respond(req: Request, res: Response, outcomes: OutcomeView[], locals: R
   const anyAccepted = outcomes.some((o) => o.kind === 'created' || o.kind === 'duplicate');
   res.status(anyAccepted ? 200 : 422);
   if (wantsJson(req)) {
-    res.json({ results: outcomes.map((o) => ({ ...o, url: o.bookId ? `/admin/books/${o.bookId}` : null })) });
+    const t = translator(req.lang);
+    const url = (o: OutcomeView) =>
+      // A file another library holds: the shared catalogue of THIS library, where it can be shelved.
+      o.elsewhere
+        ? `${res.locals.base}/admin/sach-dung-chung?q=${encodeURIComponent(o.title ?? '')}`
+        : o.bookId
+          ? libPath(res, `/admin/books/${o.bookId}`)
+          : null;
+    const message = (o: OutcomeView) =>
+      o.elsewhere ? { message: t('shelves.upload.elsewhere', { library: o.elsewhere.libraryName, title: o.title ?? '' }) } : {};
+    res.json({ results: outcomes.map((o) => ({ ...o, url: url(o), ...message(o) })) });
     return;
   }
   res.render('catalogue/upload', { ...locals, outcomes, problems: [] });

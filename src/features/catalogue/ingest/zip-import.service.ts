@@ -45,17 +45,17 @@ export class ZipImportService {
    * Checks the uploaded ZIP (throws AppError or ManifestError), moves it into storage and queues
    * the import; returns the import's id.
    */
-  async start(upload: { path: string; originalName: string }, actor: Actor, lang: Lang): Promise<number> {
+  async start(upload: { path: string; originalName: string }, libraryId: number, actor: Actor, lang: Lang): Promise<number> {
     const source = await this.open(upload.path);
     try {
-      await this.importer.prepareManifest(await source.manifestText());
+      await this.importer.prepareManifest(libraryId, await source.manifestText());
     } finally {
       await source.close();
     }
     const zipKey = `${crypto.randomUUID()}.zip`;
     const id = await this.ctx.db.transaction().execute(async (trx) => {
       const importId = await this.imports.create(
-        { originalName: upload.originalName.slice(0, 300), zipKey, lang, createdBy: actor?.id ?? null },
+        { libraryId, originalName: upload.originalName.slice(0, 300), zipKey, lang, createdBy: actor?.id ?? null },
         trx,
       );
       await this.ctx.repos.jobs.enqueue(ZIP_IMPORT_JOB, { importId }, { dedupeKey: `import:${importId}`, maxAttempts: 3 }, trx);
@@ -89,7 +89,7 @@ export class ZipImportService {
     try {
       let manifest;
       try {
-        manifest = await this.importer.prepareManifest(await source.manifestText());
+        manifest = await this.importer.prepareManifest(row.library_id, await source.manifestText());
       } catch (err) {
         if (!(err instanceof ManifestError)) throw err;
         return await fail(err.problems.map((p) => ({ key: p.key, params: p.params })));
@@ -98,6 +98,7 @@ export class ZipImportService {
       const done = new Set(row.outcomes.map((o) => o.name));
       await this.importer.importSource(source, {
         manifest,
+        libraryId: row.library_id,
         actor: row.created_by === null ? null : { id: row.created_by },
         skip: done,
         signal,

@@ -1,0 +1,136 @@
+import crypto from 'node:crypto';
+import { Migrator, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { createDatabase, createPool, type Database } from '../../../src/db/database.ts';
+import { migrateToLatest } from '../../../src/db/migrate.ts';
+import { migrations } from '../../../src/db/migrations/index.ts';
+
+/**
+ * An existing single-library install (schema 0013, before libraries existed) migrated to the
+ * city platform keeps everything: books, categories, locations, requests, imports, the consent
+ * register, the audit log, and every account with its powers.
+ */
+const dbName = `tvs_mig_${crypto.randomBytes(5).toString('hex')}`;
+let db: Database;
+
+async function admin(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await client.connect();
+  await client.query(query);
+  await client.end();
+}
+
+beforeAll(async () => {
+  await admin(`create database ${dbName}`);
+  const url = new URL(inject('pgAdminUrl'));
+  url.pathname = `/${dbName}`;
+  db = createDatabase(createPool(url.toString(), 2));
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error } = await migrator.migrateTo('0013_sharing');
+  if (error) throw error;
+});
+
+afterAll(async () => {
+  await db?.destroy();
+  await admin(`drop database if exists ${dbName} with (force)`);
+});
+
+const ids = async (q: string) => (await sql<{ id: number }>`${sql.raw(q)}`.execute(db)).rows.map((r) => Number(r.id));
+
+describe('migration 0014_libraries on an existing single-library database', () => {
+  it('keeps every row, gives it the default library, and keeps every account its powers', async () => {
+    // A library as it was at 0013: accounts of each role, a published book in a category,
+    // a poster location, a requested book, a ZIP import, a rights holder with a granted consent, an audit line.
+    const users = await ids(`
+      insert into users (email, display_name, role, password_hash) values
+        ('admin@x.vn', 'Quản trị', 'admin', 'h'), ('thuthu@x.vn', 'Thủ thư', 'librarian', 'h'), ('bithu@x.vn', 'Bí thư', 'leader', 'h')
+      returning id`);
+    const [adminId, librarianId, leaderId] = users;
+    const [fileId] = await ids(
+      `insert into book_files (sha256, size_bytes, storage_key, original_name) values ('${'a'.repeat(64)}', 10, 'a.pdf', 'a.pdf') returning id`,
+    );
+    const [bookId] = await ids(
+      `insert into books (file_id, title, status, published_at, created_by) values (${fileId}, 'Truyện Kiều', 'published', now(), ${librarianId}) returning id`,
+    );
+    const categoriesBefore = await ids(`select id from categories order by id`);
+    expect(categoriesBefore.length).toBeGreaterThan(0);
+    await sql`insert into book_categories (book_id, category_id) values (${bookId}, ${categoriesBefore[0]})`.execute(db);
+    const [locationId] = await ids(
+      `insert into locations (code, name, kind) values ('abcd12', 'Nhà văn hoá tổ 5', 'community_house') returning id`,
+    );
+    const [requestId] = await ids(
+      `insert into book_requests (query_key, label, searches, first_seen_at, last_seen_at) values ('de men', 'Dế Mèn', 3, now(), now()) returning id`,
+    );
+    const [importId] = await ids(`insert into book_imports (original_name, zip_key) values ('sach.zip', 'x.zip') returning id`);
+    const [holderId] = await ids(`insert into rights_holders (name, kind) values ('Nguyễn Du', 'author') returning id`);
+    await sql`insert into book_rights_holders (book_id, rights_holder_id, role) values (${bookId}, ${holderId}, 'author')`.execute(db);
+    const [consentId] = await ids(
+      `insert into consent_records (book_id, rights_holder_id, status, method, granted_on, starts_on, allow_download)
+       values (${bookId}, ${holderId}, 'granted', 'letter', '2026-01-01', '2026-01-01', true) returning id`,
+    );
+    await sql`insert into audit_log (occurred_at, actor_id, entity, entity_id, book_id, action) values (now(), ${adminId}, 'book', ${bookId}, ${bookId}, 'book.published')`.execute(
+      db,
+    );
+
+    expect(await migrateToLatest(db)).toContain('0014_libraries');
+
+    const libraries = await db.selectFrom('libraries').selectAll().execute();
+    expect(libraries).toHaveLength(1);
+    const [lib] = libraries;
+    expect(lib).toMatchObject({ slug: 'thu-vien', name: 'Thư viện số', is_default: true });
+
+    // Every library-owned row now belongs to the default library; nothing was lost.
+    const owned = async (table: 'books' | 'categories' | 'locations' | 'book_requests' | 'book_imports' | 'rights_holders') =>
+      db.selectFrom(table).select(['id', 'library_id']).orderBy('id').execute();
+    expect(await owned('books')).toEqual([{ id: bookId, library_id: lib.id }]);
+    expect((await owned('categories')).map((c) => c.id)).toEqual(categoriesBefore);
+    expect(new Set((await owned('categories')).map((c) => c.library_id))).toEqual(new Set([lib.id]));
+    expect(await owned('locations')).toEqual([{ id: locationId, library_id: lib.id }]);
+    expect(await owned('book_requests')).toEqual([{ id: requestId, library_id: lib.id }]);
+    expect(await owned('book_imports')).toEqual([{ id: importId, library_id: lib.id }]);
+    expect(await owned('rights_holders')).toEqual([{ id: holderId, library_id: lib.id }]);
+    const audit = await db.selectFrom('audit_log').select(['action', 'library_id']).execute();
+    expect(audit).toEqual([{ action: 'book.published', library_id: lib.id }]);
+    const book = await db.selectFrom('books').select(['title', 'status', 'created_by']).where('id', '=', bookId).executeTakeFirstOrThrow();
+    expect(book).toEqual({ title: 'Truyện Kiều', status: 'published', created_by: librarianId });
+    expect(await db.selectFrom('book_categories').selectAll().execute()).toEqual([{ book_id: bookId, category_id: categoriesBefore[0] }]);
+    const consent = await db.selectFrom('consent_records').select(['id', 'status', 'allow_download']).execute();
+    expect(consent).toEqual([{ id: consentId, status: 'granted', allow_download: true }]);
+    const poster = await db.selectFrom('locations').select('code').where('id', '=', locationId).executeTakeFirstOrThrow();
+    expect(poster.code).toBe('abcd12'); // printed posters keep working
+
+    // Every account keeps its role in the library; the admin is also city admin (accounts, libraries).
+    const staff = await db.selectFrom('library_staff').select(['library_id', 'user_id', 'role']).orderBy('user_id').execute();
+    expect(staff).toEqual([
+      { library_id: lib.id, user_id: adminId, role: 'admin' },
+      { library_id: lib.id, user_id: librarianId, role: 'librarian' },
+      { library_id: lib.id, user_id: leaderId, role: 'leader' },
+    ]);
+    const cityRoles = await db.selectFrom('users').select(['id', 'city_role']).orderBy('id').execute();
+    expect(cityRoles).toEqual([
+      { id: adminId, city_role: 'city_admin' },
+      { id: librarianId, city_role: null },
+      { id: leaderId, city_role: null },
+    ]);
+
+    // The audit log stays append-only after the one sanctioned backfill.
+    await expect(sql`update audit_log set reason = 'x'`.execute(db)).rejects.toThrow(/append-only/);
+    // Category slugs are now unique per library, not city-wide.
+    const slug = (await db.selectFrom('categories').select('slug').limit(1).executeTakeFirstOrThrow()).slug;
+    const other = await db
+      .insertInto('libraries')
+      .values({ slug: 'phuong-1', name: 'Phường 1', logo_key: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db.insertInto('categories').values({ library_id: other.id, slug, name: 'Bản sao' }).execute();
+    await expect(db.insertInto('categories').values({ library_id: other.id, slug, name: 'Trùng' }).execute()).rejects.toThrow(
+      /categories_library_slug_key/,
+    );
+    // A second default library is refused by the database itself.
+    await expect(db.updateTable('libraries').set({ is_default: true }).where('id', '=', other.id).execute()).rejects.toThrow(
+      /libraries_one_default/,
+    );
+  });
+});
