@@ -99,7 +99,7 @@ export class PublicRepository {
       .where(onShelf(libraryId))
       .executeTakeFirst();
     if (!row) return undefined;
-    const [card] = await this.withLinks([row]);
+    const [card] = await this.withLinks(libraryId, [row]);
     return {
       ...card,
       status: row.status,
@@ -121,7 +121,7 @@ export class PublicRepository {
       .limit(limit)
       .offset(offset)
       .execute();
-    return this.withLinks(rows);
+    return this.withLinks(libraryId, rows);
   }
 
   /** Most opened first; books nobody opened yet follow, newest first, so the list is never empty. */
@@ -137,7 +137,7 @@ export class PublicRepository {
       .limit(limit)
       .offset(offset)
       .execute();
-    return this.withLinks(rows);
+    return this.withLinks(libraryId, rows);
   }
 
   async countPublished(libraryId: number): Promise<number> {
@@ -189,7 +189,7 @@ export class PublicRepository {
           .where('book_categories.category_id', '=', categoryId),
       ),
     );
-    return this.paged(base, limit, offset);
+    return this.paged(libraryId, base, limit, offset);
   }
 
   async byAuthor(libraryId: number, authorId: number, limit: number, offset: number): Promise<{ books: BookCard[]; total: number }> {
@@ -202,14 +202,14 @@ export class PublicRepository {
           .where('book_authors.author_id', '=', authorId),
       ),
     );
-    return this.paged(base, limit, offset);
+    return this.paged(libraryId, base, limit, offset);
   }
 
   /** Published books by id, in the order given (search results → OPDS entries). */
   async cardsByIds(libraryId: number, ids: number[]): Promise<BookCard[]> {
     if (ids.length === 0) return [];
     const rows = await this.published(libraryId).where('books.id', 'in', ids).execute();
-    const byId = new Map((await this.withLinks(rows)).map((c) => [c.id, c]));
+    const byId = new Map((await this.withLinks(libraryId, rows)).map((c) => [c.id, c]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
@@ -250,6 +250,7 @@ export class PublicRepository {
   }
 
   private async paged(
+    libraryId: number,
     base: ReturnType<PublicRepository['published']>,
     limit: number,
     offset: number,
@@ -261,11 +262,14 @@ export class PublicRepository {
         .select((eb) => eb.fn.countAll<number>().as('n'))
         .executeTakeFirstOrThrow(),
     ]);
-    return { books: await this.withLinks(rows), total: Number(count.n) };
+    return { books: await this.withLinks(libraryId, rows), total: Number(count.n) };
   }
 
-  /** Adds authors and categories to book rows with two queries, whatever the number of books. */
-  private async withLinks(rows: CardRow[]): Promise<BookCard[]> {
+  /**
+   * Adds authors and categories to book rows with two queries, whatever the number of books. Only
+   * this library's categories: a shared book carries each shelving library's own.
+   */
+  private async withLinks(libraryId: number, rows: CardRow[]): Promise<BookCard[]> {
     const ids = rows.map((r) => r.id);
     const [authors, categories] = ids.length
       ? await Promise.all([
@@ -282,6 +286,7 @@ export class PublicRepository {
             .innerJoin('categories', 'categories.id', 'book_categories.category_id')
             .select(['book_categories.book_id', 'categories.name', 'categories.slug'])
             .where('book_categories.book_id', 'in', ids)
+            .where('categories.library_id', '=', libraryId)
             .orderBy('categories.position')
             .execute(),
         ])

@@ -159,8 +159,17 @@ describe('shared catalogue', () => {
     await env.ctx.services.searchIndexer.syncBook(id);
     const doc = (await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(id)) as { categorySlugs: string[] };
     expect(doc.categorySlugs).toEqual([mine.slug]);
+    // The owner re-filing its book keeps B's filing; each library's page shows only its own categories.
+    await env.ctx.db.transaction().execute((trx) => env.ctx.repos.books.setCategories(trx, id, [theirs.id]));
+    expect((await assigned()).sort((x, y) => x - y)).toEqual([mine.id, theirs.id].sort((x, y) => x - y));
+    const pageA = await request(env.app).get(`/sach/${id}`).redirects(1).expect(200);
+    expect(pageA.text).toContain('Thể loại của thư viện A');
+    expect(pageA.text).not.toContain('Tủ sách phường 2');
+    const pageB = await request(env.app).get(`/phuong-2/sach/${id}`).redirects(1).expect(200);
+    expect(pageB.text).toContain('Tủ sách phường 2');
+    expect(pageB.text).not.toContain('Thể loại của thư viện A');
     await shelve(id, 'xuong-ke').expect(303);
-    expect(await assigned()).toEqual([]);
+    expect(await assigned()).toEqual([theirs.id]);
   });
 
   it('taking a book off B’s shelf re-indexes it for A only', async () => {

@@ -225,8 +225,17 @@ export class BooksRepository {
     }
   }
 
+  /**
+   * Replaces the categories the book's OWNER library gave it. Other libraries that shelved the book
+   * (shared catalogue) file it under their own categories, which this leaves alone; and only the
+   * owner's categories can be set here, whatever ids arrive.
+   */
   async setCategories(trx: Database, bookId: number, categoryIds: number[]): Promise<void> {
-    await trx.deleteFrom('book_categories').where('book_id', '=', bookId).execute();
+    const ownerCategories = trx
+      .selectFrom('categories')
+      .select('categories.id')
+      .where('categories.library_id', '=', (eb) => eb.selectFrom('books').select('books.library_id').where('books.id', '=', bookId));
+    await trx.deleteFrom('book_categories').where('book_id', '=', bookId).where('category_id', 'in', ownerCategories).execute();
     if (categoryIds.length === 0) return;
     await trx
       .insertInto('book_categories')
@@ -235,7 +244,8 @@ export class BooksRepository {
         eb
           .selectFrom('categories')
           .select([sql<number>`${bookId}::bigint`.as('book_id'), 'id as category_id'])
-          .where('id', 'in', categoryIds),
+          .where('id', 'in', categoryIds)
+          .where('categories.id', 'in', ownerCategories),
       )
       .execute();
   }
