@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.ts';
 import type { Job, JobStatus } from '../../db/schema/jobs.ts';
 import { isDiskFull } from '../faults.ts';
 import type { Logger } from '../logger.ts';
-import type { EnqueueOptions, JobsRepository } from './jobs.repository.ts';
+import type { EnqueueOptions, JobScope, JobsRepository } from './jobs.repository.ts';
 
 export interface JobContext {
   job: Job;
@@ -109,14 +109,18 @@ export class JobRunner implements JobWaker {
   }
 
   /** The staff page's view of the queue: the latest jobs (optionally of one status) and counts per status. */
-  async overview(status: JobStatus | undefined, limit = 200): Promise<{ jobs: Job[]; counts: Record<JobStatus, number> }> {
-    const [jobs, counts] = await Promise.all([this.repo.list({ status, limit }), this.repo.countByStatus()]);
+  async overview(
+    status: JobStatus | undefined,
+    scope: JobScope = 'all',
+    limit = 200,
+  ): Promise<{ jobs: Job[]; counts: Record<JobStatus, number> }> {
+    const [jobs, counts] = await Promise.all([this.repo.list({ status, limit, scope }), this.repo.countByStatus(scope)]);
     return { jobs, counts };
   }
 
   /** Makes a failed or waiting job due now (staff's "retry"); false when there is no such job. */
-  async retryNow(id: number): Promise<boolean> {
-    const found = await this.repo.retryNow(id);
+  async retryNow(id: number, scope: JobScope = 'all'): Promise<boolean> {
+    const found = await this.repo.retryNow(id, scope);
     if (found) this.wake();
     return found;
   }

@@ -1,6 +1,38 @@
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { DB } from '../../db/schema/index.ts';
 import type { Database } from '../../db/database.ts';
 import type { Job, JobStatus } from '../../db/schema/jobs.ts';
+
+/**
+ * Whose jobs: 'all' (the whole install: city admins), or one library's — the jobs about its books
+ * or its ZIP imports. Jobs of no library (statistics, maintenance) are install-wide.
+ */
+export type JobScope = 'all' | { libraryId: number };
+
+function inScope(scope: JobScope) {
+  return (eb: ExpressionBuilder<DB, 'jobs'>) => {
+    if (scope === 'all') return eb.val(true);
+    const { libraryId } = scope;
+    return eb.or([
+      eb(
+        sql<string>`jobs.payload->>'bookId'`,
+        'in',
+        eb
+          .selectFrom('books')
+          .select(sql<string>`books.id::text`.as('id'))
+          .where('books.library_id', '=', libraryId),
+      ),
+      eb(
+        sql<string>`jobs.payload->>'importId'`,
+        'in',
+        eb
+          .selectFrom('book_imports')
+          .select(sql<string>`book_imports.id::text`.as('id'))
+          .where('book_imports.library_id', '=', libraryId),
+      ),
+    ]);
+  };
+}
 
 export interface EnqueueOptions {
   priority?: number;
@@ -165,12 +197,13 @@ export class JobsRepository {
       .execute();
   }
 
-  async retryNow(id: number): Promise<boolean> {
+  async retryNow(id: number, scope: JobScope = 'all'): Promise<boolean> {
     const r = await this.db
       .updateTable('jobs')
       .set({ status: 'queued', attempts: 0, run_at: sql`now()`, finished_at: null, updated_at: sql`now()` })
       .where('id', '=', id)
       .where('status', '=', 'failed')
+      .where(inScope(scope))
       .executeTakeFirst();
     return r.numUpdatedRows > 0n;
   }
@@ -194,15 +227,22 @@ export class JobsRepository {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  async list(filter: { status?: JobStatus; limit: number }): Promise<Job[]> {
-    let q = this.db.selectFrom('jobs').selectAll().orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(filter.limit);
+  async list(filter: { status?: JobStatus; limit: number; scope?: JobScope }): Promise<Job[]> {
+    let q = this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where(inScope(filter.scope ?? 'all'))
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit);
     if (filter.status) q = q.where('status', '=', filter.status);
     return q.execute();
   }
 
-  async countByStatus(): Promise<Record<JobStatus, number>> {
+  async countByStatus(scope: JobScope = 'all'): Promise<Record<JobStatus, number>> {
     const rows = await this.db
       .selectFrom('jobs')
+      .where(inScope(scope))
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy('status')
       .execute();

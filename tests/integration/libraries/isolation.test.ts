@@ -109,4 +109,34 @@ describe('one shelf per library', () => {
     // Links on B's admin pages stay inside B's address.
     expect(list.text).toContain(`href="/phuong-b/admin/books/${bookOfB.id}"`);
   });
+
+  it("shows library B's staff only B's background jobs, and lets them retry only those; a city admin sees every job", async () => {
+    const jobsRepo = env.ctx.repos.jobs;
+    const failed = async (payload: Record<string, unknown>) => {
+      const id = (await jobsRepo.enqueue('test.isolation-job', payload))!;
+      await env.ctx.db.updateTable('jobs').set({ status: 'failed', last_error: 'x' }).where('id', '=', id).execute();
+      return id;
+    };
+    const jobOfA = await failed({ bookId: bookOfA.id });
+    const jobOfB = await failed({ bookId: bookOfB.id });
+    const installJob = await failed({ day: '2025-01-01' });
+    const staffB = await createUser(env.ctx, 'librarian', undefined, wardBId);
+    const { agent, csrf } = await signedInAgent(env.app, staffB.email, undefined, '/phuong-b/admin');
+    const page = await agent.get('/phuong-b/admin/jobs?status=failed').expect(200);
+    expect(page.text).toContain(`/admin/jobs/${jobOfB}/retry`);
+    expect(page.text).not.toContain(`/admin/jobs/${jobOfA}/retry`);
+    expect(page.text).not.toContain(`/admin/jobs/${installJob}/retry`);
+    await agent.post(`/phuong-b/admin/jobs/${jobOfA}/retry`).type('form').send({ _csrf: csrf }).expect(404);
+    await agent.post(`/phuong-b/admin/jobs/${jobOfB}/retry`).type('form').send({ _csrf: csrf }).expect(303);
+    const statusOf = async (id: number) =>
+      (await env.ctx.db.selectFrom('jobs').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    expect(await statusOf(jobOfA)).toBe('failed');
+    expect(await statusOf(jobOfB)).toBe('queued');
+
+    const cityAdmin = await createUser(env.ctx, 'admin');
+    await env.ctx.db.updateTable('users').set({ city_role: 'city_admin' }).where('id', '=', cityAdmin.id).execute();
+    const city = await signedInAgent(env.app, cityAdmin.email);
+    const all = await city.agent.get('/phuong-b/admin/jobs?status=failed').expect(200);
+    for (const id of [jobOfA, installJob]) expect(all.text).toContain(`/admin/jobs/${id}/retry`);
+  });
 });
