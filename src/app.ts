@@ -48,6 +48,8 @@ export interface App extends Express {
   siteRouter: Router;
   /** The city's pages under /thanh-pho (city roles only); for the route-guard test. */
   cityRouter: Router;
+  /** One library's JSON search, mounted like the site but ahead of the session machinery; for route-walking tests. */
+  searchApiRouter: Router;
 }
 
 /** Builds the Express app from a context. It does not listen: main.ts and the tests do. */
@@ -102,6 +104,7 @@ export function createApp(ctx: AppContext): App {
   // The JSON search needs none of what follows (streaming compression, body, session, CSRF, view
   // locals): see searchApiRoutes. Per library, mounted like the site below.
   const searchApi = searchApiRoutes(ctx);
+  app.searchApiRouter = searchApi;
   app.use('/:librarySlug', (req, res, next) => (res.locals.base ? searchApi(req, res, next) : next()));
   app.use((req, res, next) => (res.locals.base ? next() : searchApi(req, res, next)));
   app.use(compression());

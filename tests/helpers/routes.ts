@@ -34,5 +34,6 @@ export function allRoutes(app: App): RouteCase[] {
   walk((app.router as unknown as { stack: Layer[] }).stack, '');
   // One library's site is mounted through a small dispatcher (at / and /:librarySlug): walk it as at /.
   walk((app.siteRouter as unknown as { stack: Layer[] }).stack, '');
+  walk((app.searchApiRouter as unknown as { stack: Layer[] }).stack, '');
   return out;
 }

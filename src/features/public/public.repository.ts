@@ -140,6 +140,31 @@ export class PublicRepository {
     return this.withLinks(libraryId, rows);
   }
 
+  /**
+   * Every library's published books, most opened first: for work with no library in an address
+   * (pictures rendered ahead of readers).
+   */
+  async allPublishedByOpens(limit: number, offset = 0): Promise<Array<{ id: number }>> {
+    return this.db
+      .selectFrom('books')
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('book_open_counts')
+            .select(['book_open_counts.book_id', (e) => e.fn.sum<number>('book_open_counts.opens').as('opens')])
+            .groupBy('book_open_counts.book_id')
+            .as('o'),
+        (j) => j.onRef('o.book_id', '=', 'books.id'),
+      )
+      .select('books.id')
+      .where('books.status', '=', 'published')
+      .orderBy(sql`coalesce(o.opens, 0)`, 'desc')
+      .orderBy('books.id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+  }
+
   async countPublished(libraryId: number): Promise<number> {
     const row = await this.db
       .selectFrom('books')

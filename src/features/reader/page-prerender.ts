@@ -80,7 +80,7 @@ async function publicOrNull(ctx: AppContext, bookId: number) {
   }
 }
 
-/** The books published before this job existed (or whose pictures were evicted): the whole library, most read first. */
+/** The books published before this job existed (or whose pictures were evicted): every library's, most read first. */
 export const PRERENDER_LIBRARY_JOB = 'reader.prerender-library';
 const LIBRARY_BATCH = 50;
 
@@ -93,7 +93,7 @@ export function registerReaderJobs(ctx: AppContext): void {
   });
   ctx.jobs.register(PRERENDER_LIBRARY_JOB, async (_payload, { signal }) => {
     for (let offset = 0; ; offset += LIBRARY_BATCH) {
-      const books = await ctx.repos.publicBooks.popular(LIBRARY_BATCH, offset);
+      const books = await ctx.repos.publicBooks.allPublishedByOpens(LIBRARY_BATCH, offset);
       if (books.length === 0) return;
       for (const b of books) {
         const result = await prerenderBook(ctx, b.id, { signal });
