@@ -1,40 +1,23 @@
-import crypto from 'node:crypto';
-import { Migrator, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createDatabase, createPool, type Database } from '../../../src/db/database.ts';
+import type { Database } from '../../../src/db/database.ts';
 import { migrateToLatest } from '../../../src/db/migrate.ts';
-import { migrations } from '../../../src/db/migrations/index.ts';
+import { databaseAt } from '../../helpers/database-at.ts';
 
 /**
  * An existing single-library install (schema 0013, before libraries existed) migrated to the
  * city platform keeps everything: books, categories, locations, requests, imports, the consent
  * register, the audit log, and every account with its powers.
  */
-const dbName = `tvs_mig_${crypto.randomBytes(5).toString('hex')}`;
 let db: Database;
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  await client.query(query);
-  await client.end();
-}
+let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  await admin(`create database ${dbName}`);
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${dbName}`;
-  db = createDatabase(createPool(url.toString(), 2));
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateTo('0013_sharing');
-  if (error) throw error;
+  ({ db, drop } = await databaseAt('0013_sharing', 'tvs_mig'));
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await drop?.();
 });
 
 const ids = async (q: string) => (await sql<{ id: number }>`${sql.raw(q)}`.execute(db)).rows.map((r) => Number(r.id));

@@ -1,40 +1,23 @@
-import crypto from 'node:crypto';
-import { Migrator, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createDatabase, createPool, type Database } from '../../../src/db/database.ts';
+import type { Database } from '../../../src/db/database.ts';
 import { migrateToLatest } from '../../../src/db/migrate.ts';
-import { migrations } from '../../../src/db/migrations/index.ts';
+import { databaseAt } from '../../helpers/database-at.ts';
 
 /**
  * An install with statistics (schema 0014, before 0016_city_stats) migrated: every event and every
  * roll-up row now belongs to the default library, nothing is lost, and the next roll-up adds to
  * the same rows (the widened primary keys still match).
  */
-const dbName = `tvs_mig16_${crypto.randomBytes(5).toString('hex')}`;
 let db: Database;
-
-async function admin(query: string): Promise<void> {
-  const client = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await client.connect();
-  await client.query(query);
-  await client.end();
-}
+let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  await admin(`create database ${dbName}`);
-  const url = new URL(inject('pgAdminUrl'));
-  url.pathname = `/${dbName}`;
-  db = createDatabase(createPool(url.toString(), 2));
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error } = await migrator.migrateTo('0014_libraries');
-  if (error) throw error;
+  ({ db, drop } = await databaseAt('0014_libraries', 'tvs_mig16'));
 });
 
 afterAll(async () => {
-  await db?.destroy();
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await drop?.();
 });
 
 describe('migration 0016_city_stats on a database with statistics', () => {
