@@ -30,6 +30,7 @@ import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { startInstance, stopInstance, waitReady, type AppInstance } from '../tests/helpers/app-instances.ts';
 import { startThrowawayServices } from './throwaway-services.ts';
+import { insertPublishedBooks } from './synthetic-books.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 5;
 const ROUNDS = Number(process.env.BENCH_ROUNDS) || 3;
@@ -98,56 +99,19 @@ async function seed(ctx: AppContext): Promise<string> {
   const r = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const text = (n: number) => Array.from({ length: n }, () => WORDS[Math.floor(r() * WORDS.length)]).join(' ');
   await ensureSearchIndexes(ctx.search);
-  const files = await ctx.db
-    .insertInto('book_files')
-    .values(
-      Array.from({ length: 300 }, (_, i) => ({
-        sha256: crypto.createHash('sha256').update(`scale-${i}`).digest('hex'),
-        size_bytes: 1000,
-        storage_key: `scale-${i}.pdf`,
-        original_name: 'x.pdf',
-      })),
-    )
-    .returning('id')
-    .execute();
   const libraryId = (await ctx.services.libraries.defaultLibrary()).id;
-  const books = await ctx.db
-    .insertInto('books')
-    .values(
-      files.map((f, i) => ({
-        library_id: libraryId,
-        file_id: f.id,
-        title: `${text(3)} ${i}`,
-        description: text(20),
-        status: 'published' as const,
-        ingest_status: 'indexed' as const,
-        ingest_error: null,
-        page_count: 5,
-        outline: null,
-        pdf_metadata: null,
-        legacy_encoding: null,
-        publication_year: 1950 + (i % 70),
-        publisher: null,
-        isbn: null,
-        created_by: null,
-        published_at: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
-        withdrawn_at: null,
-      })),
-    )
-    .returning([
-      'id',
-      'title',
-      'description',
-      'language',
-      'publication_year',
-      'tags',
-      'published_at',
-      'page_count',
-      'has_cover',
-      'cover_version',
-      'needs_ocr',
-    ])
-    .execute();
+  const books = await insertPublishedBooks(
+    ctx,
+    libraryId,
+    Array.from({ length: 300 }, (_, i) => ({
+      key: `scale-${i}`,
+      title: `${text(3)} ${i}`,
+      description: text(20),
+      pageCount: 5,
+      year: 1950 + (i % 70),
+      publishedAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+    })),
+  );
   const entries = books.map((book) => ({
     book,
     authors: [{ name: `Tác giả ${book.id % 40}`, slug: `tac-gia-${book.id % 40}` }],

@@ -26,6 +26,7 @@ import { createLogger } from '../src/infra/logger.ts';
 import { connectSearch } from '../src/infra/search-client.ts';
 import { httpTimer, sideBySide } from './side-by-side.ts';
 import { startThrowawayServices } from './throwaway-services.ts';
+import { insertPublishedBooks } from './synthetic-books.ts';
 import { openPublishGate } from '../src/features/catalogue/books/publish-gate.ts';
 import { registerCatalogueJobs } from '../src/features/catalogue/catalogue.jobs.ts';
 import { importCorpus, passageQueries, proseGenerator } from './bench-search-text.ts';
@@ -90,55 +91,18 @@ async function seed(
   };
   for (let start = 0; start < books; start += 500) {
     const batch = Array.from({ length: Math.min(500, books - start) }, (_, i) => start + i);
-    const files = await ctx.db
-      .insertInto('book_files')
-      .values(
-        batch.map((i) => ({
-          sha256: crypto.createHash('sha256').update(`b${books}-${i}`).digest('hex'),
-          size_bytes: 1000,
-          storage_key: `bench-${books}-${i}.pdf`,
-          original_name: 'x.pdf',
-        })),
-      )
-      .returning('id')
-      .execute();
-    const rows = await ctx.db
-      .insertInto('books')
-      .values(
-        batch.map((i, k) => ({
-          library_id: libraryId,
-          file_id: files[k].id,
-          title: `${text(3)} ${i}`,
-          description: text(20),
-          status: 'published' as const,
-          ingest_status: 'indexed' as const,
-          ingest_error: null,
-          page_count: pagesPerBook,
-          outline: null,
-          pdf_metadata: null,
-          legacy_encoding: null,
-          publication_year: 1950 + (i % 70),
-          publisher: null,
-          isbn: null,
-          created_by: null,
-          published_at: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
-          withdrawn_at: null,
-        })),
-      )
-      .returning([
-        'id',
-        'title',
-        'description',
-        'language',
-        'publication_year',
-        'tags',
-        'published_at',
-        'page_count',
-        'has_cover',
-        'cover_version',
-        'needs_ocr',
-      ])
-      .execute();
+    const rows = await insertPublishedBooks(
+      ctx,
+      libraryId,
+      batch.map((i) => ({
+        key: `bench-${books}-${i}`,
+        title: `${text(3)} ${i}`,
+        description: text(20),
+        pageCount: pagesPerBook,
+        year: 1950 + (i % 70),
+        publishedAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+      })),
+    );
     for (const book of rows) {
       const cat = cats[book.id % cats.length];
       await ctx.db.insertInto('book_categories').values({ book_id: book.id, category_id: cat.id }).execute();
