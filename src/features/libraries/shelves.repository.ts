@@ -59,16 +59,7 @@ export class ShelvesRepository {
           'books.published_at as publishedAt',
           'libraries.id as ownerId',
           'libraries.name as ownerName',
-          (eb) =>
-            eb
-              .exists(
-                eb
-                  .selectFrom('library_shelves')
-                  .select('library_shelves.book_id')
-                  .where('library_shelves.library_id', '=', libraryId)
-                  .whereRef('library_shelves.book_id', '=', 'books.id'),
-              )
-              .as('shelved'),
+          shelvedBy(libraryId).as('shelved'),
         ])
         .orderBy('books.published_at', 'desc')
         .orderBy('books.id', 'desc')
@@ -90,16 +81,7 @@ export class ShelvesRepository {
         'books.status',
         'books.library_id as ownerId',
         sharable().as('sharable'),
-        (eb) =>
-          eb
-            .exists(
-              eb
-                .selectFrom('library_shelves')
-                .select('library_shelves.book_id')
-                .where('library_shelves.library_id', '=', libraryId)
-                .whereRef('library_shelves.book_id', '=', 'books.id'),
-            )
-            .as('shelved'),
+        shelvedBy(libraryId).as('shelved'),
       ])
       .where('books.id', '=', bookId)
       .forUpdate()
@@ -218,4 +200,9 @@ export class ShelvesRepository {
       .executeTakeFirst();
     return !!row;
   }
+}
+
+/** Whether library L has put the book (the outer query's `books` row) on its shelf. */
+function shelvedBy(libraryId: number) {
+  return sql<boolean>`exists (select 1 from library_shelves where library_shelves.library_id = ${libraryId} and library_shelves.book_id = books.id)`;
 }
