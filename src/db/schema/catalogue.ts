@@ -112,6 +112,8 @@ export interface BookPagesTable {
 
 /** Old slugs of renamed or merged categories (0003). */
 export interface CategoryRedirectsTable {
+  /** 0017: a redirect is its category's library's; the slug is unique within that library only. */
+  library_id: number;
   slug: string;
   category_id: number;
   created_at: ColumnType<Date, never, never>;

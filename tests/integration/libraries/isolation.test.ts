@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPublishGate } from '../../helpers/publish-gates.ts';
 import { createUser, signedInAgent } from '../../helpers/auth.ts';
 import { createBook, type FixtureBook } from '../../helpers/books.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, defaultLibraryId, type TestEnv } from '../../helpers/test-context.ts';
 
 /**
  * One library's shelf is its own: a book of library A is a 404 under library B on every public
@@ -138,5 +138,17 @@ describe('one shelf per library', () => {
     const city = await signedInAgent(env.app, cityAdmin.email);
     const all = await city.agent.get('/phuong-b/admin/jobs?status=failed').expect(200);
     for (const id of [jobOfA, installJob]) expect(all.text).toContain(`/admin/jobs/${id}/retry`);
+  });
+
+  it("keeps old category addresses per library: one library's renamed slug neither blocks another library nor is taken over by it", async () => {
+    const categories = env.ctx.services.categories;
+    const ofA = await categories.create(await defaultLibraryId(env.ctx), { name: 'Văn học', slug: 'van-hoc' });
+    await categories.update(ofA.id, { name: 'Văn học Việt Nam', slug: 'van-hoc-viet' }); // A keeps /the-loai/van-hoc as a redirect
+    const ofB = await categories.create(wardBId, { name: 'Văn học', slug: 'van-hoc' }); // refused before: "slug taken"
+    await categories.update(ofB.id, { name: 'Văn học phường', slug: 'van-hoc-phuong' }); // took over A's redirect before
+    const inA = await request(env.app).get('/the-loai/van-hoc').expect(301);
+    expect(inA.headers.location).toBe('/the-loai/van-hoc-viet');
+    const inB = await request(env.app).get('/phuong-b/the-loai/van-hoc').expect(301);
+    expect(inB.headers.location).toBe('/phuong-b/the-loai/van-hoc-phuong');
   });
 });

@@ -40,6 +40,7 @@ describe('migration 0014_libraries on an existing single-library database', () =
     const categoriesBefore = await ids(`select id from categories order by id`);
     expect(categoriesBefore.length).toBeGreaterThan(0);
     await sql`insert into book_categories (book_id, category_id) values (${bookId}, ${categoriesBefore[0]})`.execute(db);
+    await sql`insert into category_redirects (slug, category_id) values ('ten-cu', ${categoriesBefore[0]})`.execute(db);
     const [locationId] = await ids(
       `insert into locations (code, name, kind) values ('abcd12', 'Nhà văn hoá tổ 5', 'community_house') returning id`,
     );
@@ -79,6 +80,10 @@ describe('migration 0014_libraries on an existing single-library database', () =
     const book = await db.selectFrom('books').select(['title', 'status', 'created_by']).where('id', '=', bookId).executeTakeFirstOrThrow();
     expect(book).toEqual({ title: 'Truyện Kiều', status: 'published', created_by: librarianId });
     expect(await db.selectFrom('book_categories').selectAll().execute()).toEqual([{ book_id: bookId, category_id: categoriesBefore[0] }]);
+    // An old category address stays, now in its category's library (0017).
+    expect(await db.selectFrom('category_redirects').select(['slug', 'category_id', 'library_id']).execute()).toEqual([
+      { slug: 'ten-cu', category_id: categoriesBefore[0], library_id: lib.id },
+    ]);
     const consent = await db.selectFrom('consent_records').select(['id', 'status', 'allow_download']).execute();
     expect(consent).toEqual([{ id: consentId, status: 'granted', allow_download: true }]);
     const poster = await db.selectFrom('locations').select('code').where('id', '=', locationId).executeTakeFirstOrThrow();

@@ -150,8 +150,15 @@ describe('category and author pages', () => {
     expect(res.text).toContain('1 cuốn');
     expect(res.text).not.toContain('Bản nháp');
     await request(env.app).get('/the-loai/khong-co').expect(404);
-    const cat = await env.ctx.db.selectFrom('categories').select('id').where('slug', '=', 'lich-su').executeTakeFirstOrThrow();
-    await env.ctx.db.insertInto('category_redirects').values({ slug: 'su-viet', category_id: cat.id }).execute();
+    const cat = await env.ctx.db
+      .selectFrom('categories')
+      .select(['id', 'library_id'])
+      .where('slug', '=', 'lich-su')
+      .executeTakeFirstOrThrow();
+    await env.ctx.db
+      .insertInto('category_redirects')
+      .values({ library_id: cat.library_id, slug: 'su-viet', category_id: cat.id })
+      .execute();
     const moved = await request(env.app).get('/the-loai/su-viet').expect(301);
     expect(moved.headers.location).toBe('/the-loai/lich-su');
     const all = await request(env.app).get('/the-loai').expect(200);

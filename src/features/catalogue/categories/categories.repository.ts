@@ -66,7 +66,12 @@ export class CategoriesRepository {
   async slugTaken(libraryId: number, slug: string, exceptId?: number, db: Database = this.db): Promise<boolean> {
     let q = db.selectFrom('categories').select('id').where('library_id', '=', libraryId).where('slug', '=', slug);
     if (exceptId !== undefined) q = q.where('id', '!=', exceptId);
-    const redirect = await db.selectFrom('category_redirects').select('category_id').where('slug', '=', slug).executeTakeFirst();
+    const redirect = await db
+      .selectFrom('category_redirects')
+      .select('category_id')
+      .where('library_id', '=', libraryId)
+      .where('slug', '=', slug)
+      .executeTakeFirst();
     return !!(await q.executeTakeFirst()) || (!!redirect && redirect.category_id !== exceptId);
   }
 
@@ -97,17 +102,17 @@ export class CategoriesRepository {
       .execute();
   }
 
-  /** Keeps `oldSlug` working for `categoryId`; a slug taken back by its category drops its redirect. */
-  async addRedirect(trx: Database, oldSlug: string, categoryId: number): Promise<void> {
+  /** Keeps `oldSlug` working for `categoryId` in its library; a slug taken back by a category drops its redirect. */
+  async addRedirect(trx: Database, libraryId: number, oldSlug: string, categoryId: number): Promise<void> {
     await trx
       .insertInto('category_redirects')
-      .values({ slug: oldSlug, category_id: categoryId })
-      .onConflict((oc) => oc.column('slug').doUpdateSet({ category_id: categoryId }))
+      .values({ library_id: libraryId, slug: oldSlug, category_id: categoryId })
+      .onConflict((oc) => oc.columns(['library_id', 'slug']).doUpdateSet({ category_id: categoryId }))
       .execute();
   }
 
-  async removeRedirect(trx: Database, slug: string): Promise<void> {
-    await trx.deleteFrom('category_redirects').where('slug', '=', slug).execute();
+  async removeRedirect(trx: Database, libraryId: number, slug: string): Promise<void> {
+    await trx.deleteFrom('category_redirects').where('library_id', '=', libraryId).where('slug', '=', slug).execute();
   }
 
   /** Moves every book and redirect of `fromId` to `intoId`, then deletes `fromId`. */

@@ -57,8 +57,8 @@ export class CategoriesService {
       const slug = input.slug ? slugify(input.slug) : current.slug;
       if (slug !== current.slug) {
         if (await this.d.categories.slugTaken(current.library_id, slug, id, trx)) throw invalid({ slug: 'catalogue.category.slugTaken' });
-        await this.d.categories.removeRedirect(trx, slug);
-        await this.d.categories.addRedirect(trx, current.slug, id);
+        await this.d.categories.removeRedirect(trx, current.library_id, slug);
+        await this.d.categories.addRedirect(trx, current.library_id, current.slug, id);
       }
       await this.d.categories.update(trx, id, {
         name: input.name,
@@ -79,7 +79,7 @@ export class CategoriesService {
       if (!from || !into || from.library_id !== into.library_id) throw notFound();
       const affected = (await this.d.categories.bookIdsIn([fromId], trx)).map((r) => r.book_id);
       await this.d.categories.merge(trx, fromId, intoId);
-      await this.d.categories.addRedirect(trx, from.slug, intoId);
+      await this.d.categories.addRedirect(trx, from.library_id, from.slug, intoId);
       await this.d.indexer.enqueueSync(trx, affected);
     });
     this.d.jobs.wake();
