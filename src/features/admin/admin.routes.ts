@@ -17,8 +17,10 @@ export function adminRoutes(ctx: AppContext, registry: GuardedRouter[]): void {
   });
 
   const jobs = guardedRouter(registry, '/jobs', ['admin', 'librarian']);
-  // A library's staff see and retry their library's jobs only; a city admin sees the whole install.
-  const scopeOf = (req: Request): JobScope => (req.user?.cityRole === 'city_admin' ? 'all' : { libraryId: req.library.id });
+  // A library's staff see and retry their library's jobs only (the default library's also the
+  // install's own, as before there were several libraries); a city admin sees the whole install.
+  const scopeOf = (req: Request): JobScope =>
+    req.user?.cityRole === 'city_admin' ? 'all' : { libraryId: req.library.id, withUnowned: req.library.isDefault };
   jobs.get('/', async (req, res) => {
     const status = (['queued', 'running', 'succeeded', 'failed'] as const).find((s) => s === req.query.status) as JobStatus | undefined;
     const { jobs: list, counts } = await ctx.jobs.overview(status, scopeOf(req));

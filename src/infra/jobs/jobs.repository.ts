@@ -5,17 +5,20 @@ import type { Job, JobStatus } from '../../db/schema/jobs.ts';
 
 /**
  * Whose jobs: 'all' (the whole install: city admins), or one library's — the jobs about its books
- * or its ZIP imports. Jobs of no library (statistics, maintenance) are install-wide.
+ * or its ZIP imports, plus, for the default library (the install's own, as before there were
+ * several), the jobs of no library (statistics, maintenance).
  */
-export type JobScope = 'all' | { libraryId: number };
+export type JobScope = 'all' | { libraryId: number; withUnowned: boolean };
 
 function inScope(scope: JobScope) {
   return (eb: ExpressionBuilder<DB, 'jobs'>) => {
     if (scope === 'all') return eb.val(true);
     const { libraryId } = scope;
+    const bookId = sql<string>`jobs.payload->>'bookId'`;
+    const importId = sql<string>`jobs.payload->>'importId'`;
     return eb.or([
       eb(
-        sql<string>`jobs.payload->>'bookId'`,
+        bookId,
         'in',
         eb
           .selectFrom('books')
@@ -23,13 +26,14 @@ function inScope(scope: JobScope) {
           .where('books.library_id', '=', libraryId),
       ),
       eb(
-        sql<string>`jobs.payload->>'importId'`,
+        importId,
         'in',
         eb
           .selectFrom('book_imports')
           .select(sql<string>`book_imports.id::text`.as('id'))
           .where('book_imports.library_id', '=', libraryId),
       ),
+      ...(scope.withUnowned ? [eb.and([eb(bookId, 'is', null), eb(importId, 'is', null)])] : []),
     ]);
   };
 }

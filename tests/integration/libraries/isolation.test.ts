@@ -138,6 +138,13 @@ describe('one shelf per library', () => {
     const city = await signedInAgent(env.app, cityAdmin.email);
     const all = await city.agent.get('/phuong-b/admin/jobs?status=failed').expect(200);
     for (const id of [jobOfA, installJob]) expect(all.text).toContain(`/admin/jobs/${id}/retry`);
+
+    // The default library's staff also see the install's own jobs (of no library), as before there were several libraries.
+    const staffA = await createUser(env.ctx, 'librarian');
+    const home = await signedInAgent(env.app, staffA.email);
+    const pageA = await home.agent.get('/admin/jobs').expect(200);
+    for (const id of [jobOfA, installJob]) expect(pageA.text).toContain(`<td>${id}</td>`);
+    expect(pageA.text).not.toContain(`<td>${jobOfB}</td>`);
   });
 
   it("keeps old category addresses per library: one library's renamed slug neither blocks another library nor is taken over by it", async () => {
