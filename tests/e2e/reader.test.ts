@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { App } from '../../src/app.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBook, pagesWith, withdrawBook, type FixtureBook } from '../helpers/books.ts';
-import { browserUnavailable, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
+import { browserUnavailable, GOOD_CONNECTION_HINTS, launchBrowser, listen, phoneContext } from '../helpers/browser.ts';
 import { openPublishGate } from '../helpers/publish-gates.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 
@@ -302,7 +302,13 @@ describe.skipIf(skip)('readers on a phone', () => {
   });
 
   it('offers a text mode without JavaScript', async () => {
-    const noJs = await browser.newContext({ baseURL: server.baseURL, viewport: { width: 360, height: 640 }, javaScriptEnabled: false });
+    // Fixed good-connection hints: Chromium's own (noisy around our 1.5 Mbit/s threshold) would sometimes pick the picture reader.
+    const noJs = await browser.newContext({
+      baseURL: server.baseURL,
+      viewport: { width: 360, height: 640 },
+      javaScriptEnabled: false,
+      extraHTTPHeaders: GOOD_CONNECTION_HINTS,
+    });
     const page = await noJs.newPage();
     await page.goto(`/sach/${war.id}`);
     await page.click('text=Đọc dạng chữ');
