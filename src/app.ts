@@ -41,6 +41,9 @@ import { viewLocals } from './http/view-locals.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The JSON search of a library: /api/search(/suggest) or /{slug}/api/search(/suggest). */
+const SEARCH_API_PATH = /^(?:\/[^/]+)?\/api\/search(?:\/suggest)?\/?$/;
+
 export interface App extends Express {
   /** Admin routers and their roles, for the route-guard test. */
   adminRouters: GuardedRouter[];
@@ -99,12 +102,14 @@ export function createApp(ctx: AppContext): App {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  // Which library the address names (req.library, res.locals.base): before anything that counts or checks roles.
-  app.use(resolveLibrary(ctx));
-  // The JSON search needs none of what follows (streaming compression, body, session, CSRF, view
-  // locals): see searchApiRoutes. Per library, mounted like the site below.
+  // Which library the address names (req.library, res.locals.base). It may ask the database, so
+  // static files and health checks come before it (they must answer while PostgreSQL is down) —
+  // except for the JSON search, which needs none of what follows (streaming compression, body,
+  // session, CSRF, view locals: see searchApiRoutes) and so learns its library first, here.
+  const libraryOf = resolveLibrary(ctx);
   const searchApi = searchApiRoutes(ctx);
   app.searchApiRouter = searchApi;
+  app.use((req, res, next) => (SEARCH_API_PATH.test(req.path) ? libraryOf(req, res, next) : next()));
   app.use('/:librarySlug', (req, res, next) => (res.locals.base ? searchApi(req, res, next) : next()));
   app.use((req, res, next) => (res.locals.base ? next() : searchApi(req, res, next)));
   app.use(compression());
@@ -112,6 +117,7 @@ export function createApp(ctx: AppContext): App {
   app.use('/static/reader', readerAssets());
   const session = sessionMiddleware(ctx);
   app.use(healthRoutes(ctx, staffProbe(session, ctx)));
+  app.use(libraryOf); // before anything that counts or checks roles
 
   app.use(express.urlencoded({ extended: false, limit: '200kb', verify: verifyUrlencoded }));
   app.use(express.json({ limit: '200kb' }));
