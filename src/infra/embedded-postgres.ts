@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { unreachableAncestor } from './folder-access.ts';
 import { startChild, waitUntilReady, type ChildService } from './child-service.ts';
 import type { Logger } from './logger.ts';
 import { commandLineOf, isAlive, stopProcess } from './processes.ts';
@@ -209,6 +210,13 @@ export async function startEmbeddedPostgres(opts: {
   const bins = await loadBinaries();
   const owner = await postgresUser(log);
   await fs.mkdir(path.dirname(baseDir), { recursive: true });
+  const blocked = owner && (await unreachableAncestor(baseDir, owner));
+  if (blocked) {
+    throw new Error(
+      `the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked}. ` +
+        `Choose a STORAGE_DIR outside private folders, let others enter this one (chmod o+x ${blocked}), or set DATABASE_URL.`,
+    );
+  }
   await fs.mkdir(baseDir, { recursive: true });
   await fs.chmod(baseDir, 0o700);
   if (owner) await fs.chown(baseDir, owner.uid, owner.gid);
