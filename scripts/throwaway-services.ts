@@ -5,30 +5,38 @@ import { startEmbeddedPostgres } from '../src/infra/embedded-postgres.ts';
 import type { Logger } from '../src/infra/logger.ts';
 import { freePort } from '../tests/helpers/free-port.ts';
 
-/**
- * A PostgreSQL and a Meilisearch of their own for a benchmark or evaluation, in `tmp`, on free
- * loopback ports with fresh secrets: a run never touches the library's data. The caller stops them
- * (Meilisearch first) and removes `tmp`.
+/*
+ * A PostgreSQL and a Meilisearch of their own for a test run, a benchmark or an evaluation, in
+ * `tmp`, on free loopback ports with fresh secrets: a run never touches the library's data.
  */
-export async function startThrowawayServices(tmp: string, log: Logger) {
-  const password = crypto.randomBytes(12).toString('hex');
-  const pg = await startEmbeddedPostgres({
+
+export async function throwawayPostgres(tmp: string, log: Logger) {
+  return startEmbeddedPostgres({
     baseDir: path.join(tmp, 'postgres'),
     port: await freePort(),
-    password,
+    password: crypto.randomBytes(12).toString('hex'),
     database: 'postgres',
     log,
   });
+}
+
+export async function throwawayMeilisearch(tmp: string, log: Logger) {
   const masterKey = crypto.randomBytes(24).toString('hex');
+  const meili = await startEmbeddedMeilisearch({
+    baseDir: path.join(tmp, 'meilisearch'),
+    storageDir: tmp,
+    port: await freePort(),
+    masterKey,
+    log,
+  });
+  return { meili, masterKey };
+}
+
+/** Both; the caller stops them (Meilisearch first) and removes `tmp`. */
+export async function startThrowawayServices(tmp: string, log: Logger) {
+  const pg = await throwawayPostgres(tmp, log);
   try {
-    const meili = await startEmbeddedMeilisearch({
-      baseDir: path.join(tmp, 'meilisearch'),
-      storageDir: tmp,
-      port: await freePort(),
-      masterKey,
-      log,
-    });
-    return { pg, meili, masterKey };
+    return { pg, ...(await throwawayMeilisearch(tmp, log)) };
   } catch (err) {
     await pg.stop();
     throw err;

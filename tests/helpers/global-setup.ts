@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,8 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createDatabase, createPool } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { startEmbeddedMeilisearch } from '../../src/infra/embedded-meilisearch.ts';
-import { startEmbeddedPostgres } from '../../src/infra/embedded-postgres.ts';
 import { createLogger } from '../../src/infra/logger.ts';
-import { freePort } from './free-port.ts';
+import { throwawayMeilisearch, throwawayPostgres } from '../../scripts/throwaway-services.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -34,14 +31,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const password = crypto.randomBytes(12).toString('hex');
-    const embedded = await startEmbeddedPostgres({
-      baseDir: path.join(tmp, 'postgres'),
-      port: await freePort(),
-      password,
-      database: 'postgres',
-      log,
-    });
+    const embedded = await throwawayPostgres(tmp, log);
     stops.push(embedded.stop);
     adminUrl = embedded.url;
   }
@@ -49,16 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let meiliUrl = process.env.TEST_MEILI_URL;
   let masterKey = process.env.TEST_MEILI_MASTER_KEY ?? '';
   if (!meiliUrl) {
-    masterKey = crypto.randomBytes(24).toString('hex');
-    const meili = await startEmbeddedMeilisearch({
-      baseDir: path.join(tmp, 'meilisearch'),
-      storageDir: tmp,
-      port: await freePort(),
-      masterKey,
-      log,
-    });
-    stops.push(meili.stop);
-    meiliUrl = meili.url;
+    const started = await throwawayMeilisearch(tmp, log);
+    stops.push(started.meili.stop);
+    meiliUrl = started.meili.url;
+    masterKey = started.masterKey;
   }
 
   // A migrated template: CREATE DATABASE … TEMPLATE copies it in milliseconds per test file.
