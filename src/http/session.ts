@@ -1,5 +1,4 @@
 import connectPgSimple from 'connect-pg-simple';
-import type { RequestHandler } from 'express';
 import session from 'express-session';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../infra/faults.ts';
@@ -46,22 +45,4 @@ export function sessionMiddleware(ctx: AppContext) {
       maxAge: 12 * 3600 * 1000,
     },
   });
-}
-
-/**
- * express-session saves a changed session when the response ends, after the headers are out. A
- * browser following a 303 at once can load the next page (on this instance or another) before a
- * flash message set just before the redirect is saved, and the message is lost; seen under load in
- * the browser tests. So a redirect that carries a flash saves the session first. Only then: reader
- * redirects (poster scans, old addresses) have no session and must not create one.
- */
-export function saveFlashBeforeRedirect(): RequestHandler {
-  return (req, res, next) => {
-    const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
-    res.redirect = ((...args: unknown[]) => {
-      if (!req.session?.flash) return redirect(...args);
-      req.session.save((err) => (err ? next(err) : redirect(...args)));
-    }) as typeof res.redirect;
-    next();
-  };
 }

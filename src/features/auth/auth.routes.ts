@@ -27,6 +27,7 @@ function signIn(req: Request, user: User): Promise<void> {
   );
 }
 
+/** The same for a flash message set just before a redirect: the next page must find it. */
 function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
@@ -53,7 +54,7 @@ export function authRoutes(ctx: AppContext): Router {
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.flash = { kind: 'info', text: t('auth.signOut.done') };
-      res.redirect(303, '/');
+      saveSession(req).then(() => res.redirect(303, '/'), next);
     });
   });
 
@@ -68,6 +69,7 @@ export function authRoutes(ctx: AppContext): Router {
     const admin = await users.setupFirstAdmin(input);
     await signIn(req, admin);
     req.session.flash = { kind: 'info', text: translator(req.lang)('setup.done') };
+    await saveSession(req);
     res.redirect(303, '/admin');
   });
 
@@ -89,6 +91,7 @@ export function authRoutes(ctx: AppContext): Router {
     const user = await users.setPasswordWithToken(token, input.password);
     if (!user) return res.status(410).render('errors/error', { status: 410, message: t('auth.setPassword.invalidLink') });
     req.session.flash = { kind: 'info', text: t('auth.setPassword.done') };
+    await saveSession(req);
     res.redirect(303, '/dang-nhap');
   });
 
