@@ -172,3 +172,18 @@ describe('migration 0018 on an index written before it', () => {
     expect(left).toEqual([]);
   });
 });
+
+describe('facets with many libraries in one index', () => {
+  it('keeps a library’s own counts when its shelf carries hundreds of other libraries’ keys', async () => {
+    // C's one book, also filed (as a shared book would be) under 150 categories of other
+    // libraries: more values than Meilisearch's default maxValuesPerFacet (100), all sorting before C's.
+    const libC = (
+      await env.ctx.services.libraries.create({ slug: 'phuong-9', name: 'Thư viện Phường 9', unionName: '', address: '', contact: '' })
+    ).id;
+    const w = (await createBook(env.ctx, { title: 'Sử phường chín', libraryId: libC, categories: ['lich-su'], pages: pagesWith(1) })).id;
+    const books = env.ctx.search.client.index(env.ctx.search.indexName('books'));
+    const foreign = Array.from({ length: 150 }, (_, i) => `${libA}:the-loai-${String(i).padStart(3, '0')}`);
+    await waitOk(books.updateDocuments([{ id: w, categoryKeys: [...foreign, `${libC}:lich-su`] }]));
+    expect((await search('/phuong-9', {})).facets.categories).toEqual({ 'lich-su': 1 });
+  });
+});
