@@ -109,7 +109,7 @@ async function seed(
       const entry = {
         book,
         authors: [{ name: `Tác giả ${book.id % 300}`, slug: `tac-gia-${book.id % 300}` }],
-        categories: [{ name: cat.name, slug: cat.slug }],
+        categories: [{ name: cat.name, slug: cat.slug, libraryId }],
         libraryIds: [libraryId],
       };
       bookDocs.push(toBookDocument(entry));

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
           text: searchableText(text),
           display: text,
           title: r.title,
-          categorySlugs: [],
+          categoryKeys: [],
           language: r.language,
         };
       });

@@ -159,7 +159,7 @@ export async function indexBook(ctx: AppContext, bookId: number): Promise<void> 
   const categories = await ctx.db
     .selectFrom('book_categories')
     .innerJoin('categories', 'categories.id', 'book_categories.category_id')
-    .select(['categories.name', 'categories.slug'])
+    .select(['categories.name', 'categories.slug', 'categories.library_id as libraryId'])
     .where('book_id', '=', bookId)
     .execute();
   const pages = await ctx.db

@@ -1,52 +1,53 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { AppContext } from '../../context.ts';
-import { slugify } from '../catalogue/catalogue-text.ts';
-import { BOOK_MATCH, queryShape } from '../search/search-precision.ts';
-import { parseInput } from '../../http/validation.ts';
-import { libraryBase } from './library-context.ts';
+import { searchParamsSchema, type SearchParams } from '../search/search-query.ts';
+import { CitySearchService } from './city-search.service.ts';
 
-const querySchema = z.object({ q: z.string().trim().max(200).catch('').default('') });
-const LIMIT = 40;
+const PATH = '/thanh-pho/tim-kiem';
 
-export interface CityHit {
-  id: number;
-  title: string;
-  authors: string[];
-  /** Every library whose shelf holds the book, each with the book's address in that library. */
-  holders: Array<{ name: string; url: string }>;
+/** The address of another page of the same search (q, language and sort kept; category has no meaning here). */
+export function cityPageHref(p: SearchParams, page: number): string {
+  const query = new URLSearchParams();
+  query.set('q', p.q);
+  if (p.language) query.set('language', p.language);
+  if (p.sort !== 'relevance') query.set('sort', p.sort);
+  if (page > 1) query.set('page', String(page));
+  return `${PATH}?${query.toString()}`;
 }
 
 /**
- * City-wide search (`/thanh-pho/tim-kiem?q=…`, public, no library in the address): the books
- * index without a library_ids filter, so every shelf of the city; each hit names the libraries
- * holding it (owner and shelving libraries, by the onShelf rule) and links into each of them.
- * Titles, authors, categories and descriptions are searched (not page text).
+ * City-wide search (`/thanh-pho/tim-kiem?q=…&page=…`, public, no library in the address): books
+ * and passages of every shelf of the city, each hit naming the libraries that hold it, linked into
+ * each (city-search.service.ts). Paged with plain links, so it works without JavaScript; the JSON
+ * answer (Accept: application/json) carries the same paging.
  */
 export function citySearchRoutes(ctx: AppContext): Router {
   const router = Router();
-  router.get('/thanh-pho/tim-kiem', async (req, res) => {
-    const { q } = parseInput(querySchema, req.query);
-    let hits: CityHit[] = [];
-    if (q && queryShape(q) === 'ok') {
-      const found = await ctx.search.client
-        .index(ctx.search.indexName('books'))
-        .search<{ id: number; title: string; authors: string[] }>(q, {
-          limit: LIMIT,
-          attributesToRetrieve: ['id', 'title', 'authors'],
-          ...BOOK_MATCH,
-        });
-      const holders = await ctx.services.shelves.holdersOfPublished(found.hits.map((h) => h.id));
-      hits = found.hits.flatMap((h) => {
-        const held = holders.get(h.id);
-        if (!held?.length) return [];
-        const path = `/sach/${h.id}-${slugify(h.title) || 'sach'}`;
-        return [{ id: h.id, title: h.title, authors: h.authors, holders: held.map((l) => ({ name: l.name, url: libraryBase(l) + path })) }];
+  const city = new CitySearchService({
+    searchQuery: ctx.services.searchQuery,
+    holdersOfPublished: (ids) => ctx.services.shelves.holdersOfPublished(ids),
+  });
+  router.get(PATH, async (req, res) => {
+    const params = searchParamsSchema.parse(req.query);
+    const r = await city.run(params);
+    const p = r.params;
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.accepts(['html', 'json']) === 'json') {
+      return void res.json({
+        q: p.q,
+        shape: r.shape,
+        page: p.page,
+        pageCount: r.pageCount,
+        totalBooks: r.totalBooks,
+        totalPassages: r.totalPassages,
+        prev: p.q && p.page > 1 ? cityPageHref(p, Math.min(p.page - 1, r.pageCount)) : null,
+        next: p.q && p.page < r.pageCount ? cityPageHref(p, p.page + 1) : null,
+        hits: r.books.map(({ titleSegments: _t, ...b }) => b),
+        passages: r.passages.map((g) => ({ ...g, passages: g.passages.map(({ segments: _s, ...h }) => h) })),
       });
     }
-    res.setHeader('Cache-Control', 'no-cache');
-    if (req.accepts(['html', 'json']) === 'json') return void res.json({ q, hits });
-    res.render('libraries/city-search', { q, hits });
+    // Past the last page (a bookmark, or books withdrawn since), "previous" leads to the last page.
+    res.render('libraries/city-search', { results: r, pageHref: (n: number) => cityPageHref(p, Math.min(n, r.pageCount)) });
   });
   return router;
 }

@@ -7,8 +7,12 @@ export interface BookDocument {
   authors: string[];
   authorSlugs: string[];
   description: string;
+  /** Every library's category names for the book: searchable words (a book filed under "Lịch sử" anywhere is about history). */
   categories: string[];
-  categorySlugs: string[];
+  /** `<libraryId>:<slug>` per filing (filterable, facet): each library filters and counts its OWN categories only. */
+  categoryKeys: string[];
+  /** The filings for hit cards (retrievable, not searchable): a library shows only its own entries. */
+  categoryLinks: CategoryLink[];
   tags: string[];
   year: number | null;
   language: string;
@@ -21,6 +25,19 @@ export interface BookDocument {
   library_ids: number[];
 }
 
+/**
+ * One library's category on a book. Since the shared catalogue (0015) a book owned by library A
+ * can be on library B's shelf and each library files it under its own categories, so a bare slug
+ * ("lich-su") says nothing: every library has one. Keys and links carry the library.
+ */
+export interface CategoryLink {
+  libraryId: number;
+  slug: string;
+  name: string;
+}
+
+export const categoryKey = (libraryId: number, slug: string) => `${Math.trunc(libraryId)}:${slug}`;
+
 /** One page of a published book in the `pages` index. */
 export interface PageDocument {
   id: string;
@@ -31,7 +48,8 @@ export interface PageDocument {
   /** The page text as printed, for snippets (stored, not searchable). */
   display: string;
   title: string;
-  categorySlugs: string[];
+  /** As the books index: the passage filter of one library's category. */
+  categoryKeys: string[];
   language: string;
   library_ids: number[];
 }
@@ -53,7 +71,8 @@ export interface BookForIndex {
     | 'needs_ocr'
   >;
   authors: Array<{ name: string; slug: string }>;
-  categories: Array<{ name: string; slug: string }>;
+  /** Every library's filing of the book (the owner's and those of libraries that shelved it). */
+  categories: Array<{ name: string; slug: string; libraryId: number }>;
   /** Libraries whose shelf holds it (the owner; the shared catalogue adds those that shelved it). */
   libraryIds: number[];
 }
@@ -65,8 +84,9 @@ export function toBookDocument({ book, authors, categories, libraryIds }: BookFo
     authors: authors.map((a) => a.name),
     authorSlugs: authors.map((a) => a.slug),
     description: book.description.normalize('NFC'),
-    categories: categories.map((c) => c.name),
-    categorySlugs: categories.map((c) => c.slug),
+    categories: [...new Set(categories.map((c) => c.name.normalize('NFC')))],
+    categoryKeys: categories.map((c) => categoryKey(c.libraryId, c.slug)),
+    categoryLinks: categories.map((c) => ({ libraryId: c.libraryId, slug: c.slug, name: c.name.normalize('NFC') })),
     tags: book.tags,
     year: book.publication_year,
     language: book.language,
@@ -86,7 +106,7 @@ export const pageDocumentId = (bookId: number, pageNumber: number) => `${bookId}
  * books index by its metadata). Text is NFC so composed and decomposed input match alike.
  */
 export function toPageDocuments(entry: BookForIndex, pages: Array<{ page_number: number; text: string }>): PageDocument[] {
-  const categorySlugs = entry.categories.map((c) => c.slug);
+  const categoryKeys = entry.categories.map((c) => categoryKey(c.libraryId, c.slug));
   const out: PageDocument[] = [];
   for (const p of pages) {
     const text = p.text.normalize('NFC').trim();
@@ -98,7 +118,7 @@ export function toPageDocuments(entry: BookForIndex, pages: Array<{ page_number:
       text: searchableText(text),
       display: text,
       title: entry.book.title.normalize('NFC'),
-      categorySlugs,
+      categoryKeys,
       language: entry.book.language,
       library_ids: entry.libraryIds,
     });

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import type { MultiSearchQuery } from 'meilisearch';
+import type { MultiSearchQuery, MultiSearchResponse } from 'meilisearch';
 import type { SearchClient } from '../../infra/search-client.ts';
 import { links } from '../public/public.service.ts';
 import { segmentsToHtml, type Segment } from '../public/text.ts';
-import { containsPhrase, highlightSyllables, queryTerms } from './syllable-match.ts';
+import { highlightSyllables, queryTerms } from './syllable-match.ts';
 import { BOOK_MATCH, PASSAGE_MATCH, queryShape, type QueryShape } from './search-precision.ts';
 import { AppError } from '../../http/errors.ts';
 import { ensureSearchIndexes } from './search-settings.ts';
 import type { ShelfVisibility } from './visible-books.ts';
+import { categoryKey } from './search-documents.ts';
+import { categoriesIn, snippetOf, toPassageHits, type BookDoc, type Formatted, type PageDoc, type PassageHit } from './search-hits.ts';
 
 /**
  * Queries for the readers' site: books and passages inside books, in ONE multi-search round trip
@@ -56,15 +58,7 @@ export interface BookHit {
   url: string;
 }
 
-export interface PassageHit {
-  bookId: number;
-  bookTitle: string;
-  pageNumber: number;
-  segments: Segment[];
-  snippetHtml: string;
-  readerUrl: string;
-  textUrl: string;
-}
+export type { PassageHit };
 
 /** A title offered when nothing matched ("the nearest titles"), never counted as a result. */
 export interface NearestBook {
@@ -87,44 +81,7 @@ export interface SearchResults {
   facets: { categories: Record<string, number>; languages: Record<string, number> };
 }
 
-interface BookDoc {
-  id: number;
-  title: string;
-  authors?: string[];
-  authorSlugs?: string[];
-  categories?: string[];
-  categorySlugs?: string[];
-  year?: number | null;
-  language?: string;
-  pageCount?: number | null;
-  hasCover?: boolean;
-  coverVersion?: number;
-}
-
-interface PageDoc {
-  bookId: number;
-  pageNumber: number;
-  title: string;
-  text: string;
-  display?: string;
-}
-
-/** The snippet as printed; pages indexed before `display` existed fall back to the searchable text. */
-const snippetOf = (h: { _formatted?: Partial<PageDoc> }) => h._formatted?.display ?? h._formatted?.text ?? '';
-
-const BOOK_FIELDS = [
-  'id',
-  'title',
-  'authors',
-  'authorSlugs',
-  'categories',
-  'categorySlugs',
-  'year',
-  'language',
-  'pageCount',
-  'hasCover',
-  'coverVersion',
-];
+const BOOK_FIELDS = ['id', 'title', 'authors', 'authorSlugs', 'categoryLinks', 'year', 'language', 'pageCount', 'hasCover', 'coverVersion'];
 
 function emptyResults(p: SearchParams): Omit<SearchResults, 'shape'> {
   const facets = { categories: {}, languages: {} };
@@ -132,6 +89,18 @@ function emptyResults(p: SearchParams): Omit<SearchResults, 'shape'> {
 }
 
 const pair = (names: string[] = [], slugs: string[] = []) => names.map((name, i) => ({ name, slug: slugs[i] ?? '' }));
+
+/** Of a facet distribution over every library's keys, library L's own counts by slug. */
+function ownCategoryCounts(libraryId: number, dist: Record<string, number> = {}): Record<string, number> {
+  const prefix = categoryKey(libraryId, '');
+  const out: Record<string, number> = {};
+  for (const [key, n] of Object.entries(dist)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = n;
+  return out;
+}
+
+/** Pages of a search: enough for every book hit and every passage hit (passages capped at 500, as the pager). */
+export const searchPageCount = (totalBooks: number, totalPassages: number) =>
+  Math.max(1, Math.ceil(totalBooks / BOOKS_PER_PAGE), Math.ceil(Math.min(totalPassages, 500) / PASSAGES_PER_PAGE));
 
 export class SearchQueryService {
   constructor(
@@ -144,11 +113,12 @@ export class SearchQueryService {
    * evaluation send exactly these): books, passages, and — on the first page — the nearest titles
    * to offer when no book matches. Precision comes from search-precision.ts (tuned by eval:search).
    */
-  buildQueries(p: SearchParams, libraryId: number | null): MultiSearchQuery[] {
+  buildQueries(p: SearchParams, libraryId: number | null, opts: { nearest?: boolean } = {}): MultiSearchQuery[] {
     // One library's search looks at its shelf only; the city-wide search (libraryId null) at every shelf.
     const filter: string[] = libraryId === null ? [] : [`library_ids = ${Math.trunc(libraryId)}`];
-    // Values are validated by searchParamsSchema (slug/language patterns), so quoting is safe.
-    if (p.category) filter.push(`categorySlugs = "${p.category}"`);
+    // Values are validated by searchParamsSchema (slug/language patterns), so quoting is safe. A
+    // category is one library's ("lich-su" of this library, not the owner's): the city has none.
+    if (p.category && libraryId !== null) filter.push(`categoryKeys = "${categoryKey(libraryId, p.category)}"`);
     if (p.language) filter.push(`language = "${p.language}"`);
     const sort = p.sort === 'newest' ? ['publishedAt:desc'] : p.sort === 'title' ? ['title:asc'] : undefined;
     const searching = p.q !== '' && queryShape(p.q) === 'ok';
@@ -160,7 +130,8 @@ export class SearchQueryService {
         sort,
         page: p.page,
         hitsPerPage: BOOKS_PER_PAGE,
-        facets: ['categorySlugs', 'language'],
+        // Every library's keys are counted; run() keeps this library's (see FACETING in search-settings.ts).
+        facets: libraryId === null ? ['language'] : ['categoryKeys', 'language'],
         attributesToRetrieve: BOOK_FIELDS,
         ...(searching ? BOOK_MATCH : {}),
       },
@@ -177,14 +148,14 @@ export class SearchQueryService {
         cropLength: 28,
         ...PASSAGE_MATCH,
       });
-      if (p.page === 1)
+      if (p.page === 1 && opts.nearest !== false)
         queries.push({
           indexUid: this.search.indexName('books'),
           q: p.q,
           filter,
           limit: 3,
           matchingStrategy: 'last',
-          attributesToRetrieve: ['id', 'title', 'categories', 'categorySlugs'],
+          attributesToRetrieve: ['id', 'title', 'categoryLinks'],
         });
     }
     return queries;
@@ -212,13 +183,18 @@ export class SearchQueryService {
     }
   }
 
+  /** Sends queries made by buildQueries (the city-wide search's too) in one round trip. */
+  multiSearch(queries: MultiSearchQuery[]): Promise<MultiSearchResponse> {
+    return this.query(() => this.search.searcher.multiSearch({ queries }));
+  }
+
   async run(libraryId: number, p: SearchParams): Promise<SearchResults> {
     const shape = p.q ? queryShape(p.q) : 'ok';
     if (shape !== 'ok') return { ...emptyResults(p), shape };
-    const { results } = await this.query(() => this.search.searcher.multiSearch({ queries: this.buildQueries(p, libraryId) }));
+    const { results } = await this.multiSearch(this.buildQueries(p, libraryId));
     const [bookRes, pageRes, nearRes] = results;
-    const bookHits = bookRes.hits as Array<BookDoc & { _formatted?: Partial<BookDoc> }>;
-    const pageHits = (pageRes?.hits ?? []) as Array<PageDoc & { _formatted?: Partial<PageDoc> }>;
+    const bookHits = bookRes.hits as Array<Formatted<BookDoc>>;
+    const pageHits = (pageRes?.hits ?? []) as Array<Formatted<PageDoc>>;
     const nearHits = (nearRes?.hits ?? []) as BookDoc[];
     // A withdrawal whose index delete is still queued must not show up (see visible-books.ts).
     const ids = [...bookHits.map((h) => h.id), ...pageHits.map((h) => h.bookId), ...nearHits.map((h) => h.id)];
@@ -231,7 +207,7 @@ export class SearchQueryService {
         title: h.title,
         titleSegments: highlightSyllables(h.title, terms),
         authors: pair(h.authors, h.authorSlugs),
-        categories: pair(h.categories, h.categorySlugs),
+        categories: categoriesIn(libraryId, h.categoryLinks),
         year: h.year ?? null,
         language: h.language ?? 'vi',
         pageCount: h.pageCount ?? null,
@@ -239,24 +215,7 @@ export class SearchQueryService {
         coverVersion: h.coverVersion ?? 0,
         url: links.book(h),
       }));
-    // Meilisearch scores word pairs one by one, so a page where each pair is adjacent somewhere can
-    // tie with the page that has the whole phrase; among the hits shown, the exact phrase goes first.
-    const exactFirst = (h: { _formatted?: Partial<PageDoc> }) => (containsPhrase(snippetOf(h), p.q) ? 0 : 1);
-    const passages: PassageHit[] = [...pageHits]
-      .sort((a, b) => exactFirst(a) - exactFirst(b))
-      .filter((h) => visible.has(h.bookId))
-      .map((h) => {
-        const segments = highlightSyllables(snippetOf(h), terms);
-        return {
-          bookId: h.bookId,
-          bookTitle: h.title,
-          pageNumber: h.pageNumber,
-          segments,
-          snippetHtml: segmentsToHtml(segments),
-          readerUrl: links.reader(h.bookId, h.pageNumber, p.q),
-          textUrl: links.textPage(h.bookId, h.pageNumber, p.q),
-        };
-      });
+    const passages = toPassageHits(pageHits, p.q).filter((h) => visible.has(h.bookId));
     const totalBooks = 'totalHits' in bookRes ? (bookRes.totalHits as number) : (bookRes.estimatedTotalHits ?? books.length);
     const totalPassages = pageRes ? (pageRes.estimatedTotalHits ?? passages.length) : 0;
     const dist = bookRes.facetDistribution ?? {};
@@ -264,7 +223,7 @@ export class SearchQueryService {
       ? []
       : nearHits
           .filter((h) => visible.has(h.id))
-          .map((h) => ({ id: h.id, title: h.title, url: links.book(h), categories: pair(h.categories, h.categorySlugs) }));
+          .map((h) => ({ id: h.id, title: h.title, url: links.book(h), categories: categoriesIn(libraryId, h.categoryLinks) }));
     return {
       params: p,
       shape,
@@ -273,8 +232,8 @@ export class SearchQueryService {
       passages,
       totalBooks,
       totalPassages,
-      pageCount: Math.max(1, Math.ceil(totalBooks / BOOKS_PER_PAGE), Math.ceil(Math.min(totalPassages, 500) / PASSAGES_PER_PAGE)),
-      facets: { categories: dist.categorySlugs ?? {}, languages: dist.language ?? {} },
+      pageCount: searchPageCount(totalBooks, totalPassages),
+      facets: { categories: ownCategoryCounts(libraryId, dist.categoryKeys), languages: dist.language ?? {} },
     };
   }
 

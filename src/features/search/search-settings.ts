@@ -10,9 +10,28 @@ import type { SearchClient } from '../../infra/search-client.ts';
  * future Meilisearch changed that, those tests fail rather than search silently degrading.
  * Typo tolerance stays on (the default), with the usual thresholds.
  */
+/**
+ * Category facets: every library's `categoryKeys` (`<libraryId>:<slug>`, search-documents.ts) of
+ * the books on one shelf are counted before search-query.ts keeps the current library's. A shelf
+ * can hold shared books filed by any library of the city, so the distribution can hold the keys
+ * of all of them: 56 libraries × the 11 categories each starts with (copied from the default
+ * library) is 616 values before any library adds its own. Meilisearch's default of 100 values
+ * would cut that list, and a library's own categories would silently lose their counts (which
+ * ones depends on the sort). 5,000 leaves room for ~90 categories per library at 56 libraries;
+ * counting them costs Meilisearch little next to the search itself. Sorted by count, so if a
+ * country-sized index ever overflows it, the values most common on this shelf — the library's
+ * own, which every book it filed carries — are the ones kept.
+ */
+export const FACETING: Settings['faceting'] = {
+  maxValuesPerFacet: 5000,
+  sortFacetValuesBy: { '*': 'alpha', categoryKeys: 'count' },
+};
+
 export const BOOKS_SETTINGS: Settings = {
+  // Category names stay searchable words; keys and links (which library filed it where) are data, not words.
   searchableAttributes: ['title', 'authors', 'categories', 'tags', 'description'],
-  filterableAttributes: ['id', 'library_ids', 'categorySlugs', 'authorSlugs', 'tags', 'year', 'language', 'needsOcr', 'hasCover'],
+  filterableAttributes: ['id', 'library_ids', 'categoryKeys', 'authorSlugs', 'tags', 'year', 'language', 'needsOcr', 'hasCover'],
+  faceting: FACETING,
   sortableAttributes: ['publishedAt', 'year', 'title', 'pageCount'],
   displayedAttributes: ['*'],
   rankingRules: ['words', 'typo', 'proximity', 'attribute', 'sort', 'exactness'],
@@ -28,7 +47,7 @@ export const BOOKS_SETTINGS: Settings = {
  */
 export const PAGES_SETTINGS: Settings = {
   searchableAttributes: ['text'],
-  filterableAttributes: ['bookId', 'library_ids', 'categorySlugs', 'language', 'pageNumber'],
+  filterableAttributes: ['bookId', 'library_ids', 'categoryKeys', 'language', 'pageNumber'],
   sortableAttributes: ['pageNumber', 'bookId'],
   displayedAttributes: ['*'],
   // Proximity right after words: the ranking score then measures how close the words are, and

@@ -115,7 +115,7 @@ describe('search outbox', () => {
     expect(await countDocs(ctx, 'books', 'id > 0')).toBe(2);
     expect(await countDocs(ctx, 'pages', 'bookId > 0')).toBe(3);
     const settings = await ctx.search.client.index(ctx.search.indexName('pages')).getFilterableAttributes();
-    expect(settings).toEqual(expect.arrayContaining(['bookId', 'categorySlugs', 'language']));
+    expect(settings).toEqual(expect.arrayContaining(['bookId', 'categoryKeys', 'language']));
     expect(await searchBooks(ctx, 'chi pheo')).toHaveLength(1);
   });
 });

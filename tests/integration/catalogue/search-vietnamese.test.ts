@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerCatalogueJobs } from '../../../src/features/catalogue/catalogue.jobs.ts';
 import { openPublishGate } from '../../helpers/publish-gates.ts';
-import { createTestEnv, type TestEnv } from '../../helpers/test-context.ts';
+import { createTestEnv, DEFAULT_LIBRARY_ID, type TestEnv } from '../../helpers/test-context.ts';
 import { countDocs, drainJobs, searchBooks, searchPages, seedPublishedBook } from './support.ts';
 
 /**
@@ -84,17 +84,19 @@ describe('Vietnamese search without diacritics', () => {
     const inBook = await searchPages(env.ctx, 'toi', `bookId = ${ids.deMen}`);
     expect(inBook.length).toBeGreaterThan(0);
     expect(inBook.every((h) => h.bookId === ids.deMen)).toBe(true);
-    const history = await searchPages(env.ctx, 'dai viet', 'categorySlugs = "lich-su"');
+    const history = await searchPages(env.ctx, 'dai viet', `categoryKeys = "${DEFAULT_LIBRARY_ID}:lich-su"`);
     expect(history.map((h) => h.bookId)).toContain(ids.daiViet);
     expect(history.every((h) => h.bookId === ids.daiViet)).toBe(true);
   });
 
   it('books are filterable and sortable as the reader site needs', async () => {
-    const hits = await env.ctx.search.client
-      .index(env.ctx.search.indexName('books'))
-      .search('', { filter: 'categorySlugs = "van-hoc-viet-nam"', sort: ['publishedAt:desc'], facets: ['categorySlugs', 'language'] });
+    const hits = await env.ctx.search.client.index(env.ctx.search.indexName('books')).search('', {
+      filter: `categoryKeys = "${DEFAULT_LIBRARY_ID}:van-hoc-viet-nam"`,
+      sort: ['publishedAt:desc'],
+      facets: ['categoryKeys', 'language'],
+    });
     expect(hits.hits.map((h) => Number(h.id)).sort()).toEqual([ids.deMen, ids.laoHac].sort());
-    expect(hits.facetDistribution?.categorySlugs?.['van-hoc-viet-nam']).toBe(2);
+    expect(hits.facetDistribution?.categoryKeys?.[`${DEFAULT_LIBRARY_ID}:van-hoc-viet-nam`]).toBe(2);
   });
 
   it('indexes only published books, one document per page, with the contract fields', async () => {
@@ -111,7 +113,7 @@ describe('Vietnamese search without diacritics', () => {
       pageCount: 2,
       needsOcr: false,
     });
-    expect([...doc.categorySlugs].sort()).toEqual(['thieu-nhi', 'van-hoc-viet-nam']);
+    expect([...doc.categoryKeys].sort()).toEqual([`${DEFAULT_LIBRARY_ID}:thieu-nhi`, `${DEFAULT_LIBRARY_ID}:van-hoc-viet-nam`]);
     expect(typeof doc.publishedAt).toBe('number');
     const page = await env.ctx.search.client.index(env.ctx.search.indexName('pages')).getDocument(`${ids.deMen}-2`);
     expect(page).toMatchObject({ bookId: ids.deMen, pageNumber: 2, title: 'Dế Mèn phiêu lưu ký', language: 'vi' });

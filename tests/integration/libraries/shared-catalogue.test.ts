@@ -157,8 +157,8 @@ describe('shared catalogue', () => {
       (await env.ctx.db.selectFrom('book_categories').select('category_id').where('book_id', '=', id).execute()).map((r) => r.category_id);
     expect(await assigned()).toEqual([mine.id]);
     await env.ctx.services.searchIndexer.syncBook(id);
-    const doc = (await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(id)) as { categorySlugs: string[] };
-    expect(doc.categorySlugs).toEqual([mine.slug]);
+    const doc = (await env.ctx.search.client.index(env.ctx.search.indexName('books')).getDocument(id)) as { categoryKeys: string[] };
+    expect(doc.categoryKeys).toEqual([`${libB}:${mine.slug}`]);
     // The owner re-filing its book keeps B's filing; each library's page shows only its own categories.
     await env.ctx.db.transaction().execute((trx) => env.ctx.repos.books.setCategories(trx, id, [theirs.id]));
     expect((await assigned()).sort((x, y) => x - y)).toEqual([mine.id, theirs.id].sort((x, y) => x - y));

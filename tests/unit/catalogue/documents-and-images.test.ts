@@ -18,8 +18,12 @@ const entry = {
     needs_ocr: false,
   },
   authors: [{ name: 'Nguyễn Du', slug: 'nguyen-du' }],
-  categories: [{ name: 'Văn học Việt Nam', slug: 'van-hoc-viet-nam' }],
-  libraryIds: [3],
+  // Library 3 owns it; library 5 shelved it and filed it under its own "lich-su".
+  categories: [
+    { name: 'Văn học Việt Nam', slug: 'van-hoc-viet-nam', libraryId: 3 },
+    { name: 'Lịch sử', slug: 'lich-su', libraryId: 5 },
+  ],
+  libraryIds: [3, 5],
 };
 
 describe('search documents', () => {
@@ -30,8 +34,12 @@ describe('search documents', () => {
       authors: ['Nguyễn Du'],
       authorSlugs: ['nguyen-du'],
       description: '',
-      categories: ['Văn học Việt Nam'],
-      categorySlugs: ['van-hoc-viet-nam'],
+      categories: ['Văn học Việt Nam', 'Lịch sử'],
+      categoryKeys: ['3:van-hoc-viet-nam', '5:lich-su'],
+      categoryLinks: [
+        { libraryId: 3, slug: 'van-hoc-viet-nam', name: 'Văn học Việt Nam' },
+        { libraryId: 5, slug: 'lich-su', name: 'Lịch sử' },
+      ],
       tags: ['thơ'],
       year: 1820,
       language: 'vi',
@@ -40,7 +48,7 @@ describe('search documents', () => {
       hasCover: true,
       coverVersion: 2,
       needsOcr: false,
-      library_ids: [3],
+      library_ids: [3, 5],
     });
   });
 
@@ -58,9 +66,9 @@ describe('search documents', () => {
       text: 'Trăm năm',
       display: 'Trăm năm',
       title: 'Truyện Kiều',
-      categorySlugs: ['van-hoc-viet-nam'],
+      categoryKeys: ['3:van-hoc-viet-nam', '5:lich-su'],
       language: 'vi',
-      library_ids: [3],
+      library_ids: [3, 5],
     });
   });
 });

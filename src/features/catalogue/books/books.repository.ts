@@ -194,11 +194,12 @@ export class BooksRepository {
       .execute();
   }
 
-  categoriesOf(bookId: number, db: Database = this.db): Promise<Array<{ id: number; name: string; slug: string }>> {
+  /** Every library's categories on the book (a shared book carries each shelving library's own too). */
+  categoriesOf(bookId: number, db: Database = this.db): Promise<Array<{ id: number; name: string; slug: string; libraryId: number }>> {
     return db
       .selectFrom('book_categories')
       .innerJoin('categories', 'categories.id', 'book_categories.category_id')
-      .select(['categories.id', 'categories.name', 'categories.slug'])
+      .select(['categories.id', 'categories.name', 'categories.slug', 'categories.library_id as libraryId'])
       .where('book_categories.book_id', '=', bookId)
       .orderBy('categories.position')
       .orderBy('categories.name')
