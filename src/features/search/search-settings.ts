@@ -2,15 +2,6 @@ import { MeilisearchApiError, type EnqueuedTaskPromise, type Settings, type Task
 import type { SearchClient } from '../../infra/search-client.ts';
 
 /**
- * Index settings, owned by the catalogue; the reader site only queries.
- *
- * Vietnamese: Meilisearch's normaliser (charabia) strips diacritics for Latin script and maps
- * đ/Đ to d (which Unicode NFD alone does not do), so "dai viet su ky" finds "Đại Việt sử ký".
- * tests/integration/catalogue/search-vietnamese.test.ts proves it against a real server; if a
- * future Meilisearch changed that, those tests fail rather than search silently degrading.
- * Typo tolerance stays on (the default), with the usual thresholds.
- */
-/**
  * Category facets: every library's `categoryKeys` (`<libraryId>:<slug>`, search-documents.ts) of
  * the books on one shelf are counted before search-query.ts keeps the current library's. A shelf
  * can hold shared books filed by any library of the city, so the distribution can hold the keys
@@ -27,6 +18,15 @@ export const FACETING: Settings['faceting'] = {
   sortFacetValuesBy: { '*': 'alpha', categoryKeys: 'count' },
 };
 
+/**
+ * Index settings, owned by the catalogue; the reader site only queries.
+ *
+ * Vietnamese: Meilisearch's normaliser (charabia) strips diacritics for Latin script and maps
+ * đ/Đ to d (which Unicode NFD alone does not do), so "dai viet su ky" finds "Đại Việt sử ký".
+ * tests/integration/catalogue/search-vietnamese.test.ts proves it against a real server; if a
+ * future Meilisearch changed that, those tests fail rather than search silently degrading.
+ * Typo tolerance stays on (the default), with the usual thresholds.
+ */
 export const BOOKS_SETTINGS: Settings = {
   // Category names stay searchable words; keys and links (which library filed it where) are data, not words.
   searchableAttributes: ['title', 'authors', 'categories', 'tags', 'description'],
