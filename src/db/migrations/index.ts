@@ -14,6 +14,7 @@ import * as m0014 from './0014_libraries.ts';
 import * as m0015 from './0015_shared_catalogue.ts';
 import * as m0016 from './0016_city_stats.ts';
 import * as m0017 from './0017_category_redirects_per_library.ts';
+import * as m0019 from './0019_stats_monthly_library.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0015_shared_catalogue': m0015,
   '0016_city_stats': m0016,
   '0017_category_redirects_per_library': m0017,
+  '0019_stats_monthly_library': m0019,
 };
