@@ -162,36 +162,25 @@ export class RollupRepository {
 
       // The months this chunk touched, per library, re-summed from the daily rows just written
       // (set, not added: a month's row always equals its days, whatever ran before).
-      await sql`
-        with touched as (
-          select distinct library_id, date_trunc('month', occurred_at at time zone ${tz})::date as month
-          from stats_events where id > ${lo} and id <= ${hi}
-        )
-        insert into stats_monthly_library (library_id, month, visits, uniques, scans, bot_hits, book_opens, pages_read, searches,
-                                           zero_searches, downloads, visits_phone, visits_tablet, visits_desktop)
-        select t.library_id, t.month, coalesce(d.visits, 0), coalesce(u.uniques, 0), coalesce(d.scans, 0), coalesce(d.bot_hits, 0),
-          coalesce(d.book_opens, 0), coalesce(d.pages_read, 0), coalesce(d.searches, 0), coalesce(d.zero_searches, 0),
-          coalesce(d.downloads, 0), coalesce(d.phone, 0), coalesce(d.tablet, 0), coalesce(d.desktop, 0)
-        from touched t
-        cross join lateral (
-          select sum(visits) as visits, sum(scans) as scans, sum(bot_hits) as bot_hits, sum(book_opens) as book_opens,
-            sum(pages_read) as pages_read, sum(searches) as searches, sum(zero_searches) as zero_searches, sum(downloads) as downloads,
-            sum(visits_phone) as phone, sum(visits_tablet) as tablet, sum(visits_desktop) as desktop
-          from stats_daily where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
-        ) d
-        cross join lateral (
-          select sum(uniques) as uniques from stats_daily_site
-          where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
-        ) u
-        on conflict (library_id, month) do update set
-          visits = excluded.visits, uniques = excluded.uniques, scans = excluded.scans, bot_hits = excluded.bot_hits,
-          book_opens = excluded.book_opens, pages_read = excluded.pages_read, searches = excluded.searches,
-          zero_searches = excluded.zero_searches, downloads = excluded.downloads, visits_phone = excluded.visits_phone,
-          visits_tablet = excluded.visits_tablet, visits_desktop = excluded.visits_desktop`.execute(trx);
+      await resumMonths(sql`
+        select distinct library_id, date_trunc('month', occurred_at at time zone ${tz})::date as month
+        from stats_events where id > ${lo} and id <= ${hi}`).execute(trx);
 
       await sql`update stats_rollup_state set last_event_id = ${hi}, updated_at = now() where name = 'events'`.execute(trx);
       return { from: lo, to: hi, events: counted.rows[0]?.n ?? 0 };
     });
+  }
+
+  /**
+   * Re-sums every library's every month from the daily roll-ups. The fold keeps the monthly rows
+   * current by itself; this repairs them after daily rows were written some other way (an
+   * instance on a version before 0019 folding during a rolling upgrade, hand-made test fixtures).
+   */
+  async resumAllMonths(): Promise<void> {
+    await resumMonths(sql`
+      select library_id, date_trunc('month', day)::date as month from stats_daily
+      union
+      select library_id, date_trunc('month', day)::date from stats_daily_site`).execute(this.db);
   }
 
   /** Visitor sets of days that can no longer receive events are useless: keep two days. */
@@ -210,4 +199,34 @@ function events(lo: number, hi: number): RawBuilder<unknown> {
            when origin = 'inactive' then ${INACTIVE_KEY}::bigint else ${DIRECT_KEY}::bigint end as lk
     from stats_events where id > ${lo} and id <= ${hi}
   ) as ev`;
+}
+
+/**
+ * Sets stats_monthly_library's rows of the given (library_id, month) pairs to the sums of their
+ * days in stats_daily (every place) and stats_daily_site (uniques).
+ */
+function resumMonths(touched: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    with touched as (${touched})
+    insert into stats_monthly_library (library_id, month, visits, uniques, scans, bot_hits, book_opens, pages_read, searches,
+                                       zero_searches, downloads, visits_phone, visits_tablet, visits_desktop)
+    select t.library_id, t.month, coalesce(d.visits, 0), coalesce(u.uniques, 0), coalesce(d.scans, 0), coalesce(d.bot_hits, 0),
+      coalesce(d.book_opens, 0), coalesce(d.pages_read, 0), coalesce(d.searches, 0), coalesce(d.zero_searches, 0),
+      coalesce(d.downloads, 0), coalesce(d.phone, 0), coalesce(d.tablet, 0), coalesce(d.desktop, 0)
+    from touched t
+    cross join lateral (
+      select sum(visits) as visits, sum(scans) as scans, sum(bot_hits) as bot_hits, sum(book_opens) as book_opens,
+        sum(pages_read) as pages_read, sum(searches) as searches, sum(zero_searches) as zero_searches, sum(downloads) as downloads,
+        sum(visits_phone) as phone, sum(visits_tablet) as tablet, sum(visits_desktop) as desktop
+      from stats_daily where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
+    ) d
+    cross join lateral (
+      select sum(uniques) as uniques from stats_daily_site
+      where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
+    ) u
+    on conflict (library_id, month) do update set
+      visits = excluded.visits, uniques = excluded.uniques, scans = excluded.scans, bot_hits = excluded.bot_hits,
+      book_opens = excluded.book_opens, pages_read = excluded.pages_read, searches = excluded.searches,
+      zero_searches = excluded.zero_searches, downloads = excluded.downloads, visits_phone = excluded.visits_phone,
+      visits_tablet = excluded.visits_tablet, visits_desktop = excluded.visits_desktop`;
 }

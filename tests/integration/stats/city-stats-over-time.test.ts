@@ -235,6 +235,11 @@ describe('monthly roll-up per library', () => {
     const june = await sql<{ visits: string }>`
       select visits from stats_monthly_library where library_id = ${wards[0].id} and month = '2024-06-01'`.execute(env.ctx.db);
     expect(Number(june.rows[0].visits)).toBe(3);
+    // The repair path (daily rows written some other way): re-summing every month gives the same rows.
+    await sql`delete from stats_monthly_library where library_id = ${wards[0].id}`.execute(env.ctx.db);
+    await sql`update stats_monthly_library set visits = visits + 100`.execute(env.ctx.db);
+    await env.ctx.repos.rollup.resumAllMonths();
+    await expectMonthlyEqualsRaw();
   });
 });
 
