@@ -177,10 +177,15 @@ export class RollupRepository {
    * instance on a version before 0019 folding during a rolling upgrade, hand-made test fixtures).
    */
   async resumAllMonths(): Promise<void> {
-    await resumMonths(sql`
-      select library_id, date_trunc('month', day)::date as month from stats_daily
-      union
-      select library_id, date_trunc('month', day)::date from stats_daily_site`).execute(this.db);
+    await this.db.transaction().execute(async (trx) => {
+      // The watermark's row lock keeps folds out meanwhile (a fold committing between our read of
+      // the days and our write of the months would otherwise be overwritten by older sums).
+      await sql`select 1 from stats_rollup_state where name = 'events' for update`.execute(trx);
+      await resumMonths(sql`
+        select library_id, date_trunc('month', day)::date as month from stats_daily
+        union
+        select library_id, date_trunc('month', day)::date from stats_daily_site`).execute(trx);
+    });
   }
 
   /** Visitor sets of days that can no longer receive events are useless: keep two days. */
