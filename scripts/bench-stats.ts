@@ -4,11 +4,16 @@
  * Seeds 56 ward libraries (4 poster places each) and 2,000,000 events over two years (plus 400
  * books), measures the rollup (the full first fold, and an incremental fold of fresh events
  * recorded through the real buffer), then times over HTTP every ward dashboard view (as a ward
- * leader) and every city view (as a city leader), each with its p95. Target: p95 < 300 ms.
+ * leader) and every city view (as a city leader), each with its p50 and p95. Target: every view's
+ * p95 < 300 ms (issue 17); we aim for < 150 ms on a quiet machine, for margin. The load average
+ * is printed with the figures (the machine may be shared: compare runs by their load).
  *
  * Uses its own throw-away embedded PostgreSQL (or BENCH_DATABASE_URL, where a fresh database is
  * created and dropped). Options: BENCH_EVENTS (default 2000000), BENCH_LIBRARIES (default 56),
- * BENCH_ROUNDS (default 15); BENCH_QUICK=1 for a quick run (200,000 events, 8 rounds).
+ * BENCH_ROUNDS (default 40, so that a p95 is not simply the slowest request); BENCH_QUICK=1 for a
+ * quick run (200,000 events, 20 rounds). Each view gets two warm-up requests first (as a running
+ * server would have its views compiled and its connections open); nothing is cached between
+ * requests: every request reads the database as a leader's first visit would.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -227,9 +232,9 @@ async function main(): Promise<void> {
   const quick = process.env.BENCH_QUICK === '1';
   const events = Number(process.env.BENCH_EVENTS ?? (quick ? 200_000 : 2_000_000));
   const libraries = Number(process.env.BENCH_LIBRARIES ?? 56);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 8 : 15));
+  const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 20 : 40));
   console.log(
-    `bench:stats — ${events.toLocaleString('en')} events, 2 years, ${libraries} libraries × ${PLACES_PER_LIBRARY} places, 400 books`,
+    `bench:stats — ${events.toLocaleString('en')} events, 2 years, ${libraries} libraries × ${PLACES_PER_LIBRARY} places, 400 books (${cpuLoad()})`,
   );
   const bench = await benchContext();
   const { ctx } = bench;
@@ -246,9 +251,8 @@ async function main(): Promise<void> {
     );
     const sizes = await sql<{ t: string; n: number }>`
       select 'stats_daily' as t, count(*)::int as n from stats_daily union all select 'stats_hourly', count(*)::int from stats_hourly
-      union all select 'stats_daily_books', count(*)::int from stats_daily_books union all select 'stats_daily_searches', count(*)::int from stats_daily_searches`.execute(
-      ctx.db,
-    );
+      union all select 'stats_daily_books', count(*)::int from stats_daily_books union all select 'stats_daily_searches', count(*)::int from stats_daily_searches
+      union all select 'stats_monthly_library', count(*)::int from stats_monthly_library`.execute(ctx.db);
     console.log(`  rollup rows: ${sizes.rows.map((r) => `${r.t} ${r.n.toLocaleString('en')}`).join(', ')}`);
 
     // Incremental: 10,000 fresh events through the real path (buffer → batch insert → fold).
@@ -292,8 +296,12 @@ async function main(): Promise<void> {
     for (const [name, url] of cityPages) pages.push(['city', name, url]);
     const all: number[] = [];
     const byGroup: Record<string, number[]> = { ward: [], city: [] };
-    console.log(`\n  dashboards over HTTP (${rounds} rounds each; ward pages as a ward leader, city pages as a city leader):`);
-    console.log(`  ${'page'.padEnd(30)} ${'p50'.padStart(10)} ${'p95'.padStart(10)} ${'max'.padStart(10)}  goal p95 < 300 ms`);
+    console.log(
+      `\n  dashboards over HTTP (${rounds} rounds each after 2 warm-ups; ward pages as a ward leader, city pages as a city leader; ${cpuLoad()}):`,
+    );
+    console.log(`  ${'page'.padEnd(30)} ${'p50'.padStart(10)} ${'p95'.padStart(10)} ${'max'.padStart(10)}  p95 < 300 ms   p95 < 150 ms`);
+    let over300 = 0;
+    let over150 = 0;
     for (const [group, name, url] of pages) {
       const cookie = group === 'city' ? city : ward;
       const times: number[] = [];
@@ -308,8 +316,10 @@ async function main(): Promise<void> {
       all.push(...times);
       byGroup[group].push(...times);
       const viewP95 = percentile(times, 95);
+      if (viewP95 >= 300) over300++;
+      if (viewP95 >= 150) over150++;
       console.log(
-        `  ${name.padEnd(30)} ${ms(percentile(times, 50)).padStart(10)} ${ms(viewP95).padStart(10)} ${ms(times[times.length - 1]).padStart(10)}  ${viewP95 < 300 ? 'met' : 'NOT MET'}`,
+        `  ${name.padEnd(30)} ${ms(percentile(times, 50)).padStart(10)} ${ms(viewP95).padStart(10)} ${ms(times[times.length - 1]).padStart(10)}  ${(viewP95 < 300 ? 'met' : 'NOT MET').padEnd(13)} ${viewP95 < 150 ? 'met' : 'not met'}`,
       );
     }
     for (const [label, list] of [
@@ -322,13 +332,22 @@ async function main(): Promise<void> {
         `  ${label.padEnd(30)} ${ms(percentile(list, 50)).padStart(10)} ${ms(percentile(list, 95)).padStart(10)} ${ms(list[list.length - 1]).padStart(10)}`,
       );
     }
-    const p95 = percentile(all, 95);
-    console.log(`\n  target p95 < 300 ms: ${p95 < 300 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `\n  target p95 < 300 ms for every view: ${over300 === 0 ? 'MET' : `NOT MET (${over300} of ${pages.length} views over)`}; margin goal < 150 ms: ${over150 === 0 ? 'met' : `${over150} of ${pages.length} views over`} (${cpuLoad()})`,
+    );
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
   } finally {
     await bench.stop();
   }
+}
+
+/** The 1/5/15-minute load averages and the core count: figures from a shared machine need them. */
+function cpuLoad(): string {
+  return `load average ${os
+    .loadavg()
+    .map((n) => n.toFixed(2))
+    .join(', ')} on ${os.cpus().length} cores`;
 }
 
 function day(offset: number): string {

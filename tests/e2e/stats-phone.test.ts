@@ -60,6 +60,8 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
       if (d <= 10) add(day, 0, 10);
     }
     await ctx.db.insertInto('stats_daily').values(rows).execute();
+    // Rows made by hand, not by the fold: bring the monthly roll-up (whole months read from it) along.
+    await ctx.repos.rollup.resumAllMonths();
   }
 
   async function leaderOnPhone(): Promise<Page> {
@@ -141,6 +143,7 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
         { library_id: other.id, day: '2026-11-06', location_key: 0, visits: 210, scans: 40, book_opens: 70, visits_phone: 200 },
       ])
       .execute();
+    await ctx.repos.rollup.resumAllMonths();
     const city = await createUser(ctx, 'leader');
     await ctx.repos.users.setCityRole(city.id, 'city_leader');
     const context = await t.browser.newContext({
@@ -164,6 +167,9 @@ describe.skipIf(skipReason !== null)('statistics on a 360 px phone', () => {
     expect(f.y + f.height).toBeLessThan(PHONE.height);
     expect(await page.locator('#f-sort').isVisible()).toBe(false);
 
+    // The comparison over time is drawn too (server-side SVG), inside the screen like the rest.
+    expect(await page.locator('#city-over-time figure.line-chart').isVisible()).toBe(true);
+    expect(await page.locator('#city-over-time .legend li').allTextContents()).toContain(LONG_LIBRARY);
     const texts = await shownTextSizes(page, 'figure.chart');
     expect(texts.filter((x) => x.px < 12)).toEqual([]);
     expect(texts.filter((x) => x.left < -0.5 || x.right > PHONE.width + 0.5)).toEqual([]);

@@ -15,6 +15,7 @@ import * as m0015 from './0015_shared_catalogue.ts';
 import * as m0016 from './0016_city_stats.ts';
 import * as m0017 from './0017_category_redirects_per_library.ts';
 import * as m0018 from './0018_search_category_keys.ts';
+import * as m0019 from './0019_stats_monthly_library.ts';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from the folder) so bundlers and
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   '0016_city_stats': m0016,
   '0017_category_redirects_per_library': m0017,
   '0018_search_category_keys': m0018,
+  '0019_stats_monthly_library': m0019,
 };

@@ -33,6 +33,7 @@ import type {
   StatsEventsTable,
   StatsHourlyTable,
   StatsMonthlyBooksTable,
+  StatsMonthlyLibraryTable,
   StatsMonthlySearchesTable,
   StatsRollupStateTable,
   StatsSaltsTable,
@@ -78,6 +79,7 @@ export interface DB {
   stats_daily_searches: StatsDailySearchesTable;
   stats_monthly_books: StatsMonthlyBooksTable;
   stats_monthly_searches: StatsMonthlySearchesTable;
+  stats_monthly_library: StatsMonthlyLibraryTable;
   book_requests: BookRequestsTable;
   book_request_places: BookRequestPlacesTable;
   book_request_suggestions: BookRequestSuggestionsTable;

@@ -126,6 +126,20 @@ export interface StatsMonthlySearchesTable {
   zero_results: Generated<number>;
 }
 
+/**
+ * One library's month (migration 0019): the sum of its stats_daily rows (every place) and of its
+ * stats_daily_site uniques. Recomputed by the rollup for each month a chunk touches.
+ */
+export interface StatsMonthlyLibraryTable extends Counters {
+  library_id: number;
+  /** The month's first day (local calendar). */
+  month: ColumnType<string, string, string>;
+  uniques: Generated<number>;
+  visits_phone: Generated<number>;
+  visits_tablet: Generated<number>;
+  visits_desktop: Generated<number>;
+}
+
 /** Pages counted per visitor (daily hash), book and day: the "pages read" beacon's bound (migration 0007). */
 export interface ReadingCreditsTable {
   library_id: number;

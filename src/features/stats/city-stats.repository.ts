@@ -1,7 +1,23 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
-import { addDays, libraryDayStart } from '../../infra/calendar.ts';
+import { addDays, libraryDayStart, LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
 import type { DayRange } from './date-range.ts';
+import { countersSource } from './rollup-sources.ts';
+
+/** A figure the city pages chart over time (the same names as LibraryFigures' counters). */
+export type SeriesMetric = 'visits' | 'uniques' | 'scans' | 'bookOpens' | 'pagesRead' | 'searches' | 'downloads' | 'requests';
+export type CityBucket = 'day' | 'week' | 'month';
+
+/** Counter columns by metric (a fixed map: never a column name from the request). */
+const COLUMN: Record<Exclude<SeriesMetric, 'requests'>, string> = {
+  visits: 'visits',
+  uniques: 'uniques',
+  scans: 'scans',
+  bookOpens: 'book_opens',
+  pagesRead: 'pages_read',
+  searches: 'searches',
+  downloads: 'downloads',
+};
 
 /** One library's figures over a range (city pages). */
 export interface LibraryFigures {
@@ -45,20 +61,18 @@ export class CityStatsRepository {
     const chosen = libraryIds ? sql`where l.id = any(${libraryIds}::int[])` : sql``;
     const r = await sql<Record<string, string | number | boolean | null>>`
       with d as (
-        select library_id, sum(visits) as visits, sum(scans) as scans, sum(book_opens) as book_opens, sum(pages_read) as pages_read,
-          sum(searches) as searches, sum(zero_searches) as zero_searches, sum(downloads) as downloads
-        from stats_daily where day between ${range.from}::date and ${range.to}::date group by 1
-      ), u as (
-        select library_id, sum(uniques) as uniques from stats_daily_site where day between ${range.from}::date and ${range.to}::date group by 1
+        select library_id, sum(visits) as visits, sum(uniques) as uniques, sum(scans) as scans, sum(book_opens) as book_opens,
+          sum(pages_read) as pages_read, sum(searches) as searches, sum(zero_searches) as zero_searches, sum(downloads) as downloads
+        from (${countersSource(range, null)}) src group by 1
       ), r as (
         select library_id, count(*) as requests from book_requests
         where status = 'open' and last_seen_at >= ${from} and last_seen_at < ${to} group by 1
       )
       select l.id, l.slug, l.name, l.is_default,
-        coalesce(d.visits, 0) as visits, coalesce(u.uniques, 0) as uniques, coalesce(d.scans, 0) as scans,
+        coalesce(d.visits, 0) as visits, coalesce(d.uniques, 0) as uniques, coalesce(d.scans, 0) as scans,
         coalesce(d.book_opens, 0) as book_opens, coalesce(d.pages_read, 0) as pages_read, coalesce(d.searches, 0) as searches,
         coalesce(d.zero_searches, 0) as zero_searches, coalesce(d.downloads, 0) as downloads, coalesce(r.requests, 0) as requests
-      from libraries l left join d on d.library_id = l.id left join u on u.library_id = l.id left join r on r.library_id = l.id
+      from libraries l left join d on d.library_id = l.id left join r on r.library_id = l.id
       ${chosen}
       order by l.name, l.id`.execute(this.db);
     return r.rows.map((row) => ({
@@ -76,6 +90,38 @@ export class CityStatsRepository {
       downloads: Number(row.downloads),
       requests: Number(row.requests),
     }));
+  }
+
+  /**
+   * One metric of the given libraries per bucket (the bucket's first day: the day, the ISO week's
+   * Monday or the month's 1st), only buckets with something in them (the service fills the zeros).
+   * Only days inside the range count, also in a first or last bucket that reaches outside it.
+   * "requests" counts open requests by the local day they were last seen, like the ranking does.
+   */
+  async seriesPerLibrary(
+    range: DayRange,
+    libraryIds: number[],
+    metric: SeriesMetric,
+    by: CityBucket,
+  ): Promise<Array<{ libraryId: number; bucket: string; value: number }>> {
+    if (libraryIds.length === 0) return [];
+    const unit = sql.lit(by);
+    let source;
+    if (metric === 'requests') {
+      const from = libraryDayStart(range.from);
+      const to = libraryDayStart(addDays(range.to, 1));
+      source = sql`select library_id, (last_seen_at at time zone ${LIBRARY_TIME_ZONE})::date as day, 1 as v from book_requests
+        where status = 'open' and last_seen_at >= ${from} and last_seen_at < ${to} and library_id = any(${libraryIds}::int[])`;
+    } else {
+      const only = metric === 'uniques' ? 'uniques' : 'counters';
+      source = sql`select library_id, day, ${sql.ref(COLUMN[metric])} as v from (${countersSource(range, libraryIds, { months: by === 'month', only })}) c`;
+    }
+    // Summed per library and day first: the bucket is computed once per day, not once per place.
+    const r = await sql<{ library_id: number; bucket: string; value: string | number }>`
+      select library_id, to_char(date_trunc(${unit}, day::timestamp), 'YYYY-MM-DD') as bucket, sum(v) as value
+      from (select library_id, day, sum(v) as v from (${source}) src group by 1, 2) per_day
+      group by 1, 2 having sum(v) <> 0`.execute(this.db);
+    return r.rows.map((row) => ({ libraryId: Number(row.library_id), bucket: row.bucket, value: Number(row.value) }));
   }
 
   /** The most asked-for books across the city (or the chosen libraries), open requests seen in the range. */

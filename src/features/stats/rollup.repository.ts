@@ -5,7 +5,7 @@ import { LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
 import { DIRECT_KEY, INACTIVE_KEY, SITE_KEY } from './location-keys.ts';
 
 /**
- * The rollup SQL: folds a range of raw events (by id) into the hourly and daily tables.
+ * The rollup SQL: folds a range of raw events (by id) into the hourly, daily and monthly tables.
  * Counters are added (on conflict … + excluded), so each range must be folded exactly once; the
  * watermark update in the same transaction guarantees that.
  */
@@ -22,6 +22,18 @@ export class RollupRepository {
       const r = await sql<{ max: number | null }>`select max(id) as max from stats_events`.execute(trx);
       return Number(r.rows[0]?.max ?? 0);
     });
+  }
+
+  /**
+   * Whether every committed event is folded, read without any lock: the common case of a dashboard
+   * request, answered in one round trip instead of the three transactions of a (no-op) fold.
+   */
+  async isCurrent(): Promise<boolean> {
+    const r = await sql<{ current: boolean }>`
+      select coalesce((select max(id) from stats_events), 0) <= (select last_event_id from stats_rollup_state where name = 'events') as current`.execute(
+      this.db,
+    );
+    return r.rows[0]?.current === true;
   }
 
   async watermark(): Promise<number> {
@@ -148,8 +160,31 @@ export class RollupRepository {
         select library_id, day, count(*) from fresh where location_key = ${SITE_KEY} group by 1, 2
         on conflict (library_id, day) do update set uniques = stats_daily_site.uniques + excluded.uniques`.execute(trx);
 
+      // The months this chunk touched, per library, re-summed from the daily rows just written
+      // (set, not added: a month's row always equals its days, whatever ran before).
+      await resumMonths(sql`
+        select distinct library_id, date_trunc('month', occurred_at at time zone ${tz})::date as month
+        from stats_events where id > ${lo} and id <= ${hi}`).execute(trx);
+
       await sql`update stats_rollup_state set last_event_id = ${hi}, updated_at = now() where name = 'events'`.execute(trx);
       return { from: lo, to: hi, events: counted.rows[0]?.n ?? 0 };
+    });
+  }
+
+  /**
+   * Re-sums every library's every month from the daily roll-ups. The fold keeps the monthly rows
+   * current by itself; this repairs them after daily rows were written some other way (an
+   * instance on a version before 0019 folding during a rolling upgrade, hand-made test fixtures).
+   */
+  async resumAllMonths(): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // The watermark's row lock keeps folds out meanwhile (a fold committing between our read of
+      // the days and our write of the months would otherwise be overwritten by older sums).
+      await sql`select 1 from stats_rollup_state where name = 'events' for update`.execute(trx);
+      await resumMonths(sql`
+        select library_id, date_trunc('month', day)::date as month from stats_daily
+        union
+        select library_id, date_trunc('month', day)::date from stats_daily_site`).execute(trx);
     });
   }
 
@@ -169,4 +204,34 @@ function events(lo: number, hi: number): RawBuilder<unknown> {
            when origin = 'inactive' then ${INACTIVE_KEY}::bigint else ${DIRECT_KEY}::bigint end as lk
     from stats_events where id > ${lo} and id <= ${hi}
   ) as ev`;
+}
+
+/**
+ * Sets stats_monthly_library's rows of the given (library_id, month) pairs to the sums of their
+ * days in stats_daily (every place) and stats_daily_site (uniques).
+ */
+function resumMonths(touched: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`
+    with touched as (${touched})
+    insert into stats_monthly_library (library_id, month, visits, uniques, scans, bot_hits, book_opens, pages_read, searches,
+                                       zero_searches, downloads, visits_phone, visits_tablet, visits_desktop)
+    select t.library_id, t.month, coalesce(d.visits, 0), coalesce(u.uniques, 0), coalesce(d.scans, 0), coalesce(d.bot_hits, 0),
+      coalesce(d.book_opens, 0), coalesce(d.pages_read, 0), coalesce(d.searches, 0), coalesce(d.zero_searches, 0),
+      coalesce(d.downloads, 0), coalesce(d.phone, 0), coalesce(d.tablet, 0), coalesce(d.desktop, 0)
+    from touched t
+    cross join lateral (
+      select sum(visits) as visits, sum(scans) as scans, sum(bot_hits) as bot_hits, sum(book_opens) as book_opens,
+        sum(pages_read) as pages_read, sum(searches) as searches, sum(zero_searches) as zero_searches, sum(downloads) as downloads,
+        sum(visits_phone) as phone, sum(visits_tablet) as tablet, sum(visits_desktop) as desktop
+      from stats_daily where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
+    ) d
+    cross join lateral (
+      select sum(uniques) as uniques from stats_daily_site
+      where library_id = t.library_id and day >= t.month and day < (t.month + interval '1 month')::date
+    ) u
+    on conflict (library_id, month) do update set
+      visits = excluded.visits, uniques = excluded.uniques, scans = excluded.scans, bot_hits = excluded.bot_hits,
+      book_opens = excluded.book_opens, pages_read = excluded.pages_read, searches = excluded.searches,
+      zero_searches = excluded.zero_searches, downloads = excluded.downloads, visits_phone = excluded.visits_phone,
+      visits_tablet = excluded.visits_tablet, visits_desktop = excluded.visits_desktop`;
 }

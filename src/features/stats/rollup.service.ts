@@ -48,6 +48,11 @@ export class RollupService {
     return { events, chunks, ms };
   }
 
+  /** True when there is nothing to fold (no lock taken). */
+  isCurrent(): Promise<boolean> {
+    return this.repo.isCurrent();
+  }
+
   /** How many event ids are committed but not yet folded (0 when current). */
   async lag(): Promise<number> {
     const [upper, mark] = await Promise.all([this.repo.committedUpperBound(), this.repo.watermark()]);

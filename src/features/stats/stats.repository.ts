@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { DayRange, Granularity } from './date-range.ts';
-import { booksSource, locationFilter, searchesSource } from './rollup-sources.ts';
+import { booksSource, countersSource, locationFilter, searchesSource } from './rollup-sources.ts';
 import { libraryDayStart, addDays, LIBRARY_TIME_ZONE } from '../../infra/calendar.ts';
 import { onShelf } from '../libraries/shelf.ts';
 
@@ -75,22 +75,24 @@ export class StatsRepository {
   constructor(private readonly db: Database) {}
 
   async totals(libraryId: number, range: DayRange, locationKey: number | null): Promise<Totals> {
+    // Every place: whole months from the monthly roll-up, site-wide uniques included (not the sum
+    // over places: one person can arrive from two in a day). One place: its daily rows.
+    const source =
+      locationKey === null
+        ? countersSource(range, [libraryId])
+        : sql`select * from stats_daily where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)}`;
     const r = await sql<Record<string, number | string | null>>`
       select coalesce(sum(visits), 0) as visits, coalesce(sum(scans), 0) as scans, coalesce(sum(bot_hits), 0) as bot_hits,
         coalesce(sum(book_opens), 0) as book_opens, coalesce(sum(pages_read), 0) as pages_read,
         coalesce(sum(searches), 0) as searches, coalesce(sum(zero_searches), 0) as zero_searches,
         coalesce(sum(downloads), 0) as downloads, coalesce(sum(uniques), 0) as uniques,
         coalesce(sum(visits_phone), 0) as phone, coalesce(sum(visits_tablet), 0) as tablet, coalesce(sum(visits_desktop), 0) as desktop
-      from stats_daily where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date ${locationFilter(locationKey)}`.execute(
-      this.db,
-    );
+      from (${source}) src`.execute(this.db);
     const row = r.rows[0] ?? {};
     const n = (k: string) => Number(row[k] ?? 0);
-    // Site-wide uniques are not the sum over places (one person can arrive from two in a day).
-    const uniques = locationKey === null ? await this.siteUniques(libraryId, range) : n('uniques');
     return {
       visits: n('visits'),
-      uniques,
+      uniques: n('uniques'),
       scans: n('scans'),
       botHits: n('bot_hits'),
       bookOpens: n('book_opens'),
@@ -102,14 +104,6 @@ export class StatsRepository {
       tablet: n('tablet'),
       desktop: n('desktop'),
     };
-  }
-
-  private async siteUniques(libraryId: number, range: DayRange): Promise<number> {
-    const r = await sql<{ n: string | number }>`
-      select coalesce(sum(uniques), 0) as n from stats_daily_site where library_id = ${libraryId} and day between ${range.from}::date and ${range.to}::date`.execute(
-      this.db,
-    );
-    return Number(r.rows[0]?.n ?? 0);
   }
 
   /** Per hour (one day), per day or per ISO week; every bucket of the range is present, zeros included. */
@@ -254,7 +248,10 @@ export class StatsRepository {
     return r.rows.map((row) => ({ month: row.month, books: Number(row.books) }));
   }
 
-  /** Figures for the headline card: all-time visits and scans, titles on the shelves, first day with data. */
+  /**
+   * Figures for the headline card: all-time visits and scans, titles on the shelves, first day with
+   * data. All-time sums come from the monthly roll-up (a row per month, not per place and day).
+   */
   async headline(
     libraryId: number,
   ): Promise<{ visits: number; scans: number; pagesRead: number; titles: number; places: number; since: string | null }> {
@@ -263,9 +260,14 @@ export class StatsRepository {
         (select count(*) from books where status = 'published' and ${onShelf(libraryId)}) as titles,
         (select count(*) from locations where active and library_id = ${libraryId}) as places
       from (
-        select coalesce(sum(visits), 0) as visits, coalesce(sum(scans), 0) as scans, coalesce(sum(pages_read), 0) as pages_read,
-          to_char(min(day) filter (where visits > 0), 'YYYY-MM-DD') as since
-        from stats_daily where library_id = ${libraryId}
+        select m.visits, m.scans, m.pages_read,
+          (select to_char(min(day), 'YYYY-MM-DD') from stats_daily
+           where library_id = ${libraryId} and visits > 0 and day >= m.first and day < (m.first + interval '1 month')::date) as since
+        from (
+          select coalesce(sum(visits), 0) as visits, coalesce(sum(scans), 0) as scans, coalesce(sum(pages_read), 0) as pages_read,
+            min(month) filter (where visits > 0) as first
+          from stats_monthly_library where library_id = ${libraryId}
+        ) m
       ) d`.execute(this.db);
     const row = r.rows[0] ?? {};
     return {

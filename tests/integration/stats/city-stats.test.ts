@@ -184,10 +184,7 @@ describe('city statistics (city leader)', () => {
     expect(res.headers['content-type']).toMatch(/text\/csv/);
     expect(res.headers['content-disposition']).toMatch(/attachment; filename="thong-ke-thanh-pho-2025-03-10_2025-03-10\.csv"/);
     const rows = parse(res.text.replace(/^\uFEFF/, '')) as string[][];
-    expect(rows[0]).toEqual([
-      'Hạng',
-      'Thư viện',
-      'Địa chỉ',
+    const metrics = [
       'Lượt truy cập',
       'Người đọc (không trùng)',
       'Lượt quét QR',
@@ -196,10 +193,23 @@ describe('city statistics (city leader)', () => {
       'Lượt tìm kiếm',
       'Lượt tải về',
       'Sách được hỏi',
+    ];
+    // Each figure is followed by its previous period, Δ and % (see city-stats-over-time.test.ts).
+    expect(rows[0]).toEqual([
+      'Hạng',
+      'Thư viện',
+      'Địa chỉ',
+      ...metrics.flatMap((m) => [m, `${m} – kỳ trước`, `${m} – chênh lệch`, `${m} – thay đổi (%)`]),
+      'Kỳ thống kê',
+      'Kỳ liền trước',
     ]);
-    expect(rows[1]).toEqual(['1', 'Phường B', 'phuong-b', '1', '1', '0', '0', '0', '2', '0', '1']);
+    const figures = (row: string[]) => metrics.map((m) => row[rows[0].indexOf(m)]);
+    expect(rows[1].slice(0, 3)).toEqual(['1', 'Phường B', 'phuong-b']);
+    expect(figures(rows[1])).toEqual(['1', '1', '0', '0', '0', '2', '0', '1']);
     const a = rows.find((r) => r[2] === 'phuong-a');
-    expect(a?.slice(3, 6)).toEqual(['3', '3', '2']);
+    expect(figures(a!).slice(0, 3)).toEqual(['3', '3', '2']);
+    expect(rows[rows.length - 1][1]).toBe('Toàn thành phố');
+    rows.pop(); // the city's total
     expect(rows).toHaveLength(4); // header + three libraries
   });
 
