@@ -205,7 +205,8 @@ export class StatsRepository {
         select book_id, sum(opens) as opens, sum(pages_read) as pages_read from (${booksSource(libraryId, range, locationKey)}) src group by 1
       )
       select c.slug, c.name, sum(d.opens) as opens, sum(d.pages_read) as pages_read
-      from d join book_categories bc on bc.book_id = d.book_id join categories c on c.id = bc.category_id
+      from d join book_categories bc on bc.book_id = d.book_id
+        join categories c on c.id = bc.category_id and c.library_id = ${libraryId}
       group by c.id, c.slug, c.name order by 3 desc, 4 desc, c.name limit ${limit}`.execute(this.db);
     return r.rows.map((row) => ({
       slug: String(row.slug),

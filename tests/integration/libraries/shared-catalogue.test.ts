@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../src/db/schema/users.ts';
 import { registerConsentJobs } from '../../../src/features/consent/consent.jobs.ts';
 import { onShelf } from '../../../src/features/libraries/shelf.ts';
+import { parseStatsQuery } from '../../../src/features/stats/date-range.ts';
 import { ManualClock } from '../../../src/infra/clock.ts';
 import { createUser, signedInAgent, signInAs, type Agent } from '../../helpers/auth.ts';
 import { draftBook, publishAndIndex, recordConsent, slugWord } from '../../helpers/consent-fixtures.ts';
@@ -170,6 +171,29 @@ describe('shared catalogue', () => {
     expect(pageB.text).not.toContain('Thể loại của thư viện A');
     await shelve(id, 'xuong-ke').expect(303);
     expect(await assigned()).toEqual([theirs.id]);
+  });
+
+  it('B’s statistics count a shared book under B’s categories only, not the owner’s', async () => {
+    const { id } = await published('Sách đọc nhiều ở phường 2', 'union');
+    const mine = await env.ctx.services.categories.create(libB, { name: 'Góc đọc phường 2' });
+    const theirs = await env.ctx.services.categories.create(libA, { name: 'Giá sách của thư viện A' });
+    await env.ctx.db.transaction().execute((trx) => env.ctx.repos.books.setCategories(trx, id, [theirs.id]));
+    await shelve(id, 'len-ke').expect(303);
+    await librarianB.agent
+      .post(`/phuong-2/admin/sach-dung-chung/${id}/the-loai`)
+      .type('form')
+      .send({ _csrf: librarianB.csrf, categoryIds: [String(mine.id)] })
+      .expect(303);
+    env.ctx.services.events.record(
+      { kind: 'book_open', bookId: id },
+      { headers: { 'user-agent': 'Mozilla/5.0 (Linux; Android 10) Mobile' }, ip: '198.51.100.7', library: { id: libB } },
+    );
+    await env.ctx.services.events.flush();
+    await env.ctx.services.rollup.run();
+    const query = parseStatsQuery({}, clock.now());
+    const inB = await env.ctx.services.stats.dashboard(libB, query);
+    expect(inB.topCategories.map((c) => c.name)).toEqual(['Góc đọc phường 2']);
+    expect(inB.topCategories[0].opens).toBe(1);
   });
 
   it('taking a book off B’s shelf re-indexes it for A only', async () => {
