@@ -48,8 +48,10 @@ const FILE = /\.[a-z0-9]{2,5}$/i;
 function isReaderPageView(req: Request): boolean {
   if (req.method !== 'GET') return false;
   if (NOT_PAGES.test(req.path) || FILE.test(req.path)) return false;
+  // A page the service worker fetches for a navigation (on every returning reader's phone) comes
+  // with Sec-Fetch-Dest: empty, but keeps Sec-Fetch-Mode: navigate.
   const dest = req.headers['sec-fetch-dest'];
-  if (typeof dest === 'string' && dest !== 'document') return false;
+  if (typeof dest === 'string' && dest !== 'document' && req.headers['sec-fetch-mode'] !== 'navigate') return false;
   return req.accepts('html') === 'html';
 }
 
