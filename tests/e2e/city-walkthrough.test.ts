@@ -268,6 +268,14 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       expect(await reader.locator('.brand').textContent()).toContain(lib.name);
       expect(await overflow(reader)).toBeLessThanOrEqual(0);
     }
+    // The city-wide search finds it once, saying which libraries hold it; B's link leads into B.
+    await reader.goto(`/thanh-pho/tim-kiem?q=${encodeURIComponent(SEARCH_WORD)}`);
+    const hit = reader.locator('.city-hits li', { hasText: TITLE });
+    expect(await hit.count()).toBe(1);
+    expect(await hit.textContent()).toContain(LIBS.a.name);
+    expect(await hit.textContent()).not.toContain(LIBS.c.name);
+    await hit.getByRole('link', { name: LIBS.b.name }).click();
+    await reader.waitForURL(new RegExp(`/${LIBS.b.slug}/sach/${bookId}-[a-z0-9-]+$`));
     expect(await statusOf(reader, `/${LIBS.c.slug}/sach/${bookId}`)).toBe(404);
     await reader.goto(`/${LIBS.c.slug}/`);
     expect(await reader.locator('.brand').textContent()).toContain(LIBS.c.name);
@@ -369,6 +377,8 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
     );
     for (const [place, ms] of figures) expect(ms, place).toBeLessThan(2000);
     // And in the browser: the book pages answer 410/404, search and shelves no longer show it.
+    await reader.goto(`/thanh-pho/tim-kiem?q=${encodeURIComponent(SEARCH_WORD)}`);
+    expect(await reader.locator('main').textContent()).not.toContain(TITLE);
     for (const lib of [LIBS.a, LIBS.b]) {
       expect([404, 410]).toContain(await statusOf(reader, `/${lib.slug}/sach/${bookId}`));
       expect(await searchFinds(reader, lib.slug)).toBe(false);
