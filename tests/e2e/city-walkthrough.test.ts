@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerJobHandlers } from '../../src/jobs.ts';
 import { browserUnavailable, GOOD_CONNECTION_HINTS, launchBrowser, submitSignIn } from '../helpers/browser.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { pngBytes } from '../helpers/consent-fixtures.ts';
 import { makePdf } from '../helpers/make-pdf.ts';
 import { createTestEnv, type TestEnv } from '../helpers/test-context.ts';
 import { PHONE_UA } from '../integration/stats/fixtures.ts';
@@ -128,6 +129,12 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       await admin.getByRole('button', { name: 'Tạo thư viện mới' }).click();
       await admin.waitForURL(/\/thanh-pho\/thu-vien\/\d+$/);
       expect(await flash(admin).textContent()).toBe(`Đã tạo thư viện ${lib.name}.`);
+      if (lib === LIBS.a) {
+        // A's union has a logo: it brands A's pages and posters.
+        await admin.locator('#f-logo').setInputFiles({ name: 'logo-doan.png', mimeType: 'image/png', buffer: pngBytes(96, 96) });
+        await admin.getByRole('button', { name: 'Tải biểu trưng lên' }).click();
+        await expect.poll(() => flash(admin).textContent()).toBe('Đã lưu biểu trưng.');
+      }
     }
     await admin.goto('/thanh-pho');
     for (const lib of Object.values(LIBS)) expect(await admin.locator('table').textContent()).toContain(lib.name);
@@ -257,6 +264,11 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
 
   it('step 4: on a 360 px phone the book is in A and B (home, search, book page) and not in C', async () => {
     reader = await phone();
+    // A's logo brands A's pages (and only A's).
+    expect(await reader.goto(`/${LIBS.a.slug}/`).then(() => reader.locator('.brand img.brand-logo').count())).toBe(1);
+    const logo = await reader.request.get(`/${LIBS.a.slug}/logo`);
+    expect(logo.headers()['content-type']).toBe('image/png');
+    expect(await reader.goto(`/${LIBS.b.slug}/`).then(() => reader.locator('.brand img.brand-logo').count())).toBe(0);
     for (const lib of [LIBS.a, LIBS.b]) {
       await reader.goto(`/${lib.slug}/`);
       expect(await reader.locator('.brand').textContent()).toContain(lib.name);
@@ -276,6 +288,9 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
     expect(await hit.textContent()).not.toContain(LIBS.c.name);
     await hit.getByRole('link', { name: LIBS.b.name }).click();
     await reader.waitForURL(new RegExp(`/${LIBS.b.slug}/sach/${bookId}-[a-z0-9-]+$`));
+    // Reading apps (OPDS) see the same shelves.
+    const opdsHas = async (slug: string) => (await (await reader.request.get(`/${slug}/opds/moi`)).text()).includes(TITLE);
+    expect([await opdsHas(LIBS.a.slug), await opdsHas(LIBS.b.slug), await opdsHas(LIBS.c.slug)]).toEqual([true, true, false]);
     expect(await statusOf(reader, `/${LIBS.c.slug}/sach/${bookId}`)).toBe(404);
     await reader.goto(`/${LIBS.c.slug}/`);
     expect(await reader.locator('.brand').textContent()).toContain(LIBS.c.name);
@@ -299,6 +314,7 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       const printed = (await page.locator('p.url').textContent())!.trim();
       expect(printed).toMatch(new RegExp(`^${baseURL}/q/[a-z0-9]{4,16}$`));
       expect(await page.locator('main').textContent()).toContain(lib.name); // the poster names its library
+      expect(await page.locator('main img.poster-logo').count()).toBe(key === 'a' ? 1 : 0);
       posterCodes[key] = printed.slice(`${baseURL}/q/`.length);
     }
     // A reader on another phone scans each poster: the code leads into that library's home, which names the place.
@@ -364,6 +380,7 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       [LIBS.a, LIBS.b].flatMap((lib) => [
         goneFrom(`${lib.slug} book page`, async () => [404, 410].includes((await http.get(`/${lib.slug}/sach/${bookId}`)).status())),
         goneFrom(`${lib.slug} home`, async () => !(await (await http.get(`/${lib.slug}/`)).text()).includes(TITLE)),
+        goneFrom(`${lib.slug} OPDS`, async () => !(await (await http.get(`/${lib.slug}/opds/moi`)).text()).includes(TITLE)),
         goneFrom(
           `${lib.slug} search`,
           async () => !(await (await http.get(`/${lib.slug}/tim-kiem?q=${encodeURIComponent(SEARCH_WORD)}`)).text()).includes(TITLE),
