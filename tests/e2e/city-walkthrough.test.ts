@@ -68,11 +68,32 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
   const posterCodes: Record<keyof typeof LIBS, string> = { a: '', b: '', c: '' };
   const PLACES = { a: 'Nhà văn hóa tổ 12', b: 'Quán cà phê Sách Xanh', c: 'Trường THCS Nguyễn Huệ' } as const;
 
+  const READ_TEXT = `(() => {
+    if (!document.body) return '';
+    const copy = document.body.cloneNode(true);
+    copy.querySelectorAll('code, script, style, noscript').forEach((e) => e.remove());
+    return copy.textContent;
+  })()`;
+  /** The text of every page the walk loaded (read at its load event, best effort), for the language check. */
+  const seen: Array<{ url: string; text: string }> = [];
+  function watch(context: BrowserContext): void {
+    context.setDefaultTimeout(45_000); // a 2-core machine shared with other suites
+    contexts.push(context);
+    context.on('page', (p) =>
+      p.on('load', () => {
+        // Without <code>: the audit table shows action codes and before/after JSON on purpose (for admins).
+        p.evaluate<string>(READ_TEXT).then(
+          (text) => seen.push({ url: new URL(p.url()).pathname, text }),
+          () => undefined, // navigated on before it was read
+        );
+      }),
+    );
+  }
+
   /** A staff member's own browser (a laptop): their own cookies, Vietnamese. */
   async function desk(): Promise<Page> {
     const context = await browser.newContext({ baseURL, viewport: { width: 1100, height: 900 }, locale: 'vi-VN' });
-    context.setDefaultTimeout(45_000); // a 2-core machine shared with other suites
-    contexts.push(context);
+    watch(context);
     return context.newPage();
   }
 
@@ -88,8 +109,7 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       userAgent: PHONE_UA,
       extraHTTPHeaders: GOOD_CONNECTION_HINTS,
     });
-    context.setDefaultTimeout(45_000);
-    contexts.push(context);
+    watch(context);
     return context.newPage();
   }
 
@@ -403,5 +423,17 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       expect(await reader.locator('main').textContent()).not.toContain(TITLE);
     }
     expect(await statusOf(reader, `/${LIBS.c.slug}/sach/${bookId}`)).toBe(404);
+  });
+
+  it('step 8: no page of the walk showed a message key, a programming placeholder or English words', () => {
+    expect(seen.length).toBeGreaterThan(40);
+    const KEY =
+      /\b(?:nav|city|citySearch|libraries|shelves|stats|consent|catalogue|locations|public|search|auth|role|users|field|error|setup|home|reader|requests|jobs|share|ocr)\.[A-Za-z_]+/;
+    const ENGLISH =
+      /\b(?:Save|Submit|Cancel|Delete|Search|Library|Libraries|Books?|Sign (?:in|out)|Password|Error|Not found|Forbidden|Statistics|Posters?|Consent|Upload|Staff|Accounts?|undefined|null|NaN)\b|\[object Object\]/;
+    const bad = seen.flatMap(({ url, text }) =>
+      [KEY.exec(text)?.[0], ENGLISH.exec(text)?.[0]].filter((m): m is string => Boolean(m)).map((m) => `${url}: “${m}”`),
+    );
+    expect(bad).toEqual([]);
   });
 });
