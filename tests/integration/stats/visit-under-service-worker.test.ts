@@ -67,3 +67,16 @@ describe('a page fetched by the service worker', () => {
     expect(home.text).toContain('Chào mừng bạn đến từ Quán cà phê Sách Xanh!');
   });
 });
+
+describe('what is not a reader’s page', () => {
+  it('is not counted inside a library’s address either (OPDS, sign-in redirects of its admin)', async () => {
+    const before = await visits();
+    const anyClient = { 'User-Agent': PHONE_UA, Accept: '*/*' };
+    for (const path of ['/opds', '/an-khe/opds', '/an-khe/opds/moi', '/admin', '/an-khe/admin'])
+      await request(env.app).get(path).set(anyClient);
+    expect(await visits()).toBe(before);
+    // While the library's own pages still are.
+    await request(env.app).get('/an-khe/tim-kiem').set(anyClient).expect(200);
+    expect(await visits()).toBe(before + 1);
+  });
+});
