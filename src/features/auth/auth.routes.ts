@@ -66,10 +66,12 @@ export function authRoutes(ctx: AppContext): Router {
 
   router.post('/dang-xuat', (req, res, next) => {
     const t = translator(req.lang);
+    // Back to the home of the library the person was in (the form sends it), not always the default one.
+    const home = safeReturnPath(req.body?.next, '/');
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.flash = { kind: 'info', text: t('auth.signOut.done') };
-      saveSession(req).then(() => res.redirect(303, '/'), next);
+      saveSession(req).then(() => res.redirect(303, home), next);
     });
   });
 

@@ -53,3 +53,30 @@ describe('sign-in without a page asked for', () => {
     expect((await signIn(librarian.email, '/phuong-9/tim-kiem')).location).toBe('/phuong-9/tim-kiem');
   });
 });
+
+describe('sign-out', () => {
+  it('leads back to the home of the library the person was in, and never off the site', async () => {
+    const librarian = await createUser(env.ctx, 'librarian', 'thuthu-3-phuong-7@example.vn', wardId);
+    const { agent, location } = await signIn(librarian.email);
+    const admin = await agent.get(location).expect(200);
+    expect(admin.text).toContain('name="next" value="/phuong-7/"'); // the sign-out form names the library
+    const out = await agent
+      .post('/dang-xuat')
+      .type('form')
+      .send({ _csrf: csrfFrom(admin.text), next: '/phuong-7/' })
+      .expect(303);
+    expect(out.headers.location).toBe('/phuong-7/');
+    const home = await agent.get('/phuong-7/').expect(200);
+    expect(home.text).toContain('Bạn đã đăng xuất.');
+    expect(home.text).toContain('Thư viện Phường 7');
+
+    const again = await signIn(librarian.email);
+    const page = await again.agent.get(again.location).expect(200);
+    const away = await again.agent
+      .post('/dang-xuat')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), next: '//evil.example/' })
+      .expect(303);
+    expect(away.headers.location).toBe('/');
+  });
+});
