@@ -423,6 +423,11 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       expect(await reader.locator('main').textContent()).not.toContain(TITLE);
     }
     expect(await statusOf(reader, `/${LIBS.c.slug}/sach/${bookId}`)).toBe(404);
+    // Librarian A signs out and is back on A's home, not another library's.
+    await librarianA.getByRole('button', { name: 'Đăng xuất' }).click();
+    await librarianA.waitForURL((u) => u.pathname === `/${LIBS.a.slug}/`);
+    expect(await flash(librarianA).textContent()).toContain('Bạn đã đăng xuất.');
+    expect(await librarianA.locator('.brand').textContent()).toContain(LIBS.a.name);
   });
 
   it('step 8: no page of the walk showed a message key, a programming placeholder or English words', () => {
