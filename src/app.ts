@@ -36,7 +36,7 @@ import { errorHandler } from './http/error-handler.ts';
 import { notFound } from './http/errors.ts';
 import { requestLog } from './http/request-log.ts';
 import { bookRequestsAdminRoutes, bookRequestsPublicRoutes } from './features/requests/book-requests.routes.ts';
-import { sessionMiddleware } from './http/session.ts';
+import { saveFlashBeforeRedirect, sessionMiddleware } from './http/session.ts';
 import { viewLocals } from './http/view-locals.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -125,6 +125,7 @@ export function createApp(ctx: AppContext): App {
   // Anonymous reading beacon: carries no authority and cannot carry a token, so before session/CSRF.
   app.use(readerBeaconRoutes(ctx));
   app.use(session);
+  app.use(saveFlashBeforeRedirect); // the page after a form finds its message
   app.use(loadCurrentUser(ctx));
   app.use(viewLocals(ctx));
   app.use(visitTracking(ctx)); // counts reader visits (first page of a session); GET only, no authority

@@ -1,4 +1,5 @@
 import connectPgSimple from 'connect-pg-simple';
+import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { AppContext } from '../context.ts';
 import { isDatabaseUnavailable } from '../infra/faults.ts';
@@ -45,4 +46,21 @@ export function sessionMiddleware(ctx: AppContext) {
       maxAge: 12 * 3600 * 1000,
     },
   });
+}
+
+/**
+ * A flash message set just before a redirect is stored before the redirect goes out.
+ * express-session saves at the end of the response, after the 303's headers are written (it holds
+ * back only the last byte): a browser following the redirect at once may read the session first,
+ * and the page after the form then lacks its message (it shows a page later, or is lost). Saving
+ * first costs one write, only on the redirects that carry a flash. A failed save still redirects:
+ * express-session tries again at the end and reports the error as before.
+ */
+export function saveFlashBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    if (!req.session?.flash) return redirect(...args);
+    req.session.save(() => redirect(...args));
+  }) as Response['redirect'];
+  next();
 }

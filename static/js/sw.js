@@ -33,8 +33,11 @@ self.addEventListener('activate', (event) => {
   );
 });
 
-const PDF = /^\/sach\/(\d+)\/tep\.pdf$/;
-const PICTURE = /^\/sach\/(\d+)\/anh\/\d+-\d+\.webp$/;
+// A book's addresses, at `/` or inside a library's own address (/phuong-1/sach/…): book ids are
+// global, so one id is one book whichever library's shelf it was read from.
+const PDF = /^(?:\/[a-z0-9-]+)?\/sach\/(\d+)\/tep\.pdf$/;
+const PICTURE = /^(?:\/[a-z0-9-]+)?\/sach\/(\d+)\/anh\/\d+-\d+\.webp$/;
+const ADMIN = /^(?:\/[a-z0-9-]+)?\/admin(?:\/|$)/;
 
 self.addEventListener('fetch', (event) => {
   const req = event.request;
@@ -46,7 +49,7 @@ self.addEventListener('fetch', (event) => {
   if (pdf && !url.search) event.respondWith(pdfRequest(event, req, pdf[1]));
   else if (picture) event.respondWith(pictureRequest(event, req, picture[1]));
   else if (url.pathname.startsWith('/static/')) event.respondWith(cacheFirst(req));
-  else if (req.mode === 'navigate' && !url.pathname.startsWith('/admin')) event.respondWith(networkFirst(event, req, url));
+  else if (req.mode === 'navigate' && !ADMIN.test(url.pathname)) event.respondWith(networkFirst(event, req, url));
 });
 
 // On a weak mobile signal a request can hang for a minute instead of failing. Where a saved copy
@@ -95,7 +98,7 @@ const KEEP = (url) => /^\/(?:[a-z0-9-]+\/)?(?:$|doc\/|sach\/)/.test(url.pathname
 
 // 404/410: the book was withdrawn (e.g. its rights holder revoked consent) — its copies here go too.
 const GONE = (status) => status === 404 || status === 410;
-const BOOK_URL = /^\/(?:doc|sach)\/(\d+)(?:[/-]|$)/;
+const BOOK_URL = /^(?:\/[a-z0-9-]+)?\/(?:doc|sach)\/(\d+)(?:[/-]|$)/;
 
 async function networkFirst(event, req, url) {
   // ignoreVary: the reader page varies by Client Hints (ECT, Downlink…) whose values change between visits.

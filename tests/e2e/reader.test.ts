@@ -83,13 +83,13 @@ async function openUnderServiceWorker(path: string): Promise<{ phone: BrowserCon
   return { phone, page };
 }
 
-/** How many of the phone's saved entries (pages and byte ranges, or byte ranges only) belong to the book. */
+/** How many of the phone's saved entries (pages and byte ranges, or byte ranges only) belong to the book, at `/` or in a library's address. */
 function savedEntries(page: Page, bookId: number, only: 'all' | 'ranges' = 'all'): Promise<number> {
   return page.evaluate(`(async () => {
     let n = 0;
     for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) {
       const url = new URL(r.url);
-      if (url.pathname.match(/^\\/(?:doc|sach)\\/(\\d+)/)?.[1] !== '${bookId}') continue;
+      if (url.pathname.match(/^(?:\\/[a-z0-9-]+)?\\/(?:doc|sach)\\/(\\d+)/)?.[1] !== '${bookId}') continue;
       if ('${only}' === 'all' || url.search.startsWith('?bytes=')) n++;
     }
     return n;
@@ -298,6 +298,32 @@ describe.skipIf(skip)('readers on a phone', () => {
     await phone.setOffline(true);
     await page.goto(`/doc/${doomed.id}`).catch(() => undefined);
     expect(await page.textContent('body')).toContain('Bạn đang ngoại tuyến');
+    await phone.close();
+  });
+
+  it('forgets a withdrawn book of a ward library too: its pages, pictures and bytes live under /{slug}/…', async () => {
+    const ward = await env.ctx.services.libraries.create({
+      slug: 'phuong-hai-chau',
+      name: 'Thư viện Phường Hải Châu',
+      unionName: '',
+      address: '',
+      contact: '',
+    });
+    const doomed = await createBook(env.ctx, {
+      title: 'Sách của phường sẽ bị gỡ',
+      authors: ['Tác giả Ẩn danh'],
+      pages: pagesWith(5),
+      libraryId: ward.id,
+    });
+    const { phone, page } = await openUnderServiceWorker(`/phuong-hai-chau/doc/${doomed.id}`);
+    // Read offline like a book at `/`: the reader page and its byte ranges are saved.
+    await expect.poll(() => savedEntries(page, doomed.id, 'ranges'), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.goto(`/phuong-hai-chau/sach/${doomed.id}`);
+    await withdrawBook(env.ctx, doomed.id);
+    // Another of the book's pages answers 404: every saved copy of the book goes, not just that page.
+    const gone = await page.goto(`/phuong-hai-chau/sach/${doomed.id}`);
+    expect(gone?.status()).toBe(404);
+    await expect.poll(() => savedEntries(page, doomed.id), { timeout: 30_000 }).toBe(0);
     await phone.close();
   });
 

@@ -9,7 +9,7 @@ import { migrations } from '../../src/db/migrations/index.ts';
  * A throw-away database of the test run's PostgreSQL, migrated only up to `migration`: migration
  * tests fill it as an older install would be, then migrate it to the latest schema.
  */
-export async function databaseAt(migration: string, namePrefix = 'tvs_mig'): Promise<{ db: Database; drop(): Promise<void> }> {
+export async function databaseAt(migration: string, namePrefix = 'tvs_mig'): Promise<{ db: Database; url: string; drop(): Promise<void> }> {
   const name = `${namePrefix}_${crypto.randomBytes(5).toString('hex')}`;
   await admin(`create database ${name}`);
   const url = new URL(inject('pgAdminUrl'));
@@ -19,6 +19,7 @@ export async function databaseAt(migration: string, namePrefix = 'tvs_mig'): Pro
   if (error) throw error;
   return {
     db,
+    url: url.toString(),
     async drop() {
       await db.destroy();
       await admin(`drop database if exists ${name} with (force)`);

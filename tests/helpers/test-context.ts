@@ -34,6 +34,11 @@ export interface TestEnvOptions {
   publishGate?: ContextDeps['publishGate'];
   /** Another Meilisearch (e.g. one a test stops and restarts); default: the run's shared server. */
   search?: { url: string; masterKey: string };
+  /**
+   * An existing, already migrated database (a migration test's upgraded install) instead of a
+   * clone of the template; the caller drops it.
+   */
+  databaseUrl?: string;
 }
 
 /** A fresh database (cloned from the migrated template), index prefix and storage folder for one test file. */
@@ -41,13 +46,16 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
   const id = crypto.randomBytes(5).toString('hex');
   const dbName = `tvs_t_${id}`;
   const adminUrl = inject('pgAdminUrl');
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName} template ${inject('templateDatabase')}`);
-  await admin.end();
+  const ownDatabase = opts.databaseUrl === undefined;
+  if (ownDatabase) {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${dbName} template ${inject('templateDatabase')}`);
+    await admin.end();
+  }
   const url = new URL(adminUrl);
   url.pathname = `/${dbName}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = opts.databaseUrl ?? url.toString();
 
   const storageDir = await fs.mkdtemp(path.join(os.tmpdir(), `tvs-storage-${id}-`));
   const config = loadConfig({
@@ -94,10 +102,12 @@ export async function createTestEnv(opts: TestEnvOptions = {}): Promise<TestEnv>
       const indexes = await search.client.getIndexes({ limit: 1000 }).catch(() => ({ results: [] as Array<{ uid: string }> }));
       for (const index of indexes.results)
         if (index.uid.startsWith(config.search.indexPrefix)) await search.client.deleteIndex(index.uid).catch(() => undefined);
-      const a = new pg.Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists ${dbName} with (force)`);
-      await a.end();
+      if (ownDatabase) {
+        const a = new pg.Client({ connectionString: adminUrl });
+        await a.connect();
+        await a.query(`drop database if exists ${dbName} with (force)`);
+        await a.end();
+      }
       await fs.rm(storageDir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../../context.ts';
 import type { User } from '../../db/schema/users.ts';
+import { roleIn } from '../../http/auth-guards.ts';
 import { AppError, notFound } from '../../http/errors.ts';
 import { formView } from '../../http/error-handler.ts';
 import { translator } from '../../http/i18n/index.ts';
@@ -36,8 +37,22 @@ export function authRoutes(ctx: AppContext): Router {
   const router = Router();
   const users = ctx.services.users;
 
-  router.get('/dang-nhap', (req, res) => {
-    if (req.user) return res.redirect(303, safeNext(req.query.next));
+  /**
+   * Where a signed-in account goes after sign-in. '/admin' (the default, when no page was asked for)
+   * is the admin of the library at `/`: an account that serves only other libraries (a ward's
+   * librarian) would meet a 403 there, so it is led to the admin of the first library it serves.
+   */
+  const landing = async (req: Request, userId: number, target: string): Promise<string> => {
+    if (target !== '/admin') return target;
+    const account = await users.findSignedIn(userId);
+    if (!account || roleIn(account, req.library.id)) return target;
+    const [first] = account.memberships.keys();
+    const library = first === undefined ? undefined : await ctx.services.libraries.byId(first);
+    return library ? `/${library.slug}/admin` : target;
+  };
+
+  router.get('/dang-nhap', async (req, res) => {
+    if (req.user) return res.redirect(303, await landing(req, req.user.id, safeNext(req.query.next)));
     res.render('auth/sign-in', { next: safeNext(req.query.next) });
   });
 
@@ -46,15 +61,17 @@ export function authRoutes(ctx: AppContext): Router {
     const input = parseInput(signInSchema, req.body);
     const user = await users.authenticate(input.email, input.password, req.ip ?? 'unknown');
     await signIn(req, user);
-    res.redirect(303, safeNext(req.body?.next));
+    res.redirect(303, await landing(req, user.id, safeNext(req.body?.next)));
   });
 
   router.post('/dang-xuat', (req, res, next) => {
     const t = translator(req.lang);
+    // Back to the home of the library the person was in (the form sends it), not always the default one.
+    const home = safeReturnPath(req.body?.next, '/');
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.flash = { kind: 'info', text: t('auth.signOut.done') };
-      saveSession(req).then(() => res.redirect(303, '/'), next);
+      saveSession(req).then(() => res.redirect(303, home), next);
     });
   });
 

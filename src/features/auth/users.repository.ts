@@ -43,7 +43,13 @@ export class UsersRepository {
 
   /** Every library an account serves, with its role there. */
   async membershipsOf(userId: number): Promise<Map<number, Role>> {
-    const rows = await this.db.selectFrom('library_staff').select(['library_id', 'role']).where('user_id', '=', userId).execute();
+    // Oldest library first: the one sign-in leads to when the account has no role in the library at `/`.
+    const rows = await this.db
+      .selectFrom('library_staff')
+      .select(['library_id', 'role'])
+      .where('user_id', '=', userId)
+      .orderBy('library_id')
+      .execute();
     return new Map(rows.map((r) => [r.library_id, r.role]));
   }
 

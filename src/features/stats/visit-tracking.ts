@@ -45,11 +45,15 @@ const NOT_PAGES =
 const FILE = /\.[a-z0-9]{2,5}$/i;
 
 /** A page a person asked for (not an image, script, PDF range or fetch). */
-function isReaderPageView(req: Request): boolean {
+function isReaderPageView(req: Request, res: Response): boolean {
   if (req.method !== 'GET') return false;
-  if (NOT_PAGES.test(req.path) || FILE.test(req.path)) return false;
+  // Inside a library's address (/phuong-1/opds…), the same paths are not pages either.
+  const path = req.path.slice(res.locals.base?.length ?? 0) || '/';
+  if (NOT_PAGES.test(path) || FILE.test(path)) return false;
+  // A page the service worker fetches for a navigation (on every returning reader's phone) comes
+  // with Sec-Fetch-Dest: empty, but keeps Sec-Fetch-Mode: navigate.
   const dest = req.headers['sec-fetch-dest'];
-  if (typeof dest === 'string' && dest !== 'document') return false;
+  if (typeof dest === 'string' && dest !== 'document' && req.headers['sec-fetch-mode'] !== 'navigate') return false;
   return req.accepts('html') === 'html';
 }
 
@@ -62,7 +66,7 @@ export function visitTracking(ctx: AppContext) {
   const events = ctx.services.events;
   const locations = ctx.services.locations;
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (!isReaderPageView(req) || req.user) return next();
+    if (!isReaderPageView(req, res) || req.user) return next();
     const ua = req.headers['user-agent'];
     const cookie = readVisitCookie(req.headers.cookie);
     if (isBot(ua)) {

@@ -1,19 +1,26 @@
 import { sql } from 'kysely';
+import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../src/db/database.ts';
 import { migrateToLatest } from '../../../src/db/migrate.ts';
+import { TEST_PASSWORD, signedInAgent } from '../../helpers/auth.ts';
 import { databaseAt } from '../../helpers/database-at.ts';
+import { createTestEnv } from '../../helpers/test-context.ts';
 
 /**
  * An existing single-library install (schema 0013, before libraries existed) migrated to the
  * city platform keeps everything: books, categories, locations, requests, imports, the consent
- * register, the audit log, and every account with its powers.
+ * register (reach: this library only), statistics, the audit log, and every account with its
+ * powers — and the app still serves that library at `/` (book, poster code, old category address, admin).
  */
 let db: Database;
+let url: string;
 let drop: () => Promise<void>;
+/** What the first test put in the old database, for the second to find through the app. */
+const seeded = { adminId: 0, bookId: 0, categoryId: 0 };
 
 beforeAll(async () => {
-  ({ db, drop } = await databaseAt('0013_sharing', 'tvs_mig'));
+  ({ db, url, drop } = await databaseAt('0013_sharing', 'tvs_mig'));
 });
 
 afterAll(async () => {
@@ -57,7 +64,13 @@ describe('migration 0014_libraries on an existing single-library database', () =
     await sql`insert into audit_log (occurred_at, actor_id, entity, entity_id, book_id, action) values (now(), ${adminId}, 'book', ${bookId}, ${bookId}, 'book.published')`.execute(
       db,
     );
+    // Its statistics: a poster scan at the location and a book opened, plus a day already rolled up.
+    await sql`insert into stats_events (occurred_at, kind, origin, location_id, book_id, is_bot, starts_visit)
+      values (now() - interval '1 hour', 'scan', 'qr', ${locationId}, null, false, true),
+             (now() - interval '1 hour', 'book_open', 'qr', ${locationId}, ${bookId}, false, false)`.execute(db);
+    await sql`insert into stats_daily (day, location_key, visits, scans) values ('2026-03-10', ${locationId}, 12, 5)`.execute(db);
 
+    Object.assign(seeded, { adminId, bookId, categoryId: categoriesBefore[0] });
     expect(await migrateToLatest(db)).toContain('0014_libraries');
 
     const libraries = await db.selectFrom('libraries').selectAll().execute();
@@ -84,8 +97,19 @@ describe('migration 0014_libraries on an existing single-library database', () =
     expect(await db.selectFrom('category_redirects').select(['slug', 'category_id', 'library_id']).execute()).toEqual([
       { slug: 'ten-cu', category_id: categoriesBefore[0], library_id: lib.id },
     ]);
-    const consent = await db.selectFrom('consent_records').select(['id', 'status', 'allow_download']).execute();
-    expect(consent).toEqual([{ id: consentId, status: 'granted', allow_download: true }]);
+    // The consent keeps its terms, and its reach stays this library only (0015): nothing is shared by the upgrade.
+    const consent = await db.selectFrom('consent_records').select(['id', 'status', 'allow_download', 'scope']).execute();
+    expect(consent).toEqual([{ id: consentId, status: 'granted', allow_download: true, scope: 'library' }]);
+    expect(await db.selectFrom('library_shelves').selectAll().execute()).toEqual([]);
+    // The statistics belong to the default library (0016), every figure kept.
+    const events = await db.selectFrom('stats_events').select(['kind', 'library_id', 'location_id']).orderBy('id').execute();
+    expect(events).toEqual([
+      { kind: 'scan', library_id: lib.id, location_id: locationId },
+      { kind: 'book_open', library_id: lib.id, location_id: locationId },
+    ]);
+    expect(await db.selectFrom('stats_daily').select(['library_id', 'day', 'visits', 'scans']).execute()).toEqual([
+      { library_id: lib.id, day: expect.anything(), visits: 12, scans: 5 },
+    ]);
     const poster = await db.selectFrom('locations').select('code').where('id', '=', locationId).executeTakeFirstOrThrow();
     expect(poster.code).toBe('abcd12'); // printed posters keep working
 
@@ -120,5 +144,33 @@ describe('migration 0014_libraries on an existing single-library database', () =
     await expect(db.updateTable('libraries').set({ is_default: true }).where('id', '=', other.id).execute()).rejects.toThrow(
       /libraries_one_default/,
     );
+  });
+
+  it('still serves the library at /: its book, its old category address, its poster code and its admin', async () => {
+    expect(seeded.bookId).toBeGreaterThan(0); // the first test filled and migrated the database
+    const env = await createTestEnv({ databaseUrl: url });
+    try {
+      const home = await request(env.app).get('/').expect(200);
+      expect(home.text).toContain('Truyện Kiều');
+      expect(home.text).toContain('Thư viện số');
+      const book = await request(env.app).get(`/sach/${seeded.bookId}`).redirects(1).expect(200);
+      expect(book.text).toContain('Truyện Kiều');
+      // The printed poster still leads into the library at `/`.
+      const scan = await request(env.app).get('/q/abcd12').expect(302);
+      expect(scan.headers.location).toBe('/');
+      // The old category address still redirects to the category's current one.
+      const { slug } = await db.selectFrom('categories').select('slug').where('id', '=', seeded.categoryId).executeTakeFirstOrThrow();
+      const moved = await request(env.app).get('/the-loai/ten-cu');
+      expect([301, 308]).toContain(moved.status);
+      expect(moved.headers.location).toBe(`/the-loai/${encodeURIComponent(slug)}`);
+      // The admin signs in as before, lands on the library's admin, and may now open the city pages.
+      await env.ctx.services.users.setPassword(seeded.adminId, TEST_PASSWORD);
+      const { agent } = await signedInAgent(env.app, 'admin@x.vn');
+      const locations = await agent.get('/admin/locations').expect(200);
+      expect(locations.text).toContain('Nhà văn hoá tổ 5');
+      await agent.get('/thanh-pho').expect(200);
+    } finally {
+      await env.cleanup();
+    }
   });
 });
