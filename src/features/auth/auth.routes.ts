@@ -28,7 +28,6 @@ function signIn(req: Request, user: User): Promise<void> {
   );
 }
 
-/** The same for a flash message set just before a redirect: the next page must find it. */
 function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
 }
@@ -71,7 +70,7 @@ export function authRoutes(ctx: AppContext): Router {
     req.session.regenerate((err) => {
       if (err) return next(err);
       req.session.flash = { kind: 'info', text: t('auth.signOut.done') };
-      saveSession(req).then(() => res.redirect(303, home), next);
+      res.redirect(303, home); // saveFlashBeforeRedirect saves the message first
     });
   });
 
@@ -86,7 +85,6 @@ export function authRoutes(ctx: AppContext): Router {
     const admin = await users.setupFirstAdmin(input);
     await signIn(req, admin);
     req.session.flash = { kind: 'info', text: translator(req.lang)('setup.done') };
-    await saveSession(req);
     res.redirect(303, '/admin');
   });
 
@@ -108,7 +106,6 @@ export function authRoutes(ctx: AppContext): Router {
     const user = await users.setPasswordWithToken(token, input.password);
     if (!user) return res.status(410).render('errors/error', { status: 410, message: t('auth.setPassword.invalidLink') });
     req.session.flash = { kind: 'info', text: t('auth.setPassword.done') };
-    await saveSession(req);
     res.redirect(303, '/dang-nhap');
   });
 
