@@ -8,6 +8,7 @@ import { LibrariesRepository } from './features/libraries/libraries.repository.t
 import { LibrariesService } from './features/libraries/libraries.service.ts';
 import { ShelvesRepository } from './features/libraries/shelves.repository.ts';
 import { ShelvesService } from './features/libraries/shelves.service.ts';
+import { CitySearchService } from './features/libraries/city-search.service.ts';
 import { createCatalogue, type CatalogueRepos, type CatalogueServices } from './features/catalogue/catalogue.module.ts';
 import { createConsentServices, type ConsentServices } from './features/consent/consent.module.ts';
 import { consentManifestExtension } from './features/consent/import-columns.ts';
@@ -60,6 +61,8 @@ export interface AppContext {
     shelves: ShelvesService;
     publicSite: PublicSiteService;
     searchQuery: SearchQueryService;
+    /** Search across every shelf of the city (`/thanh-pho/tim-kiem`). */
+    citySearch: CitySearchService;
     bookRequests: BookRequestsService;
     reader: ReaderService;
     pagePreviews: PagePreviews;
@@ -153,6 +156,15 @@ export function createContext(deps: ContextDeps): AppContext {
   });
   // Search hits are checked against the database's published books, remembered for ≤ 1 s (see visible-books.ts).
   const visibleBooks = new ShelfVisibility((libraryId, ids) => repos.publicBooks.publishedIds(libraryId, ids));
+  const searchQuery = new SearchQueryService(deps.search, visibleBooks);
+  const shelves = new ShelvesService({
+    db,
+    repo: new ShelvesRepository(db),
+    audit: consent.audit,
+    indexer: catalogue.services.searchIndexer,
+    clock,
+    wake: () => jobs.wake(),
+  });
   const services = {
     users: new UsersService(
       repos.users,
@@ -160,16 +172,10 @@ export function createContext(deps: ContextDeps): AppContext {
       clock,
     ),
     libraries: new LibrariesService(repos.libraries, clock, config.libraryHosts, storage),
-    shelves: new ShelvesService({
-      db,
-      repo: new ShelvesRepository(db),
-      audit: consent.audit,
-      indexer: catalogue.services.searchIndexer,
-      clock,
-      wake: () => jobs.wake(),
-    }),
+    shelves,
     publicSite: new PublicSiteService(repos.publicBooks, consent.consentWithdrawals),
-    searchQuery: new SearchQueryService(deps.search, visibleBooks),
+    searchQuery,
+    citySearch: new CitySearchService({ searchQuery, holdersOfPublished: (ids) => shelves.holdersOfPublished(ids) }),
     bookRequests: new BookRequestsService(
       db,
       new BookRequestsRepository(db),

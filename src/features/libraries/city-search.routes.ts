@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../../context.ts';
 import { searchParamsSchema, type SearchParams } from '../search/search-query.ts';
-import { CitySearchService } from './city-search.service.ts';
 
 const PATH = '/thanh-pho/tim-kiem';
 
@@ -23,10 +22,7 @@ export function cityPageHref(p: SearchParams, page: number): string {
  */
 export function citySearchRoutes(ctx: AppContext): Router {
   const router = Router();
-  const city = new CitySearchService({
-    searchQuery: ctx.services.searchQuery,
-    holdersOfPublished: (ids) => ctx.services.shelves.holdersOfPublished(ids),
-  });
+  const city = ctx.services.citySearch;
   router.get(PATH, async (req, res) => {
     const params = searchParamsSchema.parse(req.query);
     const r = await city.run(params);
