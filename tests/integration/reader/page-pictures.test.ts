@@ -236,7 +236,10 @@ describe('lifecycle and disk budget', () => {
   });
 
   it('keeps the cache under PAGE_CACHE_MB by removing the least recently used pictures', async () => {
-    let clock = Date.now() + 1000; // later than every file already on disk
+    // An hour ahead: later than every file on disk, including those this test writes. (One second
+    // ahead was not enough on a loaded machine: the renders below took longer, their real mtimes
+    // overtook the fake clock, and page 1's read-again no longer made it the most recent.)
+    let clock = Date.now() + 3_600_000;
     const probe = new PagePictures({ storage: env.ctx.storage, pdf: () => env.ctx.services.pdf.get(), log: env.ctx.log, maxBytes: 1e9 });
     const key = `${book.sha256}.pdf`;
     const one = (await fs.stat(await probe.picture(book.id, key, 1, 1080))).size;
