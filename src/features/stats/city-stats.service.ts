@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addDays, daysBetween, weekStart } from '../../infra/calendar.ts';
-import { parseStatsQuery, previousPeriod, type DayRange, type StatsQuery } from './date-range.ts';
+import { monthStart, nextMonthStart, parseStatsQuery, previousPeriod, type DayRange, type StatsQuery } from './date-range.ts';
 import type { CityBucket, CityRequestRow, CityStatsRepository, LibraryFigures } from './city-stats.repository.ts';
 import { percentChange, type StatsService } from './stats.service.ts';
 
@@ -152,13 +152,6 @@ export function bucketsOf(range: DayRange, by: CityBucket): string[] {
   const out: string[] = [];
   if (by === 'day') for (let d = range.from; d <= range.to; d = addDays(d, 1)) out.push(d);
   else if (by === 'week') for (let d = weekStart(range.from); d <= range.to; d = addDays(d, 7)) out.push(d);
-  else {
-    let [y, m] = [Number(range.from.slice(0, 4)), Number(range.from.slice(5, 7))];
-    for (let d = `${range.from.slice(0, 7)}-01`; d <= range.to;) {
-      out.push(d);
-      [y, m] = m === 12 ? [y + 1, 1] : [y, m + 1];
-      d = `${y}-${String(m).padStart(2, '0')}-01`;
-    }
-  }
+  else for (let d = monthStart(range.from); d <= range.to; d = nextMonthStart(d)) out.push(d);
   return out;
 }

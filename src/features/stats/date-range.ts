@@ -109,14 +109,12 @@ export function locationKeyOf(location: string): number | null {
 export function monthRange(month: unknown): DayRange | null {
   if (typeof month !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) return null;
   const from = `${month}-01`;
-  const next = month.endsWith('-12')
-    ? `${Number(month.slice(0, 4)) + 1}-01-01`
-    : `${month.slice(0, 5)}${String(Number(month.slice(5)) + 1).padStart(2, '0')}-01`;
-  return { from, to: addDays(next, -1) };
+  return { from, to: addDays(nextMonthStart(from), -1) };
 }
 
-const monthStart = (day: string) => `${day.slice(0, 8)}01`;
-function nextMonthStart(day: string): string {
+/** The first day of the day's month, and of the month after. */
+export const monthStart = (day: string) => `${day.slice(0, 8)}01`;
+export function nextMonthStart(day: string): string {
   const [y, m] = [Number(day.slice(0, 4)), Number(day.slice(5, 7))];
   return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
 }

@@ -39,6 +39,10 @@ export function locationFilter(locationKey: number | null): RawBuilder<unknown> 
   return locationKey === null ? sql`` : sql`and location_key = ${locationKey}`;
 }
 
+const COUNTERS = sql.raw(
+  'visits, uniques, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads, visits_phone, visits_tablet, visits_desktop',
+);
+
 /**
  * Site-wide counters per library and day over a range (columns: library_id, day, then COUNTERS; sum
  * them), for the city pages and a ward's every-place totals.
@@ -48,10 +52,6 @@ export function locationFilter(locationKey: number | null): RawBuilder<unknown> 
  * (day or week buckets), every row has its real day. Uniques are the sum of daily site uniques.
  * `only`: one kind of figure is read (the rows of the other kind would only add zeros).
  */
-const COUNTERS = sql.raw(
-  'visits, uniques, scans, bot_hits, book_opens, pages_read, searches, zero_searches, downloads, visits_phone, visits_tablet, visits_desktop',
-);
-
 export function countersSource(
   range: DayRange,
   libraryIds: number[] | null,
