@@ -281,6 +281,14 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
     await page.goto(`/${slug}/tim-kiem?q=${encodeURIComponent(SEARCH_WORD)}`);
     return (await page.locator('main').textContent())!.includes(TITLE);
   };
+  /**
+   * Whether the search lists the book among its books. The pages index can take a shelf change
+   * before the books index does, and a passage alone already puts the title on the page.
+   */
+  const searchListsBook = async (page: Page, slug: string) => {
+    await page.goto(`/${slug}/tim-kiem?q=${encodeURIComponent(SEARCH_WORD)}`);
+    return (await page.locator('.books.results a.title', { hasText: TITLE }).count()) > 0;
+  };
 
   it('step 4: on a 360 px phone the book is in A and B (home, search, book page) and not in C', async () => {
     reader = await phone();
@@ -293,8 +301,8 @@ describe.skipIf(skipReason !== null)('a city of three ward libraries, walked thr
       await reader.goto(`/${lib.slug}/`);
       expect(await reader.locator('.brand').textContent()).toContain(lib.name);
       expect(await reader.locator('main').textContent()).toContain(TITLE);
-      await expect.poll(() => searchFinds(reader, lib.slug), { timeout: 30_000 }).toBe(true);
-      await reader.getByRole('link', { name: TITLE }).first().click();
+      await expect.poll(() => searchListsBook(reader, lib.slug), { timeout: 30_000 }).toBe(true);
+      await reader.locator('.books.results a.title', { hasText: TITLE }).click();
       await reader.waitForURL(new RegExp(`/${lib.slug}/sach/${bookId}-[a-z0-9-]+$`));
       expect(await reader.locator('h1').textContent()).toContain(TITLE);
       expect(await reader.locator('.brand').textContent()).toContain(lib.name);
